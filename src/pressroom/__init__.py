@@ -1,0 +1,27 @@
+"""pressroom: printable and e-reader editions of scholarly readings, built from sources."""
+
+from .build import Settings, build
+from .content import Edition, load_edition
+from .errors import (
+    CheckError,
+    ConfigError,
+    ContentError,
+    PressroomError,
+    RenderError,
+    SafetyError,
+    TemplateError,
+)
+
+__all__ = [
+    "CheckError",
+    "ConfigError",
+    "ContentError",
+    "Edition",
+    "PressroomError",
+    "RenderError",
+    "SafetyError",
+    "Settings",
+    "TemplateError",
+    "build",
+    "load_edition",
+]

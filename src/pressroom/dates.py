@@ -1,0 +1,146 @@
+"""Historical dates with their real precision, written in EDTF (Library of Congress).
+
+We accept EDTF level 1's everyday part: ``1956``, ``1956-02``, ``1956-02-14``, intervals
+``1956-02-14/1956-02-25``, and the qualifiers ``?`` (uncertain) and ``~`` (approximate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from edtf import parse_edtf
+from edtf.parser.edtf_exceptions import EDTFParseException
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+@dataclass(frozen=True)
+class Point:
+    year: int
+    month: int | None
+    day: int | None
+    uncertain: bool = False
+    approximate: bool = False
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def parts(self) -> tuple[str, ...]:
+        out: list[str] = []
+        if self.day:
+            out.append(str(self.day))
+        if self.month:
+            out.append(MONTHS[self.month - 1])
+        out.append(str(self.year))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class EdtfDate:
+    """A parsed date: its EDTF text, its bounds, and how to print it."""
+
+    text: str
+    start: Point
+    end: Point | None
+    lower: dt.date
+    upper: dt.date
+
+    @property
+    def precision(self) -> str:
+        return self.start.precision
+
+    @property
+    def is_range(self) -> bool:
+        return self.end is not None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.start.uncertain or bool(self.end and self.end.uncertain)
+
+    @property
+    def approximate(self) -> bool:
+        return self.start.approximate or bool(self.end and self.end.approximate)
+
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.date]:
+        return (self.lower, self.upper)
+
+    def display(self) -> str:
+        """Human form: '14–25 February 1956', '31 July – 3 August 1958', 'c. 1956', 'January 1960?'."""
+        start = self.start.parts()
+        if self.end is None:
+            text = " ".join(start)
+        else:
+            end = self.end.parts()
+            # Print what the two ends share once: '14–25 February 1956'.
+            shared = 0
+            while (
+                shared < min(len(start), len(end)) - 1
+                and start[-1 - shared] == end[-1 - shared]
+            ):
+                shared += 1
+            head = " ".join(start[: len(start) - shared])
+            tail = " ".join(end)
+            sep = "–" if len(start) - shared == 1 else " – "
+            text = f"{head}{sep}{tail}"
+        if self.approximate:
+            text = f"c. {text}"
+        if self.uncertain:
+            text = f"{text}?"
+        return text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _point(text: str) -> Point:
+    uncertain = "?" in text or "%" in text
+    approximate = "~" in text or "%" in text
+    core = text.rstrip("?~%")
+    pieces = core.split("-")
+    if not 1 <= len(pieces) <= 3 or not all(p.isdigit() for p in pieces):
+        raise ValueError(f"unparseable date {text!r}")
+    numbers = [int(p) for p in pieces] + [None] * (3 - len(pieces))
+    return Point(numbers[0], numbers[1], numbers[2], uncertain, approximate)
+
+
+def _to_date(struct: time.struct_time) -> dt.date:
+    return dt.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
+
+
+def parse_date(value: object) -> EdtfDate:
+    """Parse an EDTF string; ValueError says what is wrong (pydantic adds where)."""
+    if isinstance(value, EdtfDate):
+        return value
+    if isinstance(value, int | dt.date):
+        raise ValueError(
+            f"write the date as a quoted EDTF string (e.g. \"{value}\"), not a bare YAML value"
+        )
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a date must be an EDTF string such as \"1956-02-14\"")
+    text = value.strip()
+    try:
+        parsed = parse_edtf(text)
+    except EDTFParseException:
+        raise ValueError(
+            f"unparseable or impossible date {text!r} (EDTF: 1956, 1956-02, 1956-02-14, "
+            "1956-02-14/1956-02-25, 1960-01?, 1956~)"
+        ) from None
+    first, _, second = text.partition("/")
+    if not first or (second == "" and "/" in text) or first == ".." or second == "..":
+        raise ValueError(f"open-ended range {text!r}: give both ends")
+    start = _point(first)
+    end = _point(second) if second else None
+    lower = _to_date(parsed.lower_strict())
+    upper = _to_date(parsed.upper_strict())
+    if end is not None:
+        start_lower = _to_date(parse_edtf(first).lower_strict())
+        end_upper = _to_date(parse_edtf(second).upper_strict())
+        if end_upper < start_lower:
+            raise ValueError(f"range {text!r} ends before it starts")
+    return EdtfDate(text, start, end, lower, upper)

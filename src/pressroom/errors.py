@@ -1,0 +1,57 @@
+"""One exception tree: every expected failure is a PressroomError with a file:line message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PressroomError(Exception):
+    """Base of every error a user can cause; its str() is one line, ready to print."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.field = field
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = str(self.path)
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}{what}{self.message}"
+
+
+class ConfigError(PressroomError):
+    """The edition's configuration (edition.yaml, task options) is wrong."""
+
+
+class ContentError(PressroomError):
+    """A source file (reading, timeline data, plain-text import) is malformed."""
+
+
+class TemplateError(PressroomError):
+    """A Jinja template failed to compile or render."""
+
+
+class RenderError(PressroomError):
+    """Pandoc or WeasyPrint failed, or an output could not be written."""
+
+
+class CheckError(PressroomError):
+    """An output failed validation."""
+
+
+class SafetyError(RenderError):
+    """A renderer tried to read something outside the project."""

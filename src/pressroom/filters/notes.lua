@@ -1,0 +1,163 @@
+-- Pressroom notes filter: gives every footnote a stable, per-reading identity and links it
+-- both ways, so that notes can be cited from appendices and survive EPUB chapter splitting.
+--
+-- For print HTML (FORMAT html*) a note stays where it is called, as an inline element that the
+-- print stylesheet floats to the foot of the page. For EPUB (FORMAT epub*) the notes of a
+-- reading are gathered after it, each an epub:type="footnote" block with a backlink.
+-- Metadata `pressroom-citations` maps "reading-id" -> "note number" -> list of {id, label}
+-- entries that cite the note; each note links back to them. Finally every internal link is
+-- checked: a link to a missing id stops the build.
+
+local stringify = pandoc.utils.stringify
+local is_epub = FORMAT:match("epub") ~= nil
+
+local citations = {}
+
+local function read_citations(meta)
+  local raw = meta["pressroom-citations"]
+  if not raw then return end
+  for reading, notes in pairs(raw) do
+    citations[reading] = {}
+    for number, entries in pairs(notes) do
+      local list = {}
+      for _, entry in ipairs(entries) do
+        table.insert(list, { id = stringify(entry.id), label = stringify(entry.label) })
+      end
+      citations[reading][tostring(number)] = list
+    end
+  end
+end
+
+local function note_inlines(blocks)
+  local out = pandoc.Inlines({})
+  for i, block in ipairs(blocks) do
+    if i > 1 then out:insert(pandoc.LineBreak()) end
+    if block.content and (block.t == "Para" or block.t == "Plain") then
+      out:extend(block.content)
+    else
+      out:extend(pandoc.utils.blocks_to_inlines({ block }))
+    end
+  end
+  return out
+end
+
+local function cited_by(reading, number)
+  local entries = (citations[reading] or {})[tostring(number)]
+  if not entries or #entries == 0 then return nil end
+  local out = pandoc.Inlines({ pandoc.Str("Timeline:"), pandoc.Space() })
+  for i, entry in ipairs(entries) do
+    if i > 1 then out:extend({ pandoc.Str(";"), pandoc.Space() }) end
+    out:insert(pandoc.Link(entry.label, "#" .. entry.id, "",
+      pandoc.Attr("", { "entry-xref" }, {})))
+  end
+  return pandoc.Span(out, pandoc.Attr("", { "note-citedby" }, {}))
+end
+
+local function call_link(reading, number)
+  local attrs = { role = "doc-noteref" }
+  if is_epub then attrs["epub:type"] = "noteref" end
+  return pandoc.Link({ pandoc.Str(tostring(number)) }, "#" .. reading .. "-note-" .. number,
+    "", pandoc.Attr(reading .. "-noteref-" .. number, { "noteref" }, attrs))
+end
+
+local function back_link(reading, number)
+  return pandoc.Link({ pandoc.Str(tostring(number) .. ".") },
+    "#" .. reading .. "-noteref-" .. number, "",
+    pandoc.Attr("", { "note-back" }, { role = "doc-backlink",
+      ["aria-label"] = "Back to note call " .. number }))
+end
+
+local function print_note(reading, number, note)
+  local content = pandoc.Inlines({ back_link(reading, number), pandoc.Space() })
+  content:extend(note_inlines(note.content))
+  local back = cited_by(reading, number)
+  if back then content:extend({ pandoc.Space(), back }) end
+  return pandoc.Span(content, pandoc.Attr(reading .. "-note-" .. number, { "footnote" },
+    { role = "doc-footnote" }))
+end
+
+local function epub_note(reading, number, note)
+  local blocks = pandoc.Blocks({})
+  for _, block in ipairs(note.content) do blocks:insert(block) end
+  local first = blocks[1]
+  local lead = pandoc.Inlines({ back_link(reading, number), pandoc.Space() })
+  if first and (first.t == "Para" or first.t == "Plain") then
+    lead:extend(first.content)
+    blocks[1] = pandoc.Para(lead)
+  else
+    blocks:insert(1, pandoc.Para(lead))
+  end
+  local back = cited_by(reading, number)
+  if back then blocks:insert(pandoc.Para({ back })) end
+  return pandoc.Div(blocks, pandoc.Attr(reading .. "-note-" .. number, { "footnote" },
+    { ["epub:type"] = "footnote", role = "doc-footnote" }))
+end
+
+local function notes_section(reading, gathered)
+  local blocks = pandoc.Blocks({
+    pandoc.Header(2, "Notes", pandoc.Attr(reading .. "-notes", { "unnumbered", "notes-heading" })),
+  })
+  blocks:extend(gathered)
+  return pandoc.Div(blocks, pandoc.Attr("", { "footnotes" }, { ["aria-labelledby"] = reading .. "-notes" }))
+end
+
+local function number_notes(doc)
+  local out = pandoc.Blocks({})
+  local reading, count, gathered = nil, 0, pandoc.Blocks({})
+  local function flush()
+    if is_epub and reading and #gathered > 0 then out:insert(notes_section(reading, gathered)) end
+    gathered = pandoc.Blocks({})
+  end
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Header" and block.level == 1 then
+      flush()
+      if block.classes:includes("reading") then
+        reading, count = block.identifier, 0
+      else
+        reading = nil
+      end
+    end
+    if reading then
+      block = pandoc.walk_block(block, {
+        Note = function(note)
+          count = count + 1
+          if is_epub then
+            gathered:insert(epub_note(reading, count, note))
+            return call_link(reading, count)
+          end
+          return pandoc.Inlines({ call_link(reading, count), print_note(reading, count, note) })
+        end,
+      })
+    end
+    out:insert(block)
+  end
+  flush()
+  doc.blocks = out
+  return doc
+end
+
+local function check_links(doc)
+  local ids, missing = {}, {}
+  local function note_id(el)
+    if el.identifier and el.identifier ~= "" then ids[el.identifier] = true end
+  end
+  doc:walk({ Header = note_id, Div = note_id, Span = note_id, Link = note_id,
+    Image = note_id, CodeBlock = note_id, Code = note_id, Figure = note_id, Table = note_id })
+  doc:walk({
+    Link = function(link)
+      local target = link.target:match("^#(.+)$")
+      if target and not ids[target] then table.insert(missing, target) end
+    end,
+  })
+  if #missing > 0 then
+    error("dangling internal link: #" .. missing[1] .. " (no element has that id)"
+      .. (#missing > 1 and (" and " .. (#missing - 1) .. " more") or ""))
+  end
+end
+
+function Pandoc(doc)
+  read_citations(doc.meta)
+  doc = number_notes(doc)
+  check_links(doc)
+  return doc
+end

@@ -1,0 +1,49 @@
+"""Impose a PDF as a saddle-stitched booklet: two pages a side, ready to print duplex and fold."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+
+
+def booklet_order(pages: int) -> list[tuple[int | None, int | None]]:
+    """Page pairs (left, right) for each side of each sheet, 0-based; None is a blank.
+
+    With n pages padded to a multiple of 4, sheet k's front holds n-1-2k and 2k, and its back
+    holds 2k+1 and n-2-2k: sheet 1's front carries the last and the first page.
+    """
+    padded = -(-pages // 4) * 4
+    sides: list[tuple[int | None, int | None]] = []
+
+    def real(i: int) -> int | None:
+        return i if i < pages else None
+
+    for k in range(padded // 4):
+        sides.append((real(padded - 1 - 2 * k), real(2 * k)))
+        sides.append((real(2 * k + 1), real(padded - 2 - 2 * k)))
+    return sides
+
+
+def impose_booklet(pdf: bytes) -> tuple[bytes, int]:
+    """The imposed PDF and its number of sheets."""
+    reader = PdfReader(BytesIO(pdf))
+    first = reader.pages[0]
+    width, height = float(first.mediabox.width), float(first.mediabox.height)
+    writer = PdfWriter()
+    sides = booklet_order(len(reader.pages))
+    for left, right in sides:
+        side = PageObject.create_blank_page(width=2 * width, height=height)
+        for slot, index in enumerate((left, right)):
+            if index is not None:
+                side.merge_transformed_page(
+                    reader.pages[index], Transformation().translate(tx=slot * width, ty=0)
+                )
+        writer.add_page(side)
+    for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate"):
+        if reader.metadata and key in reader.metadata:
+            writer.add_metadata({key: reader.metadata[key]})
+    writer.add_metadata({"/Producer": "pressroom imposition (pypdf)"})
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(sides) // 2

@@ -1,0 +1,91 @@
+"""YAML loading that remembers where every value stands, so errors can name file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """Plain data from a YAML file plus the 1-based line of every key and item in it."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    line_offset: int = 0
+
+    def line_of(self, loc: Sequence[str | int]) -> int:
+        """The line of the deepest part of loc that the file has (a missing field: its parent)."""
+        loc = tuple(loc)
+        while loc not in self.lines and loc:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1) + self.line_offset
+
+    def error(self, message: str, loc: Sequence[str | int] = (), field: str | None = None):
+        return ContentError(message, path=self.path, line=self.line_of(loc), field=field)
+
+
+def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node)
+            if key in out:
+                raise ContentError(
+                    f"duplicate key {key!r}", line=key_node.start_mark.line + 1, path=None
+                )
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            out[key] = _walk(value_node, (*loc, key), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(item, (*loc, i), lines) for i, item in enumerate(node.value)]
+    return _construct(node)
+
+
+def _construct(node: yaml.Node) -> Any:
+    # A fresh loader per scalar keeps construction state from leaking between files.
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:
+    """Parse YAML text; a syntax error becomes a ContentError naming path and line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(f"YAML error: {problem}", path=path, line=line) from exc
+    if node is None:
+        return YamlDoc(path, None, {(): 1}, line_offset)
+    lines: dict[Loc, int] = {}
+    try:
+        data = _walk(node, (), lines)
+    except ContentError as exc:
+        raise ContentError(exc.message, path=path, line=(exc.line or 1) + line_offset) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 1 if mark else 1) + line_offset
+        raise ContentError(f"YAML error: {exc}", path=path, line=line) from exc
+    return YamlDoc(path, data, lines, line_offset)
+
+
+def load_yaml(path: Path) -> YamlDoc:
+    """Read and parse one YAML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ContentError("file not found", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+    return parse_yaml(text, path)
