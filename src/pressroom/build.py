@@ -134,7 +134,7 @@ def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> 
     page, label = ("a5", "A4") if sheet == "a4" else ("halfletter", "US Letter")
     single = pdf.render_pdf(_print_html(settings, prepared, PAPERS[page], False),
                             settings.project_root)
-    data, sheets = imposition.impose_booklet(single)
+    data, _sheets = imposition.impose_booklet(single, imposition.SHEETS[sheet])
     path = settings.build_dir / _name(prepared, f"-booklet-{sheet}.pdf")
     write_bytes_atomic(path, data)
     return Output("pdf", path, f"{label} landscape", "booklet", pdf.page_count(data))

@@ -43,7 +43,8 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
 
 def render_body(markdown_path: Path, extra_args: tuple[str, ...] = ()) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats."""
-    return run_pandoc(markdown_path, "html5", extra_args=("--section-divs", *extra_args))
+    return run_pandoc(markdown_path, "html5",
+                      extra_args=("--section-divs", "--wrap=none", *extra_args))
 
 
 def read_stylesheet(templates_dir: Path, name: str) -> str:

@@ -25,19 +25,32 @@ def booklet_order(pages: int) -> list[tuple[int | None, int | None]]:
     return sides
 
 
-def impose_booklet(pdf: bytes) -> tuple[bytes, int]:
-    """The imposed PDF and its number of sheets."""
+#: Sheet sizes in PostScript points (landscape).
+SHEETS = {"a4": (841.89, 595.28), "letter": (792.0, 612.0)}
+
+
+def impose_booklet(pdf: bytes, sheet: tuple[float, float] | None = None) -> tuple[bytes, int]:
+    """The imposed PDF and its number of sheets.
+
+    Pages sit side by side, centred on the sheet (an A5 pair is 1 mm narrower than A4), so
+    the fold falls in the middle of the sheet.
+    """
     reader = PdfReader(BytesIO(pdf))
     first = reader.pages[0]
     width, height = float(first.mediabox.width), float(first.mediabox.height)
+    sheet_width, sheet_height = sheet or (2 * width, height)
+    if sheet_width < 2 * width or sheet_height < height:
+        raise ValueError("the sheet is smaller than two pages")
+    dx, dy = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
     writer = PdfWriter()
     sides = booklet_order(len(reader.pages))
     for left, right in sides:
-        side = PageObject.create_blank_page(width=2 * width, height=height)
+        side = PageObject.create_blank_page(width=sheet_width, height=sheet_height)
         for slot, index in enumerate((left, right)):
             if index is not None:
                 side.merge_transformed_page(
-                    reader.pages[index], Transformation().translate(tx=slot * width, ty=0)
+                    reader.pages[index],
+                    Transformation().translate(tx=dx + slot * width, ty=dy),
                 )
         writer.add_page(side)
     for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate"):

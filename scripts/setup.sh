@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything pressroom needs on a fresh Debian 12 machine (as root), then build the
+# default edition into build/. Safe to run again: each step is idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: the book face (EB Garamond), PDF tools for checks and tests, Java for
+# EPUBCheck, fontconfig for WeasyPrint's font lookup and HarfBuzz subsetting for its fonts.
+DEBIAN_PACKAGES=(
+  fonts-ebgaramond
+  fontconfig
+  libharfbuzz-subset0
+  poppler-utils
+  qpdf
+  default-jre-headless
+)
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  fc-cache -f >/dev/null
+else
+  echo "setup: apt-get not found; install these yourself: ${DEBIAN_PACKAGES[*]}" >&2
+fi
+
+# Python packages: pressroom itself (editable) with the test tools.
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+# Build the default edition.
+python3 -m invoke build

@@ -1,0 +1,65 @@
+"""Shared paths and small readers for the tests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+MINIMAL = FIXTURES / "minimal"
+TEMPLATES = ROOT / "templates"
+CONTENT = ROOT / "src" / "content"
+SEED_NAME = "000_6279f2246c7e17cc.txt"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "{http://www.idpf.org/2007/ops}"
+
+
+def copy_fixture(tmp_path: Path, name: str = "minimal") -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if first:
+        args += ["-f", str(first)]
+    if last:
+        args += ["-l", str(last)]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def words(text: str) -> list[str]:
+    """Words for in-order comparison: letters and digits only, case and hyphenation folded."""
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # a word hyphenated at a line end
+    text = text.translate(str.maketrans("‘’“”", "''\"\""))
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def in_order(needles: list[str], haystack: list[str]) -> tuple[bool, int]:
+    """Whether needles appear in haystack in order (gaps allowed); index reached."""
+    it = 0
+    for i, word in enumerate(needles):
+        while it < len(haystack) and haystack[it] != word:
+            it += 1
+        if it == len(haystack):
+            return False, i
+        it += 1
+    return True, len(needles)
+
+
+def epub_xhtml(epub: Path) -> dict[str, ET.Element]:
+    with zipfile.ZipFile(epub) as zf:
+        return {n: ET.fromstring(zf.read(n)) for n in zf.namelist() if n.endswith(".xhtml")}
+
+
+def epub_file(epub: Path, name: str) -> str:
+    with zipfile.ZipFile(epub) as zf:
+        return zf.read(name).decode("utf-8")
