@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from helpers import CONTENT, MINIMAL, ROOT, TEMPLATES
-from pressroom.build import Output, Settings, build
+from pressroom.pipeline import Output, Settings, build
 
 
 class Built:

@@ -1,6 +1,6 @@
 """pressroom: printable and e-reader editions of scholarly readings, built from sources."""
 
-from .build import Settings, build
+from .pipeline import Settings, build
 from .content import Edition, load_edition
 from .errors import (
     CheckError,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 import zipfile
 from pathlib import Path
@@ -31,14 +32,14 @@ def epub_metadata_xml(edition: Edition) -> str:
         f"{' ' + lead.subtitle if lead.subtitle else ''}”, {source.journal}"
         f"{f' {source.volume}' if source.volume else ''}"
         f"{f'({source.issue})' if source.issue else ''} ({source.year})"
+        f"{f', {source.permalink}' if source.permalink else ''}"
     )
-    parts = [f"<dc:source>{escape(citation)}</dc:source>"]
-    if source.permalink:
-        parts.append(f"<dc:source>{escape(source.permalink)}</dc:source>")
-    return "\n".join(parts) + "\n"
+    # Pandoc keeps one dc:source, so the citation carries the permalink.
+    return f"<dc:source>{escape(citation)}</dc:source>\n"
 
 
 STYLESHEET = "EPUB/styles/stylesheet1.css"
+PACKAGE = "EPUB/content.opf"
 
 
 def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
@@ -49,8 +50,9 @@ def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
 def finish_epub(raw: Path, output: Path, edition: Edition, replacements: dict[str, bytes]) -> None:
     """Rewrite Pandoc's EPUB: put our files in, and make the zip byte-reproducible.
 
-    Pandoc's --sandbox (which keeps outside files out) also keeps out our stylesheet, so the
-    stylesheet goes in here; every entry gets the edition's date, mimetype comes first, stored.
+    Pandoc's --sandbox (which keeps outside files out) also keeps out our stylesheet and the
+    clock, so the stylesheet and the modification date go in here; every zip entry gets the
+    edition's date, and mimetype comes first, stored.
     """
     with zipfile.ZipFile(raw) as source:
         names = source.namelist()
@@ -59,6 +61,17 @@ def finish_epub(raw: Path, output: Path, edition: Edition, replacements: dict[st
     if missing:
         raise RenderError(f"Pandoc's EPUB has no {sorted(missing)[0]}", path=raw)
     contents.update(replacements)
+    # Sandboxed Pandoc cannot read the clock and dates the package 1970; use the edition's date.
+    opf = contents[PACKAGE].decode("utf-8")
+    day = edition.config.modified or edition.config.date
+    opf, found = re.subn(
+        r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
+        rf"\g<1>{day.isoformat()}T00:00:00Z\g<2>",
+        opf,
+    )
+    if found != 1:
+        raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
+    contents[PACKAGE] = opf.encode("utf-8")
     order = ["mimetype"] + [n for n in names if n != "mimetype"]
     stamp = _zip_date(edition)
     with zipfile.ZipFile(output, "w") as target:
@@ -94,7 +107,6 @@ def render_epub(
             f"identifier={edition_identifier(edition)}",
             "--epub-title-page=true",
         ),
-        source_date=edition.config.modified or edition.config.date,
     )
     try:
         css = (templates_dir / "epub.css").read_bytes()

@@ -54,8 +54,10 @@ local function cited_by(reading, number)
 end
 
 local function call_link(reading, number)
-  local attrs = { role = "doc-noteref" }
-  if is_epub then attrs["epub:type"] = "noteref" end
+  -- Attributes as ordered pairs: a Lua table with string keys has no stable order, and the
+  -- output must be byte-reproducible.
+  local attrs = { { "role", "doc-noteref" } }
+  if is_epub then table.insert(attrs, { "epub:type", "noteref" }) end
   return pandoc.Link({ pandoc.Str(tostring(number)) }, "#" .. reading .. "-note-" .. number,
     "", pandoc.Attr(reading .. "-noteref-" .. number, { "noteref" }, attrs))
 end
@@ -63,8 +65,8 @@ end
 local function back_link(reading, number)
   return pandoc.Link({ pandoc.Str(tostring(number) .. ".") },
     "#" .. reading .. "-noteref-" .. number, "",
-    pandoc.Attr("", { "note-back" }, { role = "doc-backlink",
-      ["aria-label"] = "Back to note call " .. number }))
+    pandoc.Attr("", { "note-back" }, { { "role", "doc-backlink" },
+      { "aria-label", "Back to note call " .. number } }))
 end
 
 local function print_note(reading, number, note)
@@ -73,7 +75,7 @@ local function print_note(reading, number, note)
   local back = cited_by(reading, number)
   if back then content:extend({ pandoc.Space(), back }) end
   return pandoc.Span(content, pandoc.Attr(reading .. "-note-" .. number, { "footnote" },
-    { role = "doc-footnote" }))
+    { { "role", "doc-footnote" } }))
 end
 
 local function epub_note(reading, number, note)
@@ -90,7 +92,7 @@ local function epub_note(reading, number, note)
   local back = cited_by(reading, number)
   if back then blocks:insert(pandoc.Para({ back })) end
   return pandoc.Div(blocks, pandoc.Attr(reading .. "-note-" .. number, { "footnote" },
-    { ["epub:type"] = "footnote", role = "doc-footnote" }))
+    { { "epub:type", "footnote" }, { "role", "doc-footnote" } }))
 end
 
 local function notes_section(reading, gathered)
@@ -98,7 +100,7 @@ local function notes_section(reading, gathered)
     pandoc.Header(2, "Notes", pandoc.Attr(reading .. "-notes", { "unnumbered", "notes-heading" })),
   })
   blocks:extend(gathered)
-  return pandoc.Div(blocks, pandoc.Attr("", { "footnotes" }, { ["aria-labelledby"] = reading .. "-notes" }))
+  return pandoc.Div(blocks, pandoc.Attr("", { "footnotes" }, { { "aria-labelledby", reading .. "-notes" } }))
 end
 
 local function number_notes(doc)

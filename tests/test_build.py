@@ -1,0 +1,95 @@
+"""The whole build: manifest, atomic outputs, and the CLI boundary (one line, no traceback)."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+from conftest import Built
+from helpers import ROOT, copy_fixture
+
+
+def test_manifest_lists_every_output_with_size_and_hash(minimal_build: Built):
+    build_dir = minimal_build.settings.build_dir
+    manifest = json.loads((build_dir / "manifest.json").read_text())
+    entries = {e["path"]: e for e in manifest["outputs"]}
+    assert len(entries) == len(minimal_build.outputs)
+    for out in minimal_build.outputs:
+        entry = entries[out.path.name]
+        assert entry["format"] == out.format
+        assert entry["bytes"] == out.path.stat().st_size
+        assert entry["sha256"] == hashlib.sha256(out.path.read_bytes()).hexdigest()
+        if out.format == "pdf":
+            assert entry["pages"] > 0 and entry["paper"]
+
+
+def _invoke(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **env_extra}
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_bad_content_gives_one_line_and_keeps_previous_outputs(tmp_path):
+    content = copy_fixture(tmp_path)
+    chronology = content / "timeline" / "chronology.yaml"
+    chronology.write_text(chronology.read_text().replace("notes: [1]", "notes: [31]"))
+    build_dir = tmp_path / "build"
+    build_dir.mkdir()
+    (build_dir / "manifest.json").write_text('{"outputs": []}\n')
+    (build_dir / "edition.md").write_text("previous\n")
+    result = _invoke("build", env_extra={
+        "INVOKE_PRESSROOM_CONTENT_DIR": str(content),
+        "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir),
+    })
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {chronology}:")
+    assert "unknown note 31 (the article 'sample-1999' has notes 1-3)" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert (build_dir / "edition.md").read_text() == "previous\n"
+    assert sorted(p.name for p in build_dir.iterdir()) == ["edition.md", "manifest.json"]
+
+
+def test_undefined_template_variable_gives_one_line(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for src in (ROOT / "templates").iterdir():
+        (templates / src.name).write_text(src.read_text())
+    reading = templates / "reading.md.j2"
+    reading.write_text(reading.read_text().replace("{{ reading.body }}", "{{ reading.bodyy }}"))
+    line = reading.read_text().splitlines().index("{{ reading.bodyy }}") + 1
+    result = _invoke("build", env_extra={
+        "INVOKE_PRESSROOM_CONTENT_DIR": str(ROOT / "tests" / "fixtures" / "minimal"),
+        "INVOKE_PRESSROOM_TEMPLATES_DIR": str(templates),
+        "INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build"),
+    })
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {reading}:{line}: 'dict object' has no attribute 'bodyy'"
+
+
+def test_import_text_of_a_missing_file_is_one_line(tmp_path):
+    result = _invoke("import-text", str(tmp_path / "nope.txt"), env_extra={})
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.txt'}: file not found"
+
+
+def test_every_task_has_a_one_line_help():
+    tree = ast.parse((ROOT / "tasks.py").read_text())
+    tasks = [node for node in tree.body if isinstance(node, ast.FunctionDef)
+             and any(getattr(d, "id", None) == "task" or getattr(getattr(d, "func", None), "id",
+                     None) == "task" for d in node.decorator_list)]
+    assert {t.name for t in tasks} >= {"build", "pdf", "epub", "html", "check", "clean",
+                                       "import_text"}
+    for node in tasks:
+        doc = ast.get_docstring(node)
+        assert doc and doc.splitlines()[0].endswith("."), node.name
+    listing = subprocess.run([sys.executable, "-m", "invoke", "--list"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    for name in ("build", "pdf", "epub", "html", "check", "clean", "import-text"):
+        assert any(line.split()[:1] == [name] and len(line.split()) > 1
+                   for line in listing.splitlines()), name

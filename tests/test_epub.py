@@ -1,0 +1,82 @@
+"""The EPUB renderer, with the real Pandoc and EPUBCheck, on the minimal fixture edition."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+
+import pytest
+
+from conftest import Built
+from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, epub_file, epub_xhtml
+from pressroom.pipeline import Settings, build_epub, prepare
+from pressroom.check import epub_note_links, run_epubcheck
+
+
+def _opf(epub) -> str:
+    with zipfile.ZipFile(epub) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".opf"))
+    return epub_file(epub, name)
+
+
+def test_epubcheck_reports_no_errors_or_warnings(minimal_build: Built):
+    result = run_epubcheck(minimal_build.one("epub"))
+    assert result.ok, result.detail
+
+
+def test_package_metadata(minimal_build: Built):
+    opf = _opf(minimal_build.one("epub"))
+    assert "<dc:title" in opf and "On Sample Texts" in opf
+    assert re.search(r"<dc:creator[^>]*>Ada Example</dc:creator>", opf)
+    assert "<dc:language>en-GB</dc:language>" in opf
+    assert "Copyright 1999 by the author. All rights reserved." in opf
+    assert re.search(r"<dc:source>Ada Example, “On Sample Texts[^<]*Journal of Fixtures 3\(2\) \(1999\), https://example.org/sample</dc:source>", opf)
+    assert "<meta property=\"dcterms:modified\">2020-05-01T00:00:00Z</meta>" in opf
+    assert re.search(r"<dc:identifier[^>]*>urn:uuid:[0-9a-f-]{36}</dc:identifier>", opf)
+    assert "2020-05-01" in opf
+
+
+def test_note_calls_link_to_notes_and_back(minimal_build: Built):
+    calls, problems = epub_note_links(minimal_build.one("epub"))
+    assert calls == 3
+    assert problems == []
+
+
+def test_notes_are_footnotes_with_roles(minimal_build: Built):
+    docs = epub_xhtml(minimal_build.one("epub"))
+    notes = [el for root in docs.values() for el in root.iter()
+             if el.get(f"{EPUB_NS}type") == "footnote"]
+    assert [n.get("id") for n in notes] == [f"sample-1999-note-{i}" for i in (1, 2, 3)]
+    assert all(n.get("role") == "doc-footnote" for n in notes)
+
+
+def test_appendix_links_to_notes_resolve_across_files(minimal_build: Built):
+    docs = epub_xhtml(minimal_build.one("epub"))
+    ids = {el.get("id"): name for name, root in docs.items() for el in root.iter()
+           if el.get("id")}
+    xrefs = [(name, a.get("href")) for name, root in docs.items()
+             for a in root.iter(f"{XHTML}a") if "note-xref" in (a.get("class") or "")]
+    assert len(xrefs) == 6
+    for name, href in xrefs:
+        file, _, frag = href.partition("#")
+        assert ids[frag].endswith(file), (name, href)
+
+
+@pytest.fixture(scope="module")
+def second_epub(tmp_path_factory):
+    settings = Settings(ROOT, MINIMAL, TEMPLATES, tmp_path_factory.mktemp("again"))
+    return build_epub(settings, prepare(settings)).path
+
+
+def test_two_builds_give_the_same_identifier_and_bytes(minimal_build: Built, second_epub):
+    first = minimal_build.one("epub")
+    ident = re.compile(r"<dc:identifier[^>]*>([^<]+)<")
+    assert ident.search(_opf(first)).group(1) == ident.search(_opf(second_epub)).group(1)
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(
+        second_epub.read_bytes()).digest()
+
+
+def test_every_content_document_declares_its_language(minimal_build: Built):
+    for name, root in epub_xhtml(minimal_build.one("epub")).items():
+        assert root.get("lang") == "en-GB", name
