@@ -12,8 +12,8 @@ from invoke import Collection, Exit, task
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from pressroom import pipeline as b  # noqa: E402
 from pressroom import check as checks  # noqa: E402
+from pressroom import pipeline as b  # noqa: E402
 from pressroom.errors import PressroomError  # noqa: E402
 from pressroom.importer import import_file  # noqa: E402
 

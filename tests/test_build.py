@@ -69,7 +69,8 @@ def test_undefined_template_variable_gives_one_line(tmp_path):
         "INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build"),
     })
     assert result.returncode == 1
-    assert result.stderr.strip() == f"error: {reading}:{line}: 'dict object' has no attribute 'bodyy'"
+    expected = f"error: {reading}:{line}: 'dict object' has no attribute 'bodyy'"
+    assert result.stderr.strip() == expected
 
 
 def test_import_text_of_a_missing_file_is_one_line(tmp_path):

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import Built
 from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, epub_file, epub_xhtml
-from pressroom.pipeline import Settings, build_epub, prepare
 from pressroom.check import epub_note_links, run_epubcheck
+from pressroom.pipeline import Settings, build_epub, prepare
 
 
 def _opf(epub) -> str:
@@ -31,7 +31,11 @@ def test_package_metadata(minimal_build: Built):
     assert re.search(r"<dc:creator[^>]*>Ada Example</dc:creator>", opf)
     assert "<dc:language>en-GB</dc:language>" in opf
     assert "Copyright 1999 by the author. All rights reserved." in opf
-    assert re.search(r"<dc:source>Ada Example, “On Sample Texts[^<]*Journal of Fixtures 3\(2\) \(1999\), https://example.org/sample</dc:source>", opf)
+    assert re.search(
+        r"<dc:source>Ada Example, “On Sample Texts[^<]*Journal of Fixtures 3\(2\) \(1999\), "
+        r"https://example.org/sample</dc:source>",
+        opf,
+    )
     assert "<meta property=\"dcterms:modified\">2020-05-01T00:00:00Z</meta>" in opf
     assert re.search(r"<dc:identifier[^>]*>urn:uuid:[0-9a-f-]{36}</dc:identifier>", opf)
     assert "2020-05-01" in opf

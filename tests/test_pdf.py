@@ -27,7 +27,7 @@ def _note_pages(pdf: Path) -> dict[int, tuple[int, int]]:
             obj = annot.get_object()
             dest = str(obj.get("/Dest", ""))
             match = re.search(r"-note-(\d+)$", dest)
-            if match and not obj.get("/Rect") is None:
+            if match and obj.get("/Rect") is not None:
                 number = int(match.group(1))
                 # The first link to a note on a body page is its call.
                 found.setdefault(number, (index, dests[dest]))
@@ -71,7 +71,7 @@ def test_notes_are_printed_at_the_foot_of_the_page_that_calls_them(minimal_build
     for number, (call_page, note_page) in pages.items():
         assert call_page == note_page
         text = pdftotext(pdf, call_page + 1, call_page + 1)
-        body, _, foot = text.partition(f"{number}. ")
+        _, _, foot = text.partition(f"{number}. ")
         assert foot, f"note {number} text not on page {call_page + 1}"
     foot_text = pdftotext(pdf, pages[1][0] + 1, pages[1][0] + 1)
     assert foot_text.index("the claim holds") < foot_text.index("1. First note")
@@ -109,8 +109,8 @@ def test_no_character_lies_outside_the_page(minimal_build):
         with pdfplumber.open(minimal_build.one("pdf", variant, paper)) as doc:
             for page in doc.pages:
                 for char in page.chars:
-                    assert 0 <= char["x0"] and char["x1"] <= page.width, (variant, char["text"])
-                    assert 0 <= char["top"] and char["bottom"] <= page.height
+                    assert char["x0"] >= 0 and char["x1"] <= page.width, (variant, char["text"])
+                    assert char["top"] >= 0 and char["bottom"] <= page.height
 
 
 def test_cross_references_show_the_page(minimal_build):

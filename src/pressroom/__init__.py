@@ -1,6 +1,5 @@
 """pressroom: printable and e-reader editions of scholarly readings, built from sources."""
 
-from .pipeline import Settings, build
 from .content import Edition, load_edition
 from .errors import (
     CheckError,
@@ -11,6 +10,7 @@ from .errors import (
     SafetyError,
     TemplateError,
 )
+from .pipeline import Settings, build
 
 __all__ = [
     "CheckError",

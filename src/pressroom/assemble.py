@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from .content import Appendix, Edition
 from .errors import TemplateError
-from .models import Chronology, Historiography
+from .models import Chronology
 
 # Every ASCII character Pandoc's Markdown gives a meaning to in running text, except quotes and
 # dashes (kept so that smart typography still applies) and sentence punctuation.
@@ -142,7 +142,6 @@ def _entries(appendix: Appendix) -> list[Any]:
     data = appendix.data
     if isinstance(data, Chronology):
         return sorted(data.events, key=lambda e: e.date.sort_key)
-    assert isinstance(data, Historiography)
     return sorted(data.works, key=lambda w: (w.year, w.authors[0].split()[-1]))
 
 

@@ -14,8 +14,9 @@ from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
 MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class EdtfDate:
         return (self.lower, self.upper)
 
     def display(self) -> str:
-        """Human form: '14–25 February 1956', '31 July – 3 August 1958', 'c. 1956', 'January 1960?'."""
+        """Human form: '14–25 February 1956', '31 July – 3 August 1958', 'c. 1956'."""
         start = self.start.parts()
         if self.end is None:
             text = " ".join(start)

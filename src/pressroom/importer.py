@@ -40,7 +40,9 @@ HEADER_FLAGS = {"peer reviewed": "peer_reviewed"}
 _OPEN_QUOTES = "“\"‘'"
 _CLOSE_QUOTES = "”\"’'"
 # A paragraph that ends like this is complete; one that does not was cut by a page break.
-_TERMINAL = re.compile(rf"[.?!:;…][{_CLOSE_QUOTES})\]]*[{SUPERSCRIPT_DIGITS}]*$|[{SUPERSCRIPT_DIGITS}]$")
+_TERMINAL = re.compile(
+    rf"[.?!:;…][{_CLOSE_QUOTES})\]]*[{SUPERSCRIPT_DIGITS}]*$|[{SUPERSCRIPT_DIGITS}]$"
+)
 _ABSTRACT_CUE = re.compile(r"\bThis (article|essay|paper|study)\b")
 _SHORT_PARAGRAPH_WORDS = 30
 
@@ -266,10 +268,13 @@ _LINE_START_LIST = re.compile(r"^(\d+)([.)])(\s)|^([-+*>])(\s)")
 def escape_text(text: str) -> str:
     """Escape Markdown syntax in extracted prose, keeping the extraction's *italics*."""
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LINE_START_LIST.sub(
-        lambda m: f"{m.group(1)}\\{m.group(2)}{m.group(3)}" if m.group(1) else f"\\{m.group(4)}{m.group(5)}",
-        text,
-    )
+
+    def literal(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{m.group(1)}\\{m.group(2)}{m.group(3)}"
+        return f"\\{m.group(4)}{m.group(5)}"
+
+    return _LINE_START_LIST.sub(literal, text)
 
 
 def _with_note_calls(text: str, seen: list[int], path: Path, line: int) -> str:

@@ -1,4 +1,4 @@
-"""Validated shapes of the edition's sources: edition settings, readings' front matter, timelines."""
+"""Validated shapes of the sources: edition settings, readings' front matter, timelines."""
 
 from __future__ import annotations
 

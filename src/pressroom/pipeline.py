@@ -145,7 +145,7 @@ def build_epub(settings: Settings, prepared: Prepared) -> Output:
     with _temporary(settings.build_dir, ".epub") as tmp:
         epub.render_epub(prepared.edition, prepared.markdown, tmp, settings.templates_dir,
                          settings.build_dir)
-        os.replace(tmp, path)
+        tmp.replace(path)
     return Output("epub", path)
 
 

@@ -1,0 +1,133 @@
+"""The default edition end to end: the seed's every word in order in the PDF and the EPUB."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import Built
+from helpers import ROOT, XHTML, epub_xhtml, pdftotext
+from pressroom.check import epub_note_links, pdf_note_links, run_epubcheck
+from pressroom.content import load_edition
+
+SEED = ROOT.parent / "shared" / "seeds" / "000_6279f2246c7e17cc.txt"
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+pytestmark = pytest.mark.skipif(not SEED.exists(), reason="the seed text is not beside the project")
+
+
+def tokens(text: str) -> list[str]:
+    """Words for comparing texts: hyphens and line-end hyphenation folded, dashes split."""
+    text = text.replace("\u00ad", "")
+    # A word hyphenated (or split at its own hyphen) at a line end; WeasyPrint's hyphen is U+2010.
+    text = re.sub(r"[-\u2010]\s*\n\s*", "", text)
+    text = re.sub(r"[-\u2010]", "", text)
+    text = text.translate(str.maketrans("", "", SUPERSCRIPTS))
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def in_order(needles: list[str], haystack: list[str]) -> int:
+    """How many of needles appear in haystack in order (gaps allowed)."""
+    at = 0
+    for found, word in enumerate(needles):
+        try:
+            at = haystack.index(word, at) + 1
+        except ValueError:
+            return found
+    return len(needles)
+
+
+def seed_parts() -> tuple[str, list[str]]:
+    text = SEED.read_text(encoding="utf-8")
+    body = text[text.index("The split between Communism"):text.index("\nNotes\n")]
+    notes_block = text[text.index("\nNotes\n") + 7:]
+    notes = [n for n in re.split(rf"\n(?:- )?(?=[{SUPERSCRIPTS}])", notes_block) if n.strip()]
+    return body, notes
+
+
+def assert_seed_in(text: str) -> None:
+    body, notes = seed_parts()
+    haystack = tokens(text)
+    needles = tokens(body)
+    found = in_order(needles, haystack)
+    assert found == len(needles), f"body word {found}: {needles[found:found + 8]}"
+    assert len(notes) == 29
+    for number, note in enumerate(notes, start=1):
+        needles = tokens(note)
+        found = in_order(needles, haystack)
+        assert found == len(needles), f"note {number}, word {found}: {needles[found:found + 8]}"
+
+
+def epub_text(epub: Path) -> str:
+    docs = epub_xhtml(epub)
+    return "\n".join(" ".join(root.itertext()) for name, root in sorted(docs.items())
+                     if "/text/ch" in name)
+
+
+def test_every_word_of_the_seed_is_in_the_pdf_in_order(edition_build: Built):
+    assert_seed_in(pdftotext(edition_build.one("pdf", "reading", "A4")))
+
+
+def test_every_word_of_the_seed_is_in_the_epub_in_order(edition_build: Built):
+    assert_seed_in(epub_text(edition_build.one("epub")))
+
+
+def test_the_epub_passes_epubcheck(edition_build: Built):
+    result = run_epubcheck(edition_build.one("epub"))
+    assert result.ok, result.detail
+
+
+def test_all_29_notes_link_both_ways(edition_build: Built):
+    calls, problems = epub_note_links(edition_build.one("epub"))
+    assert (calls, problems) == (29, [])
+    calls, problems = pdf_note_links(edition_build.one("pdf", "reading", "A4"))
+    assert (calls, problems) == (29, [])
+
+
+def _paragraphs(epub: Path) -> list[str]:
+    return [" ".join("".join(p.itertext()).split())
+            for root in epub_xhtml(epub).values() for p in root.iter(f"{XHTML}p")]
+
+
+@pytest.mark.parametrize("joined", [
+    "(CPSU) by name, but which clearly took aim",
+    "An additional complication is the curious case",
+    "useful source materials.",
+    "nuclear defense to the PRC.22 A crisis in Sino-Soviet relations was actually avoided",
+])
+def test_page_break_splits_are_single_paragraphs(edition_build: Built, joined: str):
+    matches = [p for p in _paragraphs(edition_build.one("epub")) if joined in p]
+    assert len(matches) == 1
+
+
+def test_mao_quotation_is_a_block_quotation(edition_build: Built):
+    quotes = [" ".join("".join(q.itertext()).split())
+              for root in epub_xhtml(edition_build.one("epub")).values()
+              for q in root.iter(f"{XHTML}blockquote")]
+    assert len(quotes) == 1 and "more or less resembles a brotherly relationship" in quotes[0]
+
+
+def test_the_timeline_has_at_least_20_events_each_linked_to_notes():
+    edition = load_edition(ROOT / "src" / "content")
+    chronology = next(a for a in edition.appendices if a.kind == "chronology")
+    events = chronology.data.events
+    assert len(events) >= 20
+    assert sum(1 for e in events if e.notes) >= 20
+    assert all(e.annotation and (e.notes or e.sources) for e in events)
+
+
+def test_front_matter_carries_the_source():
+    meta = load_edition(ROOT / "src" / "content").lead.meta
+    assert meta.title == "‘Father-and-Son’ or Communist ‘Brothers’?"
+    assert meta.subtitle == "The Significance of ‘Socialist Solidarity’ in the Sino-Soviet Split"
+    assert meta.authors[0].name == "Gary Blank"
+    assert meta.authors[0].affiliation == "London School of Economics"
+    source = meta.source
+    assert (source.journal, source.volume, source.issue, source.year) == (
+        "UCLA Historical Journal", 25, 1, 2014)
+    assert source.permalink == "https://escholarship.org/uc/item/96j2f2jf"
+    assert source.peer_reviewed
+    assert meta.rights == (
+        "Copyright 2014 by the author(s). All rights reserved unless otherwise indicated.")
