@@ -53,19 +53,15 @@ def html(c):
     _report(_run(run))
 
 
-@task(help={"paper": "a4, letter or all (default: all); all also builds large print and booklet"})
+@task(help={"paper": "a4, letter or all (default: all); with a4, large print too"})
 def pdf(c, paper="all"):
-    """Build the PDF editions with WeasyPrint into build/."""
+    """Build the PDF editions (reading, large print, booklet) with WeasyPrint into build/."""
     settings = _settings(c)
+    papers = ("a4", "letter") if paper == "all" else (paper,)
 
     def run():
         prepared = b.prepare(settings)
-        papers = ("a4", "letter") if paper == "all" else (paper,)
-        outputs = [b.build_pdf(settings, prepared, p) for p in papers]
-        if paper == "all":
-            outputs.append(b.build_pdf(settings, prepared, "a4", large=True))
-            outputs.append(b.build_booklet(settings, prepared, "a4"))
-            outputs.append(b.build_booklet(settings, prepared, "letter"))
+        outputs = b.build_pdfs(settings, prepared, papers)
         b.write_manifest(settings, outputs)
         return outputs
 

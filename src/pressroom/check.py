@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from xml.etree import ElementTree as ET
 
 from pypdf import PdfReader
 
+from .content import load_edition
 from .errors import CheckError
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -123,7 +125,7 @@ def pdf_note_links(pdf: Path) -> tuple[int, list[str]]:
     return len(calls), problems
 
 
-def check_pdf(pdf: Path, expected_pages: object) -> CheckResult:
+def check_pdf(pdf: Path, expected_pages: object, expected_notes: int) -> CheckResult:
     try:
         reader = PdfReader(pdf)
         pages = len(reader.pages)
@@ -138,12 +140,29 @@ def check_pdf(pdf: Path, expected_pages: object) -> CheckResult:
     calls, problems = pdf_note_links(pdf)
     if problems:
         return CheckResult(f"pdf {pdf.name}", False, problems[0])
+    if calls != expected_notes:
+        return CheckResult(f"pdf {pdf.name}", False,
+                           f"{calls} notes linked, the edition has {expected_notes}")
     return CheckResult(f"pdf {pdf.name}", True,
                        f"{pages} pages, readable, {calls} notes linked both ways")
 
 
+def run_qpdf(pdf: Path) -> CheckResult:
+    """qpdf --check: the PDF's structure (xref, streams, object syntax) is sound."""
+    if shutil.which("qpdf") is None:
+        return CheckResult(f"qpdf {pdf.name}", False,
+                           "qpdf is not installed (the set-up installs it)")
+    result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True,
+                            timeout=300)
+    ok = result.returncode == 0
+    detail = "structure ok" if ok else (result.stdout + result.stderr).strip().splitlines()[-1]
+    return CheckResult(f"qpdf {pdf.name}", ok, detail)
+
+
 def check_outputs(settings) -> list[CheckResult]:
     """Run every check on the outputs listed in build/manifest.json."""
+    edition = load_edition(settings.content_dir)
+    notes = sum(len(r.notes) for r in edition.readings)
     results: list[CheckResult] = []
     for entry in _manifest(settings.build_dir):
         path = settings.build_dir / str(entry["path"])
@@ -153,9 +172,12 @@ def check_outputs(settings) -> list[CheckResult]:
         if entry["format"] == "epub":
             results.append(run_epubcheck(path))
             calls, problems = epub_note_links(path)
-            results.append(CheckResult(
-                f"epub notes {path.name}", not problems and calls > 0,
-                problems[0] if problems else f"{calls} note calls link to notes and back"))
+            ok = not problems and calls == notes
+            detail = problems[0] if problems else (
+                f"{calls} of {notes} note calls link to notes and back")
+            results.append(CheckResult(f"epub notes {path.name}", ok, detail))
         elif entry["format"] == "pdf" and entry.get("variant") != "booklet":
-            results.append(check_pdf(path, entry.get("pages")))
+            results.append(check_pdf(path, entry.get("pages"), notes))
+        if entry["format"] == "pdf":
+            results.append(run_qpdf(path))
     return results

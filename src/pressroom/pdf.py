@@ -53,15 +53,30 @@ def require_fonts(css: str, css_path: Path) -> None:
             )
 
 
+_FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
+
+
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1") -> bytes:
-    """The PDF of one print HTML document; only files under project_root may be read."""
+    """The PDF of one print HTML document; only files under project_root may be read.
+
+    Every footnote must come out laid out on some page: WeasyPrint has dropped a footnote
+    whose call was pushed to the next page by widow/orphan control, and a lost note is a
+    broken edition, so we check the anchors of the laid-out pages before writing.
+    """
     fetcher = ConfinedFetcher(project_root)
     try:
         document = weasyprint.HTML(
             string=html, base_url=str(project_root) + "/", url_fetcher=fetcher
         ).render()
-        return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False,
-                                  srgb=True)
+        anchors = {name for page in document.pages for name in page.anchors}
+        lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchors]
+        if lost:
+            raise RenderError(
+                f"WeasyPrint dropped footnote {lost[0]} while paginating"
+                f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
+                "check footnote-policy in the print stylesheet"
+            )
+        return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:
