@@ -138,6 +138,19 @@ def import_text(c, source, out=None, id=None, join=None):
 
 
 @task
+def golden(c):
+    """Regenerate the golden assembled Markdown of the minimal test edition (review the diff)."""
+    from pressroom._io import write_text_atomic
+    from pressroom.assemble import assemble_markdown
+    from pressroom.content import load_edition
+
+    fixture = ROOT / "tests" / "fixtures" / "minimal"
+    text = _run(lambda: assemble_markdown(load_edition(fixture), ROOT / "templates"))
+    write_text_atomic(ROOT / "tests" / "golden" / "minimal.md", text)
+    print("wrote tests/golden/minimal.md")
+
+
+@task
 def test(c):
     """Run the test suite."""
     c.run(f"{sys.executable} -m pytest", pty=False)
@@ -155,7 +168,7 @@ def bench(c):
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
-ns = Collection(html, pdf, epub, build, check, clean, import_text, test, lint, bench)
+ns = Collection(html, pdf, epub, build, check, clean, import_text, golden, test, lint, bench)
 ns.configure(
     {
         "pressroom": {

@@ -25,8 +25,17 @@ def copy_fixture(tmp_path: Path, name: str = "minimal") -> Path:
     return target
 
 
-def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+def pdftotext(pdf: Path, first: int | None = None, last: int | None = None,
+              crop_pt: tuple[float, float] | None = None) -> str:
+    """Text of a PDF; crop_pt=(top, bottom) leaves out the running heads and folios."""
     args = ["pdftotext", "-enc", "UTF-8"]
+    if crop_pt:
+        from pypdf import PdfReader
+
+        box = PdfReader(pdf).pages[0].mediabox
+        top, bottom = crop_pt
+        args += ["-r", "72", "-x", "0", "-y", str(int(top)), "-W", str(int(box.width)),
+                 "-H", str(int(float(box.height) - top - bottom))]
     if first:
         args += ["-f", str(first)]
     if last:

@@ -336,8 +336,6 @@ def test_a_paragraph_ending_with_a_full_stop_is_not_joined_to_a_lowercase_one():
     assert len(paragraphs(run(text).markdown)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="importer.py:43 takes any paragraph ending in a note "
-                   "marker as complete, even when the marker follows a comma")
 def test_a_comma_before_a_note_marker_still_joins_a_lowercase_continuation():
     text = article(f"{LONG},¹\n\nbut neither kept to it for long.²", "¹ One.\n² Two.")
     assert paragraphs(run(text).markdown) == [
@@ -384,8 +382,6 @@ def test_a_quotation_after_a_full_stop_is_an_ordinary_paragraph():
     assert paragraphs(run(text).markdown)[-1] == "“We keep our word.”[^2]"
 
 
-@pytest.mark.xfail(strict=True, reason="importer.py:203 looks at the lead-in's last character "
-                   "without setting aside a note marker after its comma")
 def test_a_quotation_after_a_comma_and_a_note_marker_is_a_block_quote():
     text = article(f"{LONG}, as the minister put it,¹\n\n“We keep our word.”²", "¹ One.\n² Two.")
     assert "\n\n> “We keep our word.”[^2]\n" in run(text).markdown
@@ -442,8 +438,6 @@ def test_the_extractions_italics_are_kept():
     assert "<em>Hongqi</em>" in escaped_html("It appeared in *Hongqi* that spring.")
 
 
-@pytest.mark.xfail(strict=True, reason="importer.py:263 escapes '1.' and '1)' list markers but "
-                   "not '(1)' or 'a)', so the paragraph becomes an ordered list")
 @pytest.mark.parametrize("paragraph", ["(1) The first point is trade.", "a) The first point."])
 def test_a_paragraph_starting_like_a_fancy_list_item_stays_a_paragraph(paragraph: str):
     html = escaped_html(paragraph)
@@ -451,8 +445,6 @@ def test_a_paragraph_starting_like_a_fancy_list_item_stays_a_paragraph(paragraph
     assert paragraph.split()[0] in html
 
 
-@pytest.mark.xfail(strict=True, reason="importer.py:262 leaves '&' unescaped, so an entity in "
-                   "the extraction is decoded by Pandoc instead of printed")
 def test_an_html_entity_in_the_prose_prints_literally():
     assert "&amp;lt; and &amp;amp;" in escaped_html("The source wrote &lt; and &amp; there.")
 
@@ -467,8 +459,6 @@ def test_a_note_call_without_a_note():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="importer.py:348 reports the first paragraph with any "
-                   "note call, not the paragraph holding the uncalled one")
 def test_a_note_call_without_a_note_names_its_own_paragraph():
     text = article(f"{LONG}.¹\n\n{LONG}, again.²", "¹ One.")
     assert import_error(text) == (
@@ -529,8 +519,6 @@ def test_a_cover_page_without_an_article():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="importer.py:161 raises without the line of the bad "
-                   "publication date")
 def test_a_publication_date_that_is_not_a_year_names_its_line():
     text = article(BODY, NOTES, top=cover({**FIELDS, "Publication Date": "Spring 1999"}) + HEAD)
     assert import_error(text) == (

@@ -19,7 +19,9 @@ from .models import Chronology
 # Every ASCII character Pandoc's Markdown gives a meaning to in running text, except quotes and
 # dashes (kept so that smart typography still applies) and sentence punctuation.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~^$@&=])")
-_LINE_START = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
+# What would start a list, a rule or a heading if a value begins a line: "1. ", "(a) ", "- ".
+_LINE_START = re.compile(r"^(\s*)(\(?(?:\d+|[A-Za-z]|[ivxlcdm]+))([.)])", re.MULTILINE)
+_LINE_START_BULLET = re.compile(r"^(\s*)([-+])", re.MULTILINE)
 _RAW_HTML = re.compile(r"[<>&]")
 
 APPENDIX_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -29,9 +31,10 @@ def escape_markdown(value: Any) -> Markup:
     """Make a data value print literally in Markdown (one line, every special escaped)."""
     if isinstance(value, Markup):
         return value
-    text = " ".join(str(value).split())
+    text = re.sub(r"\s+", " ", str(value))  # one line, spaces at the edges kept (", ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\2\\\3", text)
+    text = _LINE_START_BULLET.sub(r"\1\\\2", text)
     return Markup(text)
 
 
@@ -54,6 +57,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
         autoescape=False,
         finalize=_finalize,
     )
@@ -129,7 +134,7 @@ def note_citations(edition: Edition) -> dict[str, dict[str, list[dict[str, str]]
             label = (
                 f"{letter}, {entry.date.display()}"
                 if appendix.kind == "chronology"
-                else f"{letter}, {entry.authors[0].split()[-1]} {entry.year}"
+                else f"{letter}, {entry.short_citation}"
             )
             for note in entry.notes:
                 per_note.setdefault(str(note), []).append(
@@ -142,7 +147,8 @@ def _entries(appendix: Appendix) -> list[Any]:
     data = appendix.data
     if isinstance(data, Chronology):
         return sorted(data.events, key=lambda e: e.date.sort_key)
-    return sorted(data.works, key=lambda w: (w.year, w.authors[0].split()[-1]))
+    # By year; within a year, the order of the file (names are not all surname-last).
+    return sorted(data.works, key=lambda w: w.year)
 
 
 def pandoc_metadata(edition: Edition) -> dict[str, Any]:

@@ -120,15 +120,17 @@ def load_reading(path: Path) -> Reading:
             raise ContentError(f"footnote [^{label}] must be numbered as in the source",
                                path=path, line=line_at(found.start()))
         defined.append(int(label))
-    if defined != list(range(1, len(defined) + 1)):
-        raise ContentError(f"footnotes must be numbered 1-{len(defined)} in order",
-                           path=path, line=body_line)
     called = [(int(m.group(1)), m.start()) for m in _NOTE_CALL.finditer(body)
               if m.group(1).isdigit()]
     for number, offset in called:
         if number not in defined:
             raise ContentError(f"note call [^{number}] has no note", path=path,
                                line=line_at(offset))
+    for position, (number, found) in enumerate(zip(defined, _NOTE_DEF.finditer(body),
+                                                   strict=True), start=1):
+        if number != position:
+            raise ContentError(f"note [^{number}] is out of order: expected [^{position}]",
+                               path=path, line=line_at(found.start()))
     never = sorted(set(defined) - {n for n, _ in called})
     if never:
         offset = next(m.start() for m in _NOTE_DEF.finditer(body) if m.group(1) == str(never[0]))
@@ -194,6 +196,7 @@ def load_edition(content_dir: Path) -> Edition:
     readings: list[Reading] = []
     for index, name in enumerate(config.readings):
         path = _inside(content_dir, name, doc, ("readings", index))
+        _require_file(path, doc, ("readings", index))
         readings.append(load_reading(path))
     by_id = {r.meta.id: r for r in readings}
     appendices: list[Appendix] = []
@@ -203,6 +206,7 @@ def load_edition(content_dir: Path) -> Edition:
                               path=config_path, line=doc.line_of(("appendices", index, "reading")),
                               field=f"appendices[{index}].reading")
         path = _inside(content_dir, ref.source, doc, ("appendices", index, "source"))
+        _require_file(path, doc, ("appendices", index, "source"))
         appendices.append(load_appendix(path, ref.kind, by_id[ref.reading]))
     sources = (config_path, *(r.path for r in readings), *(a.path for a in appendices))
     return Edition(content_dir, config, tuple(readings), tuple(appendices), sources)
@@ -212,5 +216,12 @@ def _inside(content_dir: Path, name: str, doc: YamlDoc, loc: tuple[Any, ...]) ->
     path = content_dir / name
     if not path.resolve().is_relative_to(content_dir.resolve()):
         raise ConfigError(f"{name!r} is outside the content folder", path=doc.path,
-                          line=doc.line_of(loc))
+                          line=doc.line_of(loc), field=_describe_loc(loc))
     return path
+
+
+def _require_file(path: Path, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
+    # Name the line of edition.yaml that points at the missing file, where the fix is.
+    if not path.is_file():
+        raise ConfigError(f"no such file: {path}", path=doc.path, line=doc.line_of(loc),
+                          field=_describe_loc(loc))

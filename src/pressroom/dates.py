@@ -78,10 +78,12 @@ class EdtfDate:
             text = " ".join(start)
         else:
             end = self.end.parts()
-            # Print what the two ends share once: '14–25 February 1956'.
+            # Print what the two ends share once: '14–25 February 1956'; only when both ends
+            # have the same precision ('February – 14 February' would mislead).
             shared = 0
             while (
-                shared < min(len(start), len(end)) - 1
+                self.start.precision == self.end.precision
+                and shared < min(len(start), len(end)) - 1
                 and start[-1 - shared] == end[-1 - shared]
             ):
                 shared += 1
@@ -107,6 +109,9 @@ def _point(text: str) -> Point:
     if not 1 <= len(pieces) <= 3 or not all(p.isdigit() for p in pieces):
         raise ValueError(f"unparseable date {text!r}")
     numbers = [int(p) for p in pieces] + [None] * (3 - len(pieces))
+    if numbers[1] is not None and not 1 <= numbers[1] <= 12:
+        # EDTF reads 21-41 as seasons and quarters; a chronology needs real months.
+        raise ValueError(f"month {numbers[1]} in {text!r}: seasons and quarters are not supported")
     return Point(numbers[0], numbers[1], numbers[2], uncertain, approximate)
 
 
@@ -137,11 +142,18 @@ def parse_date(value: object) -> EdtfDate:
         raise ValueError(f"open-ended range {text!r}: give both ends")
     start = _point(first)
     end = _point(second) if second else None
-    lower = _to_date(parsed.lower_strict())
-    upper = _to_date(parsed.upper_strict())
-    if end is not None:
-        start_lower = _to_date(parse_edtf(first).lower_strict())
-        end_upper = _to_date(parse_edtf(second).upper_strict())
-        if end_upper < start_lower:
-            raise ValueError(f"range {text!r} ends before it starts")
+    try:
+        lower = _to_date(parsed.lower_strict())
+        upper = _to_date(parsed.upper_strict())
+        if end is not None:
+            start_lower = _to_date(parse_edtf(first).lower_strict())
+            end_upper = _to_date(parse_edtf(second).upper_strict())
+            if end_upper < start_lower:
+                raise ValueError(f"range {text!r} ends before it starts")
+    except ValueError as exc:
+        if "ends before" in str(exc):
+            raise
+        raise ValueError(f"impossible date {text!r} ({exc})") from None
+    if end == start:
+        end = None  # a one-day range is that day
     return EdtfDate(text, start, end, lower, upper)

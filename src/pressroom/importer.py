@@ -40,9 +40,7 @@ HEADER_FLAGS = {"peer reviewed": "peer_reviewed"}
 _OPEN_QUOTES = "“\"‘'"
 _CLOSE_QUOTES = "”\"’'"
 # A paragraph that ends like this is complete; one that does not was cut by a page break.
-_TERMINAL = re.compile(
-    rf"[.?!:;…][{_CLOSE_QUOTES})\]]*[{SUPERSCRIPT_DIGITS}]*$|[{SUPERSCRIPT_DIGITS}]$"
-)
+_TERMINAL = re.compile(rf"[.?!:;…][{_CLOSE_QUOTES})\]]*$")
 _ABSTRACT_CUE = re.compile(r"\bThis (article|essay|paper|study)\b")
 _SHORT_PARAGRAPH_WORDS = 30
 
@@ -124,8 +122,12 @@ def _split_rights(statement: str) -> tuple[str, str | None]:
 
 
 def _parse_header(blocks: list[Block], path: Path) -> tuple[dict[str, object], int]:
-    """Read the cover page's label/value pairs; return them and the index of the next block."""
-    header: dict[str, object] = {}
+    """Read the cover page's label/value pairs; return them and the index of the next block.
+
+    ``header["lines"]`` maps each field to the source line of its value.
+    """
+    lines: dict[str, int] = {}
+    header: dict[str, object] = {"lines": lines}
     i = 0
     seen_label = False
     while i < len(blocks):
@@ -136,6 +138,7 @@ def _parse_header(blocks: list[Block], path: Path) -> tuple[dict[str, object], i
             i += 1
         elif label in HEADER_LABELS and i + 1 < len(blocks):
             header[HEADER_LABELS[label]] = blocks[i + 1].text.strip()
+            lines[HEADER_LABELS[label]] = blocks[i + 1].line
             seen_label = True
             i += 2
         elif not seen_label:
@@ -160,7 +163,8 @@ def _source_record(header: dict[str, object], path: Path) -> dict[str, object]:
     if "year" in header:
         year = str(header["year"])
         if not re.fullmatch(r"\d{4}", year):
-            raise ContentError(f"publication date {year!r} is not a year", path=path)
+            line = header["lines"].get("year")  # type: ignore[union-attr]
+            raise ContentError(f"publication date {year!r} is not a year", path=path, line=line)
         record["year"] = int(year)
     if "permalink" in header:
         record["permalink"] = _strip_autolink(str(header["permalink"])).strip()
@@ -168,8 +172,13 @@ def _source_record(header: dict[str, object], path: Path) -> dict[str, object]:
     return record
 
 
+def _without_markers(text: str) -> str:
+    return _MARKER.sub("", text.rstrip()).rstrip()
+
+
 def _is_terminal(text: str) -> bool:
-    return bool(_TERMINAL.search(text.rstrip()))
+    # "…each other,¹" is still cut mid-sentence: look past trailing note markers.
+    return bool(_TERMINAL.search(_without_markers(text)))
 
 
 def _starts_lowercase(text: str) -> bool:
@@ -202,7 +211,8 @@ def _paragraphs(
     warnings: list[str] = []
     for i, para in enumerate(paragraphs):
         kind = para.kind
-        if i > 0 and _is_quotation(para.text) and paragraphs[i - 1].text.rstrip()[-1:] in ",:":
+        lead_in = _without_markers(paragraphs[i - 1].text)[-1:] if i > 0 else ""
+        if i > 0 and _is_quotation(para.text) and lead_in in (",", ":"):
             kind = "blockquote"
         elif i == 0 and not _MARKER.search(para.text) and _ABSTRACT_CUE.search(para.text):
             kind = "abstract"
@@ -261,8 +271,8 @@ def _parse_notes(blocks: list[Block], path: Path) -> dict[int, tuple[int, str]]:
 
 # Pandoc Markdown punctuation that would change meaning in running text. The extraction marks
 # italics with *…*, so asterisks are kept as emphasis; everything else is made literal.
-_MD_SPECIAL = re.compile(r"([\\`\[\]<>#$@_~^|])")
-_LINE_START_LIST = re.compile(r"^(\d+)([.)])(\s)|^([-+*>])(\s)")
+_MD_SPECIAL = re.compile(r"([\\`\[\]<>#$@_~^|&])")
+_LINE_START_LIST = re.compile(r"^(\(?[0-9]+|\(?[A-Za-z]|\(?[ivxlcdm]+)([.)])(\s)|^([-+*>])(\s)")
 
 
 def escape_text(text: str) -> str:
@@ -277,9 +287,15 @@ def escape_text(text: str) -> str:
     return _LINE_START_LIST.sub(literal, text)
 
 
-def _with_note_calls(text: str, seen: list[int], path: Path, line: int) -> str:
+def _with_note_calls(
+    text: str, seen: list[int], known: Iterable[int], path: Path, line: int
+) -> str:
     def call(match: re.Match[str]) -> str:
         number = int(match.group(0).translate(_SUP_TO_DIGIT))
+        if number not in known:
+            raise ContentError(
+                f"note call {number} has no entry in the Notes list", path=path, line=line
+            )
         expected = len(seen) + 1
         if number != expected:
             raise ContentError(
@@ -338,7 +354,7 @@ def import_text(
     seen: list[int] = []
     body: list[str] = []
     for para in paragraphs:
-        md = _with_note_calls(escape_text(para.text), seen, path, para.line)
+        md = _with_note_calls(escape_text(para.text), seen, notes.keys(), path, para.line)
         if para.kind == "blockquote":
             md = f"> {md}"
         elif para.kind == "abstract":
@@ -348,12 +364,6 @@ def import_text(
     if missing:
         line, _ = notes[missing[0]]
         raise ContentError(f"note {missing[0]} is never called in the text", path=path, line=line)
-    uncalled = [n for n in seen if n not in notes]
-    if uncalled:
-        para_line = next(p.line for p in paragraphs if _MARKER.search(p.text))
-        raise ContentError(
-            f"note call {uncalled[0]} has no entry in the Notes list", path=path, line=para_line
-        )
 
     main_title, subtitle = _split_title(title)
     source = _source_record(header, path)

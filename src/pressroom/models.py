@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from .dates import EdtfDate, parse_date
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+"""Ids: lowercase words joined by hyphens (they become anchors and file names)."""
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 NoteNumber = Annotated[int, Field(ge=1)]
 
@@ -63,7 +65,7 @@ class EditionConfig(Strict):
     """src/content/edition.yaml: what the edition is made of and how it is published."""
 
     id: Slug
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")]
+    language: str
     publisher: Text
     date: dt.date
     modified: dt.date | None = None
@@ -71,6 +73,13 @@ class EditionConfig(Strict):
     keywords: list[Text] = []
     readings: list[Text] = Field(min_length=1)
     appendices: list[AppendixRef] = []
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
+            raise ValueError(f"{value!r} is not a BCP 47 language tag such as en, en-US or de-CH")
+        return value
 
 
 Strand = Literal["alliance", "crisis", "ideology", "domestic-politics", "nuclear", "polemic"]
@@ -134,6 +143,13 @@ class Work(Strict):
     reading: ReadingKind
     notes: list[NoteNumber] = Field(min_length=1)
     annotation: Text
+    #: How a cross-reference names the work, e.g. "Zhang and Chen 1995"; by default the first
+    #: author's last name and the year, which is wrong for names written surname first.
+    cite_as: Text | None = None
+
+    @property
+    def short_citation(self) -> str:
+        return self.cite_as or f"{self.authors[0].split()[-1]} {self.year}"
 
 
 class Historiography(Strict):

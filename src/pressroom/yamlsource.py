@@ -54,7 +54,13 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
 
 def _construct(node: yaml.Node) -> Any:
     # A fresh loader per scalar keeps construction state from leaking between files.
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+    try:
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. an unquoted impossible date: 1950-02-30
+        raise ContentError(
+            f"cannot read value {getattr(node, 'value', '')!r}: {exc}",
+            line=node.start_mark.line + 1,
+        ) from exc
 
 
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:

@@ -145,12 +145,21 @@ local function check_links(doc)
   end
   doc:walk({ Header = note_id, Div = note_id, Span = note_id, Link = note_id,
     Image = note_id, CodeBlock = note_id, Code = note_id, Figure = note_id, Table = note_id })
+  local refused = nil
   doc:walk({
     Link = function(link)
       local target = link.target:match("^#(.+)$")
-      if target and not ids[target] then table.insert(missing, target) end
+      if target then
+        if not ids[target] then table.insert(missing, target) end
+      elseif not (link.target:match("^https?://") or link.target:match("^mailto:")) then
+        -- javascript:, data:, file: and relative paths have no place in a reading edition.
+        refused = refused or link.target
+      end
     end,
   })
+  if refused then
+    error("link to unsupported target " .. refused .. " (use http(s), mailto or #id)")
+  end
   if #missing > 0 then
     error("dangling internal link: #" .. missing[1] .. " (no element has that id)"
       .. (#missing > 1 and (" and " .. (#missing - 1) .. " more") or ""))

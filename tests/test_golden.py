@@ -1,0 +1,21 @@
+"""The assembled Markdown of the minimal fixture edition, compared with a reviewed golden file.
+
+After an intended change to the templates or the assembler, run `inv golden` and review the
+diff of tests/golden/minimal.md before committing it.
+"""
+
+from __future__ import annotations
+
+from helpers import MINIMAL, ROOT, TEMPLATES
+from pressroom.assemble import assemble_markdown
+from pressroom.content import load_edition
+
+GOLDEN = ROOT / "tests" / "golden" / "minimal.md"
+
+
+def render_minimal() -> str:
+    return assemble_markdown(load_edition(MINIMAL), TEMPLATES)
+
+
+def test_minimal_edition_assembles_to_the_golden_file():
+    assert render_minimal() == GOLDEN.read_text(encoding="utf-8")
