@@ -1,18 +1,40 @@
-"""Turn the assembled Markdown into an EPUB 3 with Pandoc, with stable metadata."""
+"""Turn the assembled Markdown into an EPUB 3: Pandoc writes it, we finish the package.
+
+Pandoc runs sandboxed, so it can read nothing but its input: no stylesheet, no cover, not even
+the clock. Finishing the package is ours: the stylesheet and a cover drawn from the metadata go
+in, the package document gets the edition's dates, subtitle and accessibility metadata, the
+content documents get page-break markers of the A4 print edition and the navigation document
+its page list. The zip is written byte-reproducibly.
+"""
 
 from __future__ import annotations
 
 import re
+import textwrap
 import uuid
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+from . import pagelist
 from ._pandoc import run_pandoc
+from .assemble import render_template
 from .content import Edition
 from .errors import RenderError
+from .html import make_html_environment
+from .pdf import PageStart
 
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
 EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
+
+PACKAGE = "EPUB/content.opf"
+NAV = "EPUB/nav.xhtml"
+STYLESHEET = "EPUB/styles/stylesheet1.css"
+COVER_IMAGE = "EPUB/media/cover.svg"
+COVER_PAGE = "EPUB/text/cover.xhtml"
+CHAPTER = re.compile(r"EPUB/text/ch\d+\.xhtml")
 
 
 def edition_identifier(edition: Edition) -> str:
@@ -21,48 +43,67 @@ def edition_identifier(edition: Edition) -> str:
     return f"urn:uuid:{uuid.uuid5(EDITION_NAMESPACE, key)}"
 
 
-def epub_metadata_xml(edition: Edition) -> str:
-    """Dublin Core extras Pandoc does not take from front matter (source, identifier)."""
-    from xml.sax.saxutils import escape
-
+def source_citation(edition: Edition) -> str:
     lead = edition.lead.meta
     source = lead.source
-    citation = (
+    return (
         f"{', '.join(a.name for a in lead.authors)}, “{lead.title}"
         f"{' ' + lead.subtitle if lead.subtitle else ''}”, {source.journal}"
         f"{f' {source.volume}' if source.volume else ''}"
         f"{f'({source.issue})' if source.issue else ''} ({source.year})"
         f"{f', {source.permalink}' if source.permalink else ''}"
     )
-    # Pandoc keeps one dc:source, so the citation carries the permalink.
-    return f"<dc:source>{escape(citation)}</dc:source>\n"
 
 
-STYLESHEET = "EPUB/styles/stylesheet1.css"
-PACKAGE = "EPUB/content.opf"
+def epub_metadata_xml(edition: Edition) -> str:
+    """Dublin Core Pandoc does not take from front matter: the source (one dc:source only)."""
+    return f"<dc:source>{escape(source_citation(edition))}</dc:source>\n"
 
 
-def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
-    day = edition.config.modified or edition.config.date
-    return (day.year, day.month, day.day, 0, 0, 0)
+@dataclass(frozen=True)
+class Accessibility:
+    """What the package says about the publication's accessibility (EPUB Accessibility 1.1)."""
+
+    features: tuple[str, ...]
+    summary: str
+    conforms_to: str = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
 
-def finish_epub(raw: Path, output: Path, edition: Edition, replacements: dict[str, bytes]) -> None:
-    """Rewrite Pandoc's EPUB: put our files in, and make the zip byte-reproducible.
+def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Accessibility:
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if has_page_list:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    if has_images:
+        features.append("alternativeText")
+    summary = (
+        "Text-only reading edition with headings for every part, a table of contents, notes "
+        "that link to their calls and back"
+        + (", and page-break markers and a page list matching the A4 print edition"
+           if has_page_list else "")
+        + ". No hazards; the reader's own font, size and colours apply."
+    )
+    return Accessibility(tuple(features), summary)
 
-    Pandoc's --sandbox (which keeps outside files out) also keeps out our stylesheet and the
-    clock, so the stylesheet and the modification date go in here; every zip entry gets the
-    edition's date, and mimetype comes first, stored.
-    """
-    with zipfile.ZipFile(raw) as source:
-        names = source.namelist()
-        contents = {name: source.read(name) for name in names}
-    missing = set(replacements) - set(contents)
-    if missing:
-        raise RenderError(f"Pandoc's EPUB has no {sorted(missing)[0]}", path=raw)
-    contents.update(replacements)
-    # Sandboxed Pandoc cannot read the clock and dates the package 1970; use the edition's date.
-    opf = contents[PACKAGE].decode("utf-8")
+
+def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None) -> str:
+    lines = [f'<meta property="schema:accessMode">textual</meta>']
+    if "alternativeText" in a11y.features:
+        lines.append('<meta property="schema:accessMode">visual</meta>')
+    lines.append('<meta property="schema:accessModeSufficient">textual</meta>')
+    lines += [f'<meta property="schema:accessibilityFeature">{f}</meta>' for f in a11y.features]
+    lines.append('<meta property="schema:accessibilityHazard">none</meta>')
+    lines.append(
+        f'<meta property="schema:accessibilitySummary">{escape(a11y.summary)}</meta>'
+    )
+    lines.append(f'<meta property="dcterms:conformsTo">{escape(a11y.conforms_to)}</meta>')
+    if page_source:
+        lines.append(f'<meta property="pageBreakSource">{escape(page_source)}</meta>')
+    lines.append('<meta name="cover" content="cover-image" />')
+    return "\n    ".join(lines)
+
+
+def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: str | None,
+                raw: Path) -> str:
     day = edition.config.modified or edition.config.date
     opf, found = re.subn(
         r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
@@ -71,8 +112,114 @@ def finish_epub(raw: Path, output: Path, edition: Edition, replacements: dict[st
     )
     if found != 1:
         raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
+    # Pandoc's own accessibility claims are replaced by ours, which know the content.
+    opf = re.sub(r'\s*<meta property="schema:access[^"]*">[^<]*</meta>', "", opf)
+    lead = edition.lead.meta
+    extra = _opf_metadata(edition, a11y, page_source)
+    if lead.subtitle:
+        extra = (
+            f'<dc:title id="epub-subtitle">{escape(lead.subtitle)}</dc:title>\n    '
+            '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>\n    '
+            '<meta refines="#epub-title-1" property="title-type">main</meta>\n    ' + extra
+        )
+    opf = opf.replace("</metadata>", f"  {extra}\n  </metadata>", 1)
+    opf = opf.replace(
+        "</manifest>",
+        '  <item id="cover-image" href="media/cover.svg" media-type="image/svg+xml" '
+        'properties="cover-image" />\n'
+        '    <item id="cover_xhtml" href="text/cover.xhtml" media-type="application/xhtml+xml" '
+        'properties="svg" />\n  </manifest>',
+        1,
+    )
+    opf, found = re.subn(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" />', opf,
+                         count=1)
+    if found != 1:
+        raise RenderError("Pandoc's package document has no spine", path=raw)
+    return opf
+
+
+def cover_svg(edition: Edition, templates_dir: Path) -> str:
+    lead = edition.lead.meta
+    source = lead.source
+    context = {
+        "title": lead.title,
+        "subtitle": lead.subtitle or "",
+        "title_lines": textwrap.wrap(lead.title, 22),
+        "subtitle_lines": textwrap.wrap(lead.subtitle or "", 36),
+        "authors": ", ".join(a.name for a in lead.authors),
+        "source_lines": textwrap.wrap(
+            f"{source.journal}"
+            f"{f' {source.volume}' if source.volume else ''}"
+            f"{f'({source.issue})' if source.issue else ''}, {source.year}", 50),
+        "publisher": f"{edition.config.publisher} edition",
+    }
+    return render_template(make_html_environment(templates_dir), "cover.svg.j2", context,
+                           templates_dir)
+
+
+def cover_page(edition: Edition) -> str:
+    lead = edition.lead.meta
+    alt = f"Cover: {lead.title}{' ' + lead.subtitle if lead.subtitle else ''}, by " + ", ".join(
+        a.name for a in lead.authors)
+    lang = edition.config.language
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+        f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
+        f"  <title>{escape(lead.title)}</title>\n"
+        "  <style>body { margin: 0; text-align: center; } img { max-width: 100%; "
+        "max-height: 100vh; }</style>\n</head>\n"
+        '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
+        f'  <img role="doc-cover" src="../media/cover.svg" '
+        f'alt="{escape(alt, {chr(34): "&quot;"})}" />\n'
+        "</section>\n</body>\n</html>\n"
+    )
+
+
+def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
+    day = edition.config.modified or edition.config.date
+    return (day.year, day.month, day.day, 0, 0, 0)
+
+
+def finish_epub(
+    raw: Path,
+    output: Path,
+    edition: Edition,
+    templates_dir: Path,
+    page_starts: Sequence[PageStart] = (),
+    page_source: str | None = None,
+) -> None:
+    """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
+    with zipfile.ZipFile(raw) as source:
+        names = source.namelist()
+        contents = {name: source.read(name) for name in names}
+    for required in (PACKAGE, NAV, STYLESHEET):
+        if required not in contents:
+            raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
+    contents[STYLESHEET] = (templates_dir / "epub.css").read_bytes()
+
+    chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
+    has_page_list = bool(page_starts)
+    if has_page_list:
+        texts = [contents[n].decode("utf-8") for n in chapters]
+        markers = pagelist.place_markers(texts, page_starts)
+        for name, text in zip(chapters, pagelist.insert_markers(texts, markers), strict=True):
+            contents[name] = text.encode("utf-8")
+        hrefs = [n.removeprefix("EPUB/") for n in chapters]
+        nav = contents[NAV].decode("utf-8")
+        contents[NAV] = nav.replace(
+            "</body>", f"  {pagelist.page_list_nav(markers, hrefs)}</body>", 1
+        ).encode("utf-8")
+
+    has_images = any(n.startswith("EPUB/media/") for n in names)
+    a11y = accessibility(edition, has_page_list, has_images)
+    opf = _finish_opf(contents[PACKAGE].decode("utf-8"), edition, a11y,
+                      page_source if has_page_list else None, raw)
     contents[PACKAGE] = opf.encode("utf-8")
-    order = ["mimetype"] + [n for n in names if n != "mimetype"]
+    contents[COVER_IMAGE] = cover_svg(edition, templates_dir).encode("utf-8")
+    contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
+
+    order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
     stamp = _zip_date(edition)
     with zipfile.ZipFile(output, "w") as target:
         for name in order:
@@ -88,6 +235,9 @@ def render_epub(
     output: Path,
     templates_dir: Path,
     work_dir: Path,
+    *,
+    page_starts: Sequence[PageStart] = (),
+    page_source: str | None = None,
 ) -> None:
     """Write the EPUB to output (the caller renames it into place)."""
     metadata_xml = work_dir / "epub-metadata.xml"
@@ -109,7 +259,6 @@ def render_epub(
         ),
     )
     try:
-        css = (templates_dir / "epub.css").read_bytes()
-        finish_epub(raw, output, edition, {STYLESHEET: css})
+        finish_epub(raw, output, edition, templates_dir, page_starts, page_source)
     finally:
         raw.unlink(missing_ok=True)

@@ -1,14 +1,17 @@
-"""Lay out the print HTML with WeasyPrint, in-process, and return the PDF's bytes."""
+"""Lay out the print HTML with WeasyPrint, in-process: the PDF and where its pages begin."""
 
 from __future__ import annotations
 
 import logging
 import re
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import weasyprint
+from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError
 
 from .errors import RenderError, SafetyError
@@ -56,7 +59,68 @@ def require_fonts(css: str, css_path: Path) -> None:
 _FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
 
 
-def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1") -> bytes:
+@dataclass(frozen=True)
+class PageStart:
+    """Where a printed page begins: its number and the first words of its body text.
+
+    ``split_word`` is true when the page opens with the end of a word hyphenated on the page
+    before; a page-break marker then belongs after that word.
+    """
+
+    number: int
+    words: tuple[str, ...]
+    split_word: bool
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+    page_starts: tuple[PageStart, ...]
+
+
+_HYPHENS = ("-", "\u2010", "\u00ad")
+
+
+def _body_text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
+    # Body text only: running heads and folios (margin boxes), footnotes and generated
+    # content (e.g. the page numbers added after cross-references) are not in an e-book.
+    if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox):
+        return
+    if "::" in (getattr(box, "element_tag", "") or ""):
+        return
+    if isinstance(box, boxes.TextBox):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _body_text_boxes(child)
+
+
+def page_starts(document: weasyprint.Document, first_anchor: str, words: int = 8
+                ) -> tuple[PageStart, ...]:
+    """The start of every page from the one holding ``first_anchor`` to the end."""
+    first = next((i for i, page in enumerate(document.pages) if first_anchor in page.anchors),
+                 None)
+    if first is None:
+        return ()
+    starts: list[PageStart] = []
+    previous_last = ""
+    for index in range(first, len(document.pages)):
+        texts = [box.text for box in _body_text_boxes(document.pages[index]._page_box)]
+        collected: list[str] = []
+        for text in texts:
+            collected.extend(text.split())
+            if len(collected) >= words:
+                break
+        split = bool(texts) and previous_last.rstrip().endswith(_HYPHENS)
+        starts.append(PageStart(index + 1, tuple(collected[:words]), split))
+        if texts:
+            previous_last = texts[-1]
+    return tuple(starts)
+
+
+def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
+               first_anchor: str | None = None) -> RenderedPdf:
     """The PDF of one print HTML document; only files under project_root may be read.
 
     Every footnote must come out laid out on some page: WeasyPrint has dropped a footnote
@@ -76,16 +140,12 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
                 "check footnote-policy in the print stylesheet"
             )
-        return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
+        data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
+        starts = page_starts(document, first_anchor) if first_anchor else ()
+        return RenderedPdf(data, len(document.pages), starts)
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:
         raise RenderError(f"WeasyPrint failed: {exc}") from exc
 
 
-def page_count(pdf: bytes) -> int:
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    return len(PdfReader(BytesIO(pdf)).pages)

@@ -21,6 +21,8 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 FORMATS = ("html", "pdf", "epub")
+#: The print edition whose page numbers the EPUB's page list follows.
+PAGE_SOURCE = "a4"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Output:
     paper: str | None = None
     variant: str | None = None
     pages: int | None = None
+    #: For PDFs: where each page of the readings and appendices begins (for the EPUB page list).
+    page_starts: tuple[pdf.PageStart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,13 @@ def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
               large: bool = False) -> Output:
     """One reading-edition PDF on the given paper (large: the large-print edition)."""
     paper = _paper(paper_name)
-    data = pdf.render_pdf(_print_html(settings, prepared, paper, large), settings.project_root)
+    rendered = pdf.render_pdf(_print_html(settings, prepared, paper, large),
+                              settings.project_root, first_anchor=prepared.edition.lead.meta.id)
     suffix = f"-large-print-{paper.name}.pdf" if large else f"-{paper.name}.pdf"
     path = settings.build_dir / _name(prepared, suffix)
-    write_bytes_atomic(path, data)
+    write_bytes_atomic(path, rendered.data)
     return Output("pdf", path, paper.label, "large-print" if large else "reading",
-                  pdf.page_count(data))
+                  rendered.pages, rendered.page_starts)
 
 
 def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> Output:
@@ -136,17 +141,29 @@ def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> 
     page, label = ("a5", "A4") if sheet == "a4" else ("halfletter", "US Letter")
     single = pdf.render_pdf(_print_html(settings, prepared, PAPERS[page], False),
                             settings.project_root)
-    data, _sheets = imposition.impose_booklet(single, imposition.SHEETS[sheet])
+    data, sheets = imposition.impose_booklet(single.data, imposition.SHEETS[sheet])
     path = settings.build_dir / _name(prepared, f"-booklet-{sheet}.pdf")
     write_bytes_atomic(path, data)
-    return Output("pdf", path, f"{label} landscape", "booklet", pdf.page_count(data))
+    return Output("pdf", path, f"{label} landscape", "booklet", 2 * sheets)
 
 
-def build_epub(settings: Settings, prepared: Prepared) -> Output:
+def print_page_starts(settings: Settings, prepared: Prepared) -> tuple[pdf.PageStart, ...]:
+    """Where the A4 reading edition's pages begin (laid out, not written)."""
+    html_text = _print_html(settings, prepared, PAPERS[PAGE_SOURCE], False)
+    return pdf.render_pdf(html_text, settings.project_root,
+                          first_anchor=prepared.edition.lead.meta.id).page_starts
+
+
+def build_epub(settings: Settings, prepared: Prepared,
+               page_starts: tuple[pdf.PageStart, ...] | None = None) -> Output:
+    """The EPUB, with page-break markers where the A4 print edition's pages begin."""
+    if page_starts is None:
+        page_starts = print_page_starts(settings, prepared)
     path = settings.build_dir / _name(prepared, ".epub")
+    page_source = f"{_name(prepared, f'-{PAGE_SOURCE}.pdf')} (pressroom print edition, A4)"
     with _temporary(settings.build_dir, ".epub") as tmp:
         epub.render_epub(prepared.edition, prepared.markdown, tmp, settings.templates_dir,
-                         settings.build_dir)
+                         settings.build_dir, page_starts=page_starts, page_source=page_source)
         tmp.replace(path)
     return Output("epub", path)
 
@@ -231,6 +248,8 @@ def build(settings: Settings, formats: Iterable[str] = FORMATS,
     if "pdf" in formats:
         outputs += build_pdfs(settings, prepared, papers)
     if "epub" in formats:
-        outputs.append(build_epub(settings, prepared))
+        source = next((o for o in outputs if o.variant == "reading" and o.page_starts
+                       and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
+        outputs.append(build_epub(settings, prepared, source.page_starts if source else None))
     write_manifest(settings, outputs)
     return outputs
