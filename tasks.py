@@ -141,12 +141,11 @@ def import_text(c, source, out=None, id=None, join=None):
 def golden(c):
     """Regenerate the golden assembled Markdown of the minimal test edition (review the diff)."""
     from pressroom._io import write_text_atomic
-    from pressroom.assemble import assemble_markdown
-    from pressroom.content import load_edition
 
-    fixture = ROOT / "tests" / "fixtures" / "minimal"
-    text = _run(lambda: assemble_markdown(load_edition(fixture), ROOT / "templates"))
-    write_text_atomic(ROOT / "tests" / "golden" / "minimal.md", text)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_golden import GOLDEN, render_minimal
+
+    write_text_atomic(GOLDEN, _run(render_minimal))
     print("wrote tests/golden/minimal.md")
 
 

@@ -84,3 +84,40 @@ def test_two_builds_give_the_same_identifier_and_bytes(minimal_build: Built, sec
 def test_every_content_document_declares_its_language(minimal_build: Built):
     for name, root in epub_xhtml(minimal_build.one("epub")).items():
         assert root.get("lang") == "en-GB", name
+
+
+def test_cover_is_declared_and_described(minimal_build: Built):
+    epub = minimal_build.one("epub")
+    opf = _opf(epub)
+    assert re.search(r'<item id="cover-image" href="media/cover.svg" '
+                     r'media-type="image/svg\+xml" properties="cover-image" />', opf)
+    svg = epub_file(epub, "EPUB/media/cover.svg")
+    assert "On Sample Texts" in svg and "Ada Example" in svg and "<title" in svg
+    page = epub_file(epub, "EPUB/text/cover.xhtml")
+    assert 'alt="Cover: On Sample Texts A Fixture in Two Paragraphs, by Ada Example"' in page
+
+
+def test_accessibility_metadata(minimal_build: Built):
+    opf = _opf(minimal_build.one("epub"))
+    for expected in (
+        '<meta property="schema:accessMode">textual</meta>',
+        '<meta property="schema:accessModeSufficient">textual</meta>',
+        '<meta property="schema:accessibilityFeature">structuralNavigation</meta>',
+        '<meta property="schema:accessibilityFeature">tableOfContents</meta>',
+        '<meta property="schema:accessibilityFeature">printPageNumbers</meta>',
+        '<meta property="schema:accessibilityHazard">none</meta>',
+        '<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.2 Level AA</meta>',
+        '<meta property="pageBreakSource">minimal-edition-a4.pdf',
+    ):
+        assert expected in opf
+    assert re.search(r'<meta property="schema:accessibilitySummary">[^<]{40,}</meta>', opf)
+    # The timeline figure is the one image: it has alt text, so alternativeText is claimed,
+    # and it is visual content, though the text alone suffices.
+    assert '<meta property="schema:accessibilityFeature">alternativeText</meta>' in opf
+    assert '<meta property="schema:accessMode">visual</meta>' in opf
+
+
+def test_subtitle_is_a_refined_title(minimal_build: Built):
+    opf = _opf(minimal_build.one("epub"))
+    assert '<dc:title id="epub-subtitle">A Fixture in Two Paragraphs</dc:title>' in opf
+    assert '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>' in opf

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from .content import Appendix, Edition
 from .errors import TemplateError
+from .figure import data_uri, render_timeline_svg
 from .models import Chronology
 
 # Every ASCII character Pandoc's Markdown gives a meaning to in running text, except quotes and
@@ -169,11 +170,19 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v not in (None, [], "")}
 
 
-def build_context(edition: Edition) -> dict[str, Any]:
+def _figure(appendix: Appendix, templates_dir: Path) -> dict[str, Any] | None:
+    if not isinstance(appendix.data, Chronology):
+        return None
+    svg, description = render_timeline_svg(appendix.data, templates_dir)
+    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg}
+
+
+def build_context(edition: Edition, templates_dir: Path) -> dict[str, Any]:
     appendices = []
     for index, appendix in enumerate(edition.appendices):
         appendices.append(
             {
+                "figure": _figure(appendix, templates_dir),
                 "letter": APPENDIX_LETTERS[index],
                 "kind": appendix.kind,
                 "id": f"appendix-{appendix.kind}",
@@ -199,4 +208,5 @@ def build_context(edition: Edition) -> dict[str, Any]:
 def assemble_markdown(edition: Edition, templates_dir: Path) -> str:
     """The whole edition as one Pandoc Markdown document."""
     env = make_environment(templates_dir)
-    return render_template(env, "edition.md.j2", build_context(edition), templates_dir)
+    return render_template(env, "edition.md.j2", build_context(edition, templates_dir),
+                           templates_dir)

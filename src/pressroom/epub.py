@@ -70,7 +70,9 @@ class Accessibility:
 
 
 def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Accessibility:
-    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    features = [
+        "structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability",
+    ]
     if has_page_list:
         features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
     if has_images:
@@ -86,7 +88,7 @@ def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Ac
 
 
 def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None) -> str:
-    lines = [f'<meta property="schema:accessMode">textual</meta>']
+    lines = ['<meta property="schema:accessMode">textual</meta>']
     if "alternativeText" in a11y.features:
         lines.append('<meta property="schema:accessMode">visual</meta>')
     lines.append('<meta property="schema:accessModeSufficient">textual</meta>')

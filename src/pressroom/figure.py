@@ -1,0 +1,142 @@
+"""Draw the chronology as an SVG figure: the phases as bands, the events as labelled marks.
+
+The geometry is computed here from the same data as the appendix; the drawing itself is the
+Jinja template templates/figure-timeline.svg.j2, so an editor can restyle it without Python.
+The figure reads top to bottom, one row per event, which keeps every label legible at phone
+width as well as on paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .dates import EdtfDate
+from .models import Chronology, Event, Phase
+
+WIDTH = 540
+TOP = 20
+PAD = 9
+LINE = 18
+DATE_CHARS = 18
+TITLE_CHARS = 44
+SPINE_X = 62
+DATE_X = 76
+TEXT_X = 200
+BAND_X = 4
+BAND_W = 38
+
+
+@dataclass(frozen=True)
+class Row:
+    y: float
+    date_lines: tuple[str, ...]
+    title_lines: tuple[str, ...]
+    shape: str  # dot | hollow | bar
+    height: float
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    y: float
+    height: float
+    tone: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    height: float
+    rows: tuple[Row, ...]
+    bands: tuple[Band, ...]
+    description: str
+
+
+def _bounds(phases: list[Phase]) -> list[tuple[Phase, float, float]]:
+    """Phases as half-open year intervals that do not overlap: a phase runs until the next
+    begins (1950–56 then 1956–59 share 1956, which goes to the later phase)."""
+    ordered = sorted(phases, key=lambda p: p.start)
+    out = []
+    for i, phase in enumerate(ordered):
+        end = ordered[i + 1].start if i + 1 < len(ordered) else phase.end + 1
+        if i + 1 < len(ordered) and ordered[i + 1].start > phase.end:
+            end = phase.end + 1
+        out.append((phase, float(phase.start), float(end)))
+    return out
+
+
+def _year(date: EdtfDate) -> float:
+    lower = date.lower
+    return lower.year + (lower.timetuple().tm_yday - 1) / 366
+
+
+def _shape(event: Event) -> str:
+    if event.date.uncertain or event.date.approximate:
+        return "hollow"
+    return "bar" if event.date.is_range else "dot"
+
+
+def layout_timeline(chronology: Chronology) -> Layout:
+    """Rows for the events in date order and bands for the phases around their rows."""
+    events = sorted(chronology.events, key=lambda e: e.date.sort_key)
+    rows: list[Row] = []
+    y = TOP
+    for event in events:
+        # One row per event: the date in a column of its own, the title beside it; either
+        # wraps, and the row grows to the longer of the two.
+        title = tuple(textwrap.wrap(event.title, TITLE_CHARS)) or ("",)
+        date = tuple(textwrap.wrap(event.date.display(), DATE_CHARS)) or ("",)
+        height = LINE * max(len(title), len(date)) + PAD
+        rows.append(Row(y, date, title, _shape(event), height))
+        y += height
+    bands: list[Band] = []
+    for tone, (phase, start, end) in enumerate(_bounds(list(chronology.phases))):
+        inside = [r for r, e in zip(rows, events, strict=True) if start <= _year(e.date) < end]
+        if inside:
+            top = inside[0].y - 3
+            bottom = inside[-1].y + inside[-1].height - 3
+            bands.append(Band(phase.label, top, bottom - top, tone % 4))
+    phases = ", ".join(f"{p.label.lower()} ({p.start}–{p.end})" for p in chronology.phases)
+    description = (
+        f"A timeline of {len(events)} events from {events[0].date.display()} to "
+        f"{events[-1].date.display()}, read top to bottom"
+        + (f", grouped in the phases {phases}" if phases else "")
+        + ". Every event is listed with its annotation in the chronology that follows."
+    )
+    return Layout(WIDTH, y + 40, tuple(rows), tuple(bands), description)
+
+
+def render_timeline_svg(chronology: Chronology, templates_dir: Path) -> tuple[str, str]:
+    """The SVG text and its text alternative."""
+    from .assemble import render_template
+
+    layout = layout_timeline(chronology)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,  # SVG is XML: data is escaped
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    context = {
+        "layout": layout,
+        "title": chronology.title,
+        "spine_x": SPINE_X,
+        "date_x": DATE_X,
+        "text_x": TEXT_X,
+        "band_x": BAND_X,
+        "band_w": BAND_W,
+        "line": LINE,
+    }
+    svg = render_template(env, "figure-timeline.svg.j2", context, templates_dir)
+    return svg, layout.description
+
+
+def data_uri(svg: str) -> str:
+    """The SVG as a data: URI: Pandoc's sandbox reads no files, but it unpacks these."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

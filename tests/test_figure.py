@@ -1,0 +1,71 @@
+"""The timeline figure: drawn from the chronology data, in both formats, with a text alternative."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from conftest import Built
+from helpers import MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from pressroom.content import load_edition
+from pressroom.figure import layout_timeline, render_timeline_svg
+
+
+def _chronology(content_dir):
+    edition = load_edition(content_dir)
+    return next(a.data for a in edition.appendices if a.kind == "chronology")
+
+
+def test_rows_follow_date_order_and_bands_hold_their_events():
+    layout = layout_timeline(_chronology(MINIMAL))
+    assert [r.title_lines[0] for r in layout.rows] == [
+        "A state is founded", "A treaty is signed", "The quotation is spoken"]
+    assert [r.shape for r in layout.rows] == ["dot", "dot", "hollow"]
+    bands = {b.label: b for b in layout.bands}
+    # Early (1949-1950) holds October 1949; Late (from 1950) holds the 1950 and 1951 events.
+    assert bands["Early"].y <= layout.rows[0].y < bands["Early"].y + bands["Early"].height
+    late = bands["Late"]
+    assert all(late.y <= r.y < late.y + late.height for r in layout.rows[1:])
+
+
+def test_the_svg_has_a_title_and_description_and_escapes_data(tmp_path):
+    content = copy_fixture(tmp_path)
+    path = content / "timeline" / "chronology.yaml"
+    path.write_text(path.read_text().replace("A treaty is signed", "A <script> & *treaty*"))
+    svg, alt = render_timeline_svg(_chronology(content), TEMPLATES)
+    assert re.search(r"<title id=\"timeline-title\">Chronology of the Sample", svg)
+    assert "<desc id=\"timeline-desc\">A timeline of 3 events" in svg
+    assert "A &lt;script&gt; &amp; *treaty*" in svg and "<script>" not in svg
+    assert alt.startswith("A timeline of 3 events from October 1949 to 1951?")
+
+
+def test_the_figure_changes_when_the_data_does(tmp_path):
+    before, _ = render_timeline_svg(_chronology(MINIMAL), TEMPLATES)
+    content = copy_fixture(tmp_path)
+    path = content / "timeline" / "chronology.yaml"
+    path.write_text(path.read_text().replace('date: "1950-02-14"', 'date: "1952-06"')
+                    .replace("A treaty is signed", "A treaty is delayed"))
+    after, _ = render_timeline_svg(_chronology(content), TEMPLATES)
+    assert before != after
+    assert "A treaty is delayed" in after and "June 1952" in after
+    assert "A treaty is signed" not in after
+
+
+def test_the_figure_is_in_the_epub_with_alt_text(minimal_build: Built):
+    epub = minimal_build.one("epub")
+    with zipfile.ZipFile(epub) as zf:
+        media = [n for n in zf.namelist() if n.startswith("EPUB/media/") and "cover" not in n]
+        assert len(media) == 1 and media[0].endswith(".svg")
+        assert "A treaty is signed" in zf.read(media[0]).decode()
+    images = [img for root in epub_xhtml(epub).values()
+              for img in root.iter("{http://www.w3.org/1999/xhtml}img")
+              if "cover" not in img.get("src", "")]
+    assert len(images) == 1
+    assert images[0].get("alt", "").startswith("A timeline of 3 events")
+
+
+def test_the_figure_is_drawn_in_the_pdf(minimal_build: Built):
+    text = pdftotext(minimal_build.one("pdf", "reading", "A4"))
+    # SVG text is laid out as text: the labels and the caption are in the PDF.
+    assert "The quotation is spoken" in text
+    assert "Figure A.1." in text
