@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the book face (EB Garamond), PDF tools for checks and tests, Java for
-# EPUBCheck, fontconfig for WeasyPrint's font lookup and HarfBuzz subsetting for its fonts.
+# EPUBCheck, fontconfig for WeasyPrint's font lookup and HarfBuzz subsetting for its fonts,
+# calibre's ebook-meta (the tests read our EPUB's metadata with it, as e-book shops do), and
+# chromium, the browser DAISY Ace checks the EPUB's accessibility in.
 DEBIAN_PACKAGES=(
   fonts-ebgaramond
   fontconfig
@@ -13,6 +15,8 @@ DEBIAN_PACKAGES=(
   poppler-utils
   qpdf
   default-jre-headless
+  calibre
+  chromium
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -28,6 +32,17 @@ if command -v apt-get >/dev/null 2>&1; then
   fc-cache -f >/dev/null
 else
   echo "setup: apt-get not found; install these yourself: ${DEBIAN_PACKAGES[*]}" >&2
+fi
+
+# DAISY Ace, the EPUB accessibility checker, into .tools/ace. --ignore-scripts stops its
+# browser library from downloading a browser of its own; Ace runs Debian's chromium instead.
+# It needs Node.js 20 or newer (the machine's node); without node, inv check says so and
+# runs the other checks.
+if command -v npm >/dev/null 2>&1; then
+  npm install --prefix .tools/ace --ignore-scripts --no-audit --no-fund --save-exact \
+    --loglevel=error @daisy/ace@1.4.6 >/dev/null
+else
+  echo "setup: npm not found; DAISY Ace will not be installed (inv check will skip it)" >&2
 fi
 
 # Python packages: pressroom itself (editable) with the test tools.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 import zipfile
 
 import pytest
@@ -121,3 +122,13 @@ def test_subtitle_is_a_refined_title(minimal_build: Built):
     opf = _opf(minimal_build.one("epub"))
     assert '<dc:title id="epub-subtitle">A Fixture in Two Paragraphs</dc:title>' in opf
     assert '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>' in opf
+
+
+def test_calibre_reads_title_author_language_and_identifier(minimal_build: Built):
+    result = subprocess.run(["ebook-meta", str(minimal_build.one("epub"))],
+                            capture_output=True, text=True, timeout=120, check=True)
+    fields = dict(re.findall(r"^(\w[\w() ]*?)\s*:\s(.+)$", result.stdout, re.MULTILINE))
+    assert fields["Title"].startswith("On Sample Texts")
+    assert fields["Author(s)"] == "Ada Example"
+    assert fields["Languages"] == "eng"
+    assert fields["Identifiers"] == "pressroom:minimal-edition:2020-05-01"

@@ -120,11 +120,15 @@ def run_ace(
         raise CheckError(reason or "DAISY Ace cannot run", path=epub)
     build_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ace-", dir=build_dir))
+    # Chromium puts its sockets in TMPDIR, and a Unix socket path may not exceed 107 bytes:
+    # a deep build folder would stop the browser from starting, so TMPDIR stays short.
+    runtime = Path(tempfile.mkdtemp(prefix="pressroom-ace-"))
     try:
-        _run(ace, chromium, epub.resolve(), work, timeout)
+        _run(ace, chromium, epub.resolve(), work, timeout, runtime)
         return _read_report(work / "report" / "report.json", epub)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _write_launcher(chromium: Path, folder: Path) -> Path:
@@ -142,7 +146,8 @@ def _write_launcher(chromium: Path, folder: Path) -> Path:
     return launcher
 
 
-def _run(ace: Path, chromium: Path, epub: Path, work: Path, timeout: float) -> None:
+def _run(ace: Path, chromium: Path, epub: Path, work: Path, timeout: float,
+         runtime: Path) -> None:
     home = work / "home"
     home.mkdir()
     env = {
@@ -150,12 +155,12 @@ def _run(ace: Path, chromium: Path, epub: Path, work: Path, timeout: float) -> N
         "PUPPETEER_EXECUTABLE_PATH": str(_write_launcher(chromium, work)),
         "PUPPETEER_SKIP_DOWNLOAD": "true",
         # Ace's logs and config, Chromium's profile and crash reports all follow these, so a
-        # run leaves nothing in the user's home or /tmp once `work` is removed.
+        # run leaves nothing behind once `work` and `runtime` are removed.
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_STATE_HOME": str(home / ".local" / "state"),
         "XDG_CACHE_HOME": str(home / ".cache"),
-        "TMPDIR": str(work),
+        "TMPDIR": str(runtime),
     }
     args = [str(ace), "--force", "--lang", "en", "--outdir", str(work / "report"),
             "--tempdir", str(work / "unzipped"), str(epub)]

@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 
 from pypdf import PdfReader
 
+from . import ace
 from .content import load_edition
 from .errors import CheckError
 
@@ -25,6 +26,7 @@ class CheckResult:
     name: str
     ok: bool
     detail: str
+    skipped: bool = False
 
 
 def _manifest(build_dir: Path) -> list[dict[str, object]]:
@@ -159,6 +161,25 @@ def run_qpdf(pdf: Path) -> CheckResult:
     return CheckResult(f"qpdf {pdf.name}", ok, detail)
 
 
+#: Metadata Ace lists as missing that only a third-party certifier can supply.
+CERTIFIER_FIELDS = {"a11y:certifiedBy", "a11y:certifierCredential", "a11y:certifierReport"}
+
+
+def run_accessibility_check(epub: Path, settings) -> CheckResult:
+    """DAISY Ace: 0 violations and no accessibility metadata missing but the certifier's."""
+    reason = ace.ace_available(settings.project_root)
+    if reason:
+        return CheckResult("ace", True, f"skipped: {reason}", skipped=True)
+    report = ace.run_ace(epub, settings.project_root, settings.build_dir)
+    missing = [m for m in report.missing_metadata if m not in CERTIFIER_FIELDS]
+    if report.violations:
+        return CheckResult("ace", False, f"{report.summary()}; first: {report.violations[0]}")
+    if missing or report.empty_metadata:
+        absent = ", ".join(missing or report.empty_metadata)
+        return CheckResult("ace", False, f"accessibility metadata missing: {absent}")
+    return CheckResult("ace", True, f"{epub.name}: 0 violations ({report.summary()})")
+
+
 def check_outputs(settings) -> list[CheckResult]:
     """Run every check on the outputs listed in build/manifest.json."""
     edition = load_edition(settings.content_dir)
@@ -171,6 +192,7 @@ def check_outputs(settings) -> list[CheckResult]:
             continue
         if entry["format"] == "epub":
             results.append(run_epubcheck(path))
+            results.append(run_accessibility_check(path, settings))
             calls, problems = epub_note_links(path)
             ok = not problems and calls == notes
             detail = problems[0] if problems else (

@@ -43,6 +43,12 @@ def edition_identifier(edition: Edition) -> str:
     return f"urn:uuid:{uuid.uuid5(EDITION_NAMESPACE, key)}"
 
 
+def edition_urn(edition: Edition) -> str:
+    """A second, readable identifier (urn:pressroom:id:date); tools such as calibre list it,
+    where they keep a urn:uuid only as their own internal key."""
+    return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
+
+
 def source_citation(edition: Edition) -> str:
     lead = edition.lead.meta
     source = lead.source
@@ -78,17 +84,21 @@ def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Ac
     if has_images:
         features.append("alternativeText")
     summary = (
-        "Text-only reading edition with headings for every part, a table of contents, notes "
-        "that link to their calls and back"
+        "A reading edition in reflowable text, with headings for every part, a table of "
+        "contents and notes that link to their calls and back"
         + (", and page-break markers and a page list matching the A4 print edition"
            if has_page_list else "")
-        + ". No hazards; the reader's own font, size and colours apply."
+        + "."
+        + (" The cover and the timeline figure have text alternatives, and every event in the "
+           "figure is also given in full as text." if has_images else "")
+        + " No hazards; the reader's own font, size and colours apply."
     )
     return Accessibility(tuple(features), summary)
 
 
 def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None) -> str:
-    lines = ['<meta property="schema:accessMode">textual</meta>']
+    lines = [f'<dc:identifier id="edition-urn">{escape(edition_urn(edition))}</dc:identifier>',
+             '<meta property="schema:accessMode">textual</meta>']
     if "alternativeText" in a11y.features:
         lines.append('<meta property="schema:accessMode">visual</meta>')
     lines.append('<meta property="schema:accessModeSufficient">textual</meta>')
