@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from pypdf import PdfReader
 
 from conftest import Built
-from helpers import ROOT, XHTML, epub_xhtml
+from helpers import ROOT, XHTML, epub_xhtml, pdftotext
 from pressroom.check import epub_note_links, pdf_note_links, run_epubcheck
 from pressroom.content import load_edition
 
@@ -141,3 +143,57 @@ def test_front_matter_carries_the_source():
     assert source.peer_reviewed
     assert meta.rights == (
         "Copyright 2014 by the author(s). All rights reserved unless otherwise indicated.")
+
+
+# --- the print edition (issue: book-quality PDF) -----------------------------------------------
+
+def test_every_font_is_embedded_eb_garamond(edition_build: Built):
+    for out in edition_build.outputs:
+        if out.format != "pdf":
+            continue
+        lines = subprocess.run(["pdffonts", str(out.path)], capture_output=True, text=True,
+                               check=True).stdout.splitlines()[2:]
+        assert lines
+        for line in lines:
+            assert "EB-Garamond" in line and re.search(r"\byes\s+yes\s+(yes|no)\s+\d+", line), (
+                out.path.name, line)
+
+
+def test_each_note_is_at_the_foot_of_the_page_that_calls_it(edition_build: Built):
+    pdf = edition_build.one("pdf", "reading", "A4")
+    reader = PdfReader(pdf)
+    dest_page = {name: reader.get_destination_page_number(d)
+                 for name, d in reader.named_destinations.items()}
+    for number in range(1, 30):
+        call = dest_page[f"blank-2014-noteref-{number}"]
+        note = dest_page[f"blank-2014-note-{number}"]
+        assert call == note, number
+        with pdfplumber.open(pdf) as doc:
+            page = doc.pages[note]
+            small = page.filter(lambda o: 8.5 <= o.get("size", 0) < 8.95).extract_text()
+        assert re.search(rf"(^|\n){number}\. ", small), f"note {number} not at the foot"
+
+
+def test_contents_and_outline_agree(edition_build: Built):
+    pdf = edition_build.one("pdf", "reading", "A4")
+    reader = PdfReader(pdf)
+    outline = [(i.title, reader.get_destination_page_number(i) + 1)
+               for i in reader.outline if not isinstance(i, list)]
+    titles = [t for t, _ in outline]
+    assert titles[0].startswith("‘Father-and-Son’")
+    assert any(t.startswith("Appendix A: Chronology") for t in titles)
+    assert any(t.startswith("Appendix B: The Historiography") for t in titles)
+    toc = [int(n) for n in re.findall(r"\.\s*(\d+)\s*$", pdftotext(pdf, 2, 2), re.MULTILINE)]
+    assert toc == [page for _, page in outline[:3]]
+
+
+def test_no_text_leaves_the_page(edition_build: Built):
+    for out in edition_build.outputs:
+        if out.format != "pdf" or out.variant == "booklet":
+            continue
+        with pdfplumber.open(out.path) as doc:
+            for number, page in enumerate(doc.pages, start=1):
+                for char in page.chars:
+                    inside = (char["x0"] >= 0 and char["x1"] <= page.width
+                              and char["top"] >= 0 and char["bottom"] <= page.height)
+                    assert inside, (out.path.name, number, char["text"])

@@ -115,7 +115,8 @@ def test_no_character_lies_outside_the_page(minimal_build):
 
 def test_cross_references_show_the_page(minimal_build):
     text = pdftotext(minimal_build.one("pdf", "reading", "A4"))
-    assert re.search(r"Rests on note 1 \(p\. 3\)", text)
+    assert re.search(r"Rests on n\. 1, p\. 3\.", text)
+    assert re.search(r"Cited in n\. 1, p\. 3; n\. 2, p\. 3\.", text)
 
 
 def test_large_print_is_at_least_16pt(minimal_build):
@@ -150,3 +151,17 @@ def test_renderer_reads_nothing_outside_the_project(tmp_path, src):
     html = f'<html><body><p>x</p><img src="{src}" alt="x"></body></html>'
     with pytest.raises(RenderError, match="refused to fetch"):
         render_pdf(html, project, variant=None)
+
+
+def test_booklet_sheet_one_front_holds_the_last_and_first_pages(minimal_build):
+    with pdfplumber.open(minimal_build.one("pdf", "booklet", "A4 landscape")) as doc:
+        assert len(doc.pages) % 2 == 0  # two sides a sheet: the A5 pages padded to 4n
+        front, back = doc.pages[0], doc.pages[1]
+        half = front.width / 2
+        right = front.crop((half, 0, front.width, front.height)).extract_text()
+        left_back = back.crop((0, 0, half, back.height)).extract_text()
+        last = doc.pages[0].crop((0, 0, half, front.height)).extract_text()
+    assert "Fixture Press edition" in right  # page 1, the title page
+    assert "Contents" in left_back  # page 2, on the back of page 1
+    # The last printed page (or a blank that pads to a multiple of 4) faces page 1.
+    assert "Fixture Press edition" not in last and "Contents" not in last
