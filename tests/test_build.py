@@ -94,3 +94,15 @@ def test_every_task_has_a_one_line_help():
     for name in ("build", "pdf", "epub", "html", "check", "clean", "import-text"):
         assert any(line.split()[:1] == [name] and len(line.split()) > 1
                    for line in listing.splitlines()), name
+
+
+def test_a_second_build_gives_the_same_bytes(minimal_build: Built, tmp_path):
+    from pressroom.pipeline import Settings, build
+
+    first = minimal_build.settings
+    again = build(Settings(first.project_root, first.content_dir, first.templates_dir,
+                           tmp_path / "again"))
+    for out in again:
+        before = first.build_dir / out.path.name
+        assert hashlib.sha256(out.path.read_bytes()).digest() == hashlib.sha256(
+            before.read_bytes()).digest(), out.path.name
