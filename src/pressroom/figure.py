@@ -21,12 +21,12 @@ from .models import Chronology, Event, Phase
 WIDTH = 540
 TOP = 20
 PAD = 9
-LINE = 18
-DATE_CHARS = 18
-TITLE_CHARS = 44
+LINE = 20
+DATE_CHARS = 17
+TITLE_CHARS = 36
 SPINE_X = 62
 DATE_X = 76
-TEXT_X = 200
+TEXT_X = 212
 BAND_X = 4
 BAND_W = 38
 
