@@ -277,3 +277,23 @@ def test_load_reading_alone_checks_the_notes(tmp_path: Path):
     assert str(caught.value) == (
         f"{root / READING}:28: footnote [^one] must be numbered as in the source"
     )
+
+
+def test_note_calls_out_of_order_are_refused(tmp_path: Path):
+    root = broken(tmp_path, READING, "1950.[^1] It goes on", "1950.[^2] It goes on")
+    edit(root, READING, "holds.[^2]", "holds.[^1]")
+    assert load_error(root) == f"{READING}:24: note call [^2] is out of order: expected [^1]"
+
+
+def test_a_note_called_twice_is_refused(tmp_path: Path):
+    root = broken(tmp_path, READING, "the claim holds.[^2]", "the claim holds.[^2] Again.[^1]")
+    assert load_error(root) == (
+        f"{READING}:24: note [^1] is called a second time (a note has one call; repeat its "
+        "text or write Ibid.)")
+
+
+def test_a_reading_that_is_not_utf8_is_one_line(tmp_path: Path):
+    root = copy_fixture(tmp_path)
+    path = root / READING
+    path.write_bytes(path.read_bytes().replace(b"claim", b"cl\xe9im"))
+    assert load_error(root) == f"{READING}:24: not UTF-8 text (invalid continuation byte)"

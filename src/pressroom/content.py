@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, ContentError
 from .models import Chronology, EditionConfig, Historiography, ReadingMeta
-from .yamlsource import YamlDoc, load_yaml, parse_yaml
+from .yamlsource import YamlDoc, load_yaml, parse_yaml, read_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -95,10 +95,7 @@ def _entry_context(data: Any, loc: tuple[Any, ...]) -> str:
 
 def load_reading(path: Path) -> Reading:
     """Read a Markdown reading with YAML front matter and check its footnotes."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ContentError("reading not found", path=path) from exc
+    text = read_text(path)
     match = _FRONT_MATTER.match(text)
     if not match:
         raise ContentError("a reading must start with YAML front matter between --- lines",
@@ -120,21 +117,33 @@ def load_reading(path: Path) -> Reading:
             raise ContentError(f"footnote [^{label}] must be numbered as in the source",
                                path=path, line=line_at(found.start()))
         defined.append(int(label))
-    called = [(int(m.group(1)), m.start()) for m in _NOTE_CALL.finditer(body)
-              if m.group(1).isdigit()]
-    for number, offset in called:
-        if number not in defined:
-            raise ContentError(f"note call [^{number}] has no note", path=path,
+    called = [(m.group(1), m.start()) for m in _NOTE_CALL.finditer(body)]
+    # Notes are numbered where they are called, so the calls must run 1, 2, 3 … once each and
+    # match the definitions: anything else would renumber notes and misdirect the appendices'
+    # cross-references.
+    for label, offset in called:
+        if not label.isdigit() or int(label) not in defined:
+            raise ContentError(f"note call [^{label}] has no note", path=path,
                                line=line_at(offset))
+    numbers = [int(label) for label, _ in called]
+    for found in _NOTE_DEF.finditer(body):
+        if int(found.group(1)) not in numbers:
+            raise ContentError(f"note {int(found.group(1))} is never called", path=path,
+                               line=line_at(found.start()))
+    for position, (number, (_, offset)) in enumerate(zip(numbers, called, strict=True),
+                                                    start=1):
+        if number in numbers[: position - 1]:
+            raise ContentError(f"note [^{number}] is called a second time (a note has one "
+                               "call; repeat its text or write Ibid.)",
+                               path=path, line=line_at(offset))
+        if number != position:
+            raise ContentError(f"note call [^{number}] is out of order: expected [^{position}]",
+                               path=path, line=line_at(offset))
     for position, (number, found) in enumerate(zip(defined, _NOTE_DEF.finditer(body),
                                                    strict=True), start=1):
         if number != position:
             raise ContentError(f"note [^{number}] is out of order: expected [^{position}]",
                                path=path, line=line_at(found.start()))
-    never = sorted(set(defined) - {n for n, _ in called})
-    if never:
-        offset = next(m.start() for m in _NOTE_DEF.finditer(body) if m.group(1) == str(never[0]))
-        raise ContentError(f"note {never[0]} is never called", path=path, line=line_at(offset))
     return Reading(path, meta, body, body_line, tuple(defined))
 
 

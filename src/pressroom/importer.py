@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ContentError
+from .yamlsource import read_text
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
@@ -414,10 +415,5 @@ def import_file(
     source: Path, *, reading_id: str | None = None, joins: Iterable[int] = ()
 ) -> ImportResult:
     """Read a UTF-8 plain-text extraction from disk and import it."""
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ContentError("file not found", path=source) from exc
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"not UTF-8 text ({exc.reason})", path=source) from exc
+    text = read_text(source)
     return import_text(text, source, reading_id=reading_id, joins=joins)

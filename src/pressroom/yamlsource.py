@@ -86,12 +86,21 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:
     return YamlDoc(path, data, lines, line_offset)
 
 
-def load_yaml(path: Path) -> YamlDoc:
-    """Read and parse one YAML file."""
+def read_text(path: Path) -> str:
+    """A source file's text; a missing, unreadable or non-UTF-8 file is a ContentError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ContentError("file not found", path=path) from exc
+    except OSError as exc:
+        raise ContentError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"not UTF-8 text ({exc.reason})", path=path) from exc
-    return parse_yaml(text, path)
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
+
+
+def load_yaml(path: Path) -> YamlDoc:
+    """Read and parse one YAML file."""
+    return parse_yaml(read_text(path), path)
