@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import pypandoc
@@ -13,18 +12,15 @@ from .errors import RenderError
 FILTERS = Path(__file__).parent / "filters"
 
 #: Pandoc's Markdown with everything that could smuggle markup or files disabled: raw HTML and
-#: TeX print literally, and citations (@name) stay text.
+#: TeX print literally, citations (@name) stay text, and a "---" block is no metadata.
 READER = (
     "markdown+smart-raw_html-raw_tex-raw_attribute-citations"
     "-tex_math_dollars-tex_math_single_backslash-implicit_figures"
+    # Metadata comes only from the --metadata-file we write; notes only as [^n] references.
+    "-yaml_metadata_block-inline_notes"
 )
 
 _LUA_ERROR = re.compile(r"notes\.lua:\d+: (.+)")
-
-
-@cache
-def pandoc_version() -> str:
-    return pypandoc.get_pandoc_version()
 
 
 def run_pandoc(
@@ -32,6 +28,7 @@ def run_pandoc(
     to: str,
     *,
     output: Path | None = None,
+    metadata: Path | None = None,
     extra_args: list[str] | tuple[str, ...] = (),
     cwd: Path | None = None,
 ) -> str:
@@ -45,6 +42,7 @@ def run_pandoc(
         "--fail-if-warnings",
         "--lua-filter",
         str(FILTERS / "notes.lua"),
+        *(["--metadata-file", str(metadata.resolve())] if metadata else []),
         *extra_args,
     ]
     try:

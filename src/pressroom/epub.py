@@ -20,11 +20,10 @@ from xml.sax.saxutils import escape
 
 from . import pagelist
 from ._pandoc import run_pandoc
-from .assemble import render_template
 from .content import Edition
 from .errors import RenderError
-from .html import make_html_environment
 from .pdf import PageStart
+from .templating import make_environment, render_template
 
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
 EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
@@ -165,7 +164,7 @@ def cover_svg(edition: Edition, templates_dir: Path) -> str:
             f"{f'({source.issue})' if source.issue else ''}, {source.year}", 50),
         "publisher": f"{edition.config.publisher} edition",
     }
-    return render_template(make_html_environment(templates_dir), "cover.svg.j2", context,
+    return render_template(make_environment(templates_dir, "xml"), "cover.svg.j2", context,
                            templates_dir)
 
 
@@ -244,6 +243,7 @@ def finish_epub(
 def render_epub(
     edition: Edition,
     markdown_path: Path,
+    metadata_path: Path,
     output: Path,
     templates_dir: Path,
     work_dir: Path,
@@ -259,6 +259,7 @@ def render_epub(
         markdown_path,
         "epub3",
         output=raw,
+        metadata=metadata_path,
         extra_args=(
             "--toc",
             "--toc-depth=1",

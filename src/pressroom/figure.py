@@ -13,10 +13,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from .dates import EdtfDate
 from .models import Chronology, Event, Phase
+from .templating import make_environment, render_template
 
 WIDTH = 540
 TOP = 20
@@ -113,16 +112,8 @@ def layout_timeline(chronology: Chronology) -> Layout:
 
 def render_timeline_svg(chronology: Chronology, templates_dir: Path) -> tuple[str, str]:
     """The SVG text and its text alternative."""
-    from .assemble import render_template
-
     layout = layout_timeline(chronology)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,  # SVG is XML: data is escaped
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = make_environment(templates_dir, "xml")  # SVG is XML: data is escaped
     context = {
         "layout": layout,
         "title": chronology.title,

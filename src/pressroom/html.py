@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
 from ._pandoc import run_pandoc
-from .assemble import APPENDIX_LETTERS, render_template
+from .assemble import APPENDIX_LETTERS, appendix_id
 from .content import Edition
+from .templating import make_environment, render_template
 
 
 @dataclass(frozen=True)
@@ -21,30 +21,17 @@ class TocEntry:
     title: str
 
 
-def make_html_environment(templates_dir: Path) -> jinja2.Environment:
-    """Jinja for HTML shells: strict and HTML-autoescaped (data never becomes markup)."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=True,
-    )
-
-
 def toc_entries(edition: Edition) -> list[TocEntry]:
     entries = [TocEntry(r.meta.id, "", r.meta.title) for r in edition.readings]
-    for index, appendix in enumerate(edition.appendices):
-        letter = APPENDIX_LETTERS[index]
-        entries.append(
-            TocEntry(f"appendix-{appendix.kind}", f"Appendix {letter}", appendix.data.title)
-        )
+    for letter, appendix in zip(APPENDIX_LETTERS, edition.appendices, strict=False):
+        entries.append(TocEntry(appendix_id(appendix), f"Appendix {letter}", appendix.data.title))
     return entries
 
 
-def render_body(markdown_path: Path, extra_args: tuple[str, ...] = ()) -> str:
+def render_body(markdown_path: Path, metadata_path: Path) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats."""
-    return run_pandoc(markdown_path, "html5",
-                      extra_args=("--section-divs", "--wrap=none", *extra_args))
+    return run_pandoc(markdown_path, "html5", metadata=metadata_path,
+                      extra_args=("--section-divs", "--wrap=none"))
 
 
 def read_stylesheet(templates_dir: Path, name: str) -> str:
@@ -54,13 +41,14 @@ def read_stylesheet(templates_dir: Path, name: str) -> str:
 def render_print_html(
     edition: Edition,
     markdown_path: Path,
+    metadata_path: Path,
     templates_dir: Path,
     *,
     stylesheets: tuple[str, ...] = ("print.css",),
     page_css: str = "",
 ) -> str:
     """The standalone print HTML (styles inlined) that WeasyPrint lays out."""
-    body = render_body(markdown_path)
+    body = render_body(markdown_path, metadata_path)
     css = "\n".join(read_stylesheet(templates_dir, name) for name in stylesheets)
     context = {
         "edition": edition.config,
@@ -69,7 +57,7 @@ def render_print_html(
         "body": Markup(body),
         "css": Markup(_safe_css(css + "\n" + page_css)),
     }
-    return render_template(make_html_environment(templates_dir), "print.html.j2", context,
+    return render_template(make_environment(templates_dir, "xml"), "print.html.j2", context,
                            templates_dir)
 
 

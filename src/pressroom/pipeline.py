@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import epub, html, imposition, pdf
 from ._io import write_bytes_atomic, write_text_atomic
-from .assemble import assemble_markdown
+from .assemble import assemble
 from .content import Edition, load_edition
 from .errors import ConfigError
 
@@ -90,15 +90,18 @@ class Output:
 class Prepared:
     edition: Edition
     markdown: Path
+    metadata: Path
 
 
 def prepare(settings: Settings) -> Prepared:
-    """Load and validate the sources and write the assembled Markdown (build/edition.md)."""
+    """Load and validate the sources; write build/edition.md and its metadata file."""
     edition = load_edition(settings.content_dir)
-    text = assemble_markdown(edition, settings.templates_dir)
+    assembled = assemble(edition, settings.templates_dir)
     markdown = settings.build_dir / "edition.md"
-    write_text_atomic(markdown, text)
-    return Prepared(edition, markdown)
+    metadata = settings.build_dir / "edition-meta.yaml"
+    write_text_atomic(markdown, assembled.markdown)
+    write_text_atomic(metadata, assembled.metadata)
+    return Prepared(edition, markdown, metadata)
 
 
 def _name(prepared: Prepared, suffix: str) -> str:
@@ -107,8 +110,8 @@ def _name(prepared: Prepared, suffix: str) -> str:
 
 def build_html(settings: Settings, prepared: Prepared) -> Output:
     """The standalone print HTML (what WeasyPrint lays out), for looking at in a browser."""
-    text = html.render_print_html(prepared.edition, prepared.markdown, settings.templates_dir,
-                                  page_css=PAPERS["a4"].css)
+    text = html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
+                                  settings.templates_dir, page_css=PAPERS["a4"].css)
     path = settings.build_dir / _name(prepared, ".html")
     write_text_atomic(path, text)
     return Output("html", path)
@@ -119,8 +122,9 @@ def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: boo
     for name in stylesheets:
         css_path = settings.templates_dir / name
         pdf.require_fonts(css_path.read_text(encoding="utf-8"), css_path)
-    return html.render_print_html(prepared.edition, prepared.markdown, settings.templates_dir,
-                                  stylesheets=stylesheets, page_css=paper.css)
+    return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
+                                  settings.templates_dir, stylesheets=stylesheets,
+                                  page_css=paper.css)
 
 
 def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
@@ -162,8 +166,9 @@ def build_epub(settings: Settings, prepared: Prepared,
     path = settings.build_dir / _name(prepared, ".epub")
     page_source = f"{_name(prepared, f'-{PAGE_SOURCE}.pdf')} (pressroom print edition, A4)"
     with _temporary(settings.build_dir, ".epub") as tmp:
-        epub.render_epub(prepared.edition, prepared.markdown, tmp, settings.templates_dir,
-                         settings.build_dir, page_starts=page_starts, page_source=page_source)
+        epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata, tmp,
+                         settings.templates_dir, settings.build_dir, page_starts=page_starts,
+                         page_source=page_source)
         tmp.replace(path)
     return Output("epub", path)
 

@@ -139,12 +139,18 @@ local function number_notes(doc)
 end
 
 local function check_links(doc)
-  local ids, missing = {}, {}
+  local ids, missing, duplicate = {}, {}, nil
   local function note_id(el)
-    if el.identifier and el.identifier ~= "" then ids[el.identifier] = true end
+    if el.identifier and el.identifier ~= "" then
+      if ids[el.identifier] then duplicate = duplicate or el.identifier end
+      ids[el.identifier] = true
+    end
   end
   doc:walk({ Header = note_id, Div = note_id, Span = note_id, Link = note_id,
     Image = note_id, CodeBlock = note_id, Code = note_id, Figure = note_id, Table = note_id })
+  if duplicate then
+    error("duplicate id #" .. duplicate .. " (links to it would be ambiguous)")
+  end
   local refused = nil
   doc:walk({
     Link = function(link)

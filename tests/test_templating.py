@@ -13,8 +13,13 @@ import pytest
 import yaml
 from markupsafe import Markup
 
-from pressroom.assemble import escape_markdown, make_environment, render_template, trusted_markdown
 from pressroom.errors import TemplateError
+from pressroom.templating import (
+    escape_markdown,
+    make_environment,
+    render_template,
+    trusted_markdown,
+)
 
 # Data values as they come out of a timeline file.
 VALUES = yaml.safe_load(
