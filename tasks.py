@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,24 +11,17 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 
 ROOT = Path(__file__).resolve().parent
+# The package lives in src/ (src layout); tasks run it in place, installed or not.
 sys.path.insert(0, str(ROOT / "src"))
 
-from pressroom import check as checks  # noqa: E402
-from pressroom import pipeline as b  # noqa: E402
-from pressroom.errors import PressroomError  # noqa: E402
-from pressroom.importer import import_file  # noqa: E402
+from pressroom import pipeline  # noqa: E402
+from pressroom.check import check_outputs  # noqa: E402
+from pressroom.errors import ConfigError, PressroomError  # noqa: E402
 
 
-def _settings(c) -> b.Settings:
+def _settings(c) -> pipeline.Settings:
     cfg = c.pressroom
-    return b.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir)
-
-
-def _report(outputs) -> None:
-    for out in outputs:
-        extra = f", {out.pages} pages" if out.pages else ""
-        paper = f" {out.paper}" if out.paper else ""
-        print(f"wrote {out.path.relative_to(ROOT)} ({out.format}{paper}{extra})")
+    return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir)
 
 
 def _run(fn, *args, **kwargs):
@@ -39,63 +33,42 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {exc}", code=1) from None
 
 
+def _build(c, formats, papers=pipeline.DEFAULT_PAPERS) -> None:
+    for out in _run(pipeline.build, _settings(c), formats=formats, papers=papers):
+        pages = f", {out.pages} pages" if out.pages else ""
+        paper = f" {out.paper}" if out.paper else ""
+        print(f"wrote {os.path.relpath(out.path)} ({out.format}{paper}{pages})")
+
+
 @task
 def html(c):
     """Build the print HTML (the page WeasyPrint lays out) into build/."""
-    settings = _settings(c)
-
-    def run():
-        prepared = b.prepare(settings)
-        outputs = [b.build_html(settings, prepared)]
-        b.write_manifest(settings, outputs)
-        return outputs
-
-    _report(_run(run))
+    _build(c, ("html",))
 
 
-@task(help={"paper": "a4, letter or all (default: all); with a4, large print too"})
+@task(help={"paper": "a4, letter or all (default: all)"})
 def pdf(c, paper="all"):
-    """Build the PDF editions (reading, large print, booklet) with WeasyPrint into build/."""
-    settings = _settings(c)
-    papers = ("a4", "letter") if paper == "all" else (paper,)
-
-    def run():
-        prepared = b.prepare(settings)
-        outputs = b.build_pdfs(settings, prepared, papers)
-        b.write_manifest(settings, outputs)
-        return outputs
-
-    _report(_run(run))
+    """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
+    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,))
 
 
 @task
 def epub(c):
     """Build the EPUB 3 edition with Pandoc into build/."""
-    settings = _settings(c)
-
-    def run():
-        prepared = b.prepare(settings)
-        outputs = [b.build_epub(settings, prepared)]
-        b.write_manifest(settings, outputs)
-        return outputs
-
-    _report(_run(run))
+    _build(c, ("epub",))
 
 
 @task(default=True)
 def build(c):
     """Build every output (HTML, PDFs, EPUB) and build/manifest.json."""
-    settings = _settings(c)
-    _report(_run(b.build, settings, papers=("a4", "letter")))
+    _build(c, pipeline.FORMATS)
 
 
 @task
 def check(c):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
-    settings = _settings(c)
-    results = _run(checks.check_outputs, settings)
     failed = False
-    for result in results:
+    for result in _run(check_outputs, _settings(c)):
         status = "skip" if result.skipped else "ok  " if result.ok else "FAIL"
         print(f"{status} {result.name}: {result.detail}")
         failed |= not result.ok
@@ -106,7 +79,10 @@ def check(c):
 @task
 def clean(c):
     """Empty build/."""
-    build_dir = _settings(c).build_dir
+    build_dir = _settings(c).build_dir.resolve()
+    if build_dir == ROOT or not build_dir.is_relative_to(ROOT):
+        raise Exit(f"error: refusing to empty {build_dir}: not a folder inside the project",
+                   code=1)
     if build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
@@ -124,16 +100,28 @@ def clean(c):
 )
 def import_text(c, source, out=None, id=None, join=None):
     """Import a plain-text article extraction as a Markdown reading with footnotes."""
-    joins = [int(n) for n in join or []]
-    result = _run(import_file, Path(source), reading_id=id, joins=joins)
+    from pressroom._io import write_text_atomic
+    from pressroom.importer import import_file
+
+    def run():
+        try:
+            joins = [int(n) for n in join or []]
+        except ValueError:
+            raise ConfigError(f"--join takes source line numbers, not {join!r}") from None
+        result = import_file(Path(source), reading_id=id, joins=joins)
+        if out:
+            try:
+                write_text_atomic(Path(out), result.markdown)
+            except OSError as exc:
+                raise ConfigError(f"cannot write: {exc.strerror}", path=out) from exc
+        return result
+
+    result = _run(run)
     for warning in result.warnings:
         print(f"warning: {source}: {warning}", file=sys.stderr)
     if out:
-        from pressroom._io import write_text_atomic
-
-        write_text_atomic(Path(out), result.markdown)
-        print(f"wrote {out}: {result.notes} notes, joined paragraphs at source lines "
-              f"{', '.join(map(str, result.joined)) or 'none'}")
+        joined = ", ".join(map(str, result.joined)) or "none"
+        print(f"wrote {out}: {result.notes} notes, joined paragraphs at source lines {joined}")
     else:
         sys.stdout.write(result.markdown)
 
@@ -141,13 +129,7 @@ def import_text(c, source, out=None, id=None, join=None):
 @task
 def golden(c):
     """Regenerate the golden assembled Markdown of the minimal test edition (review the diff)."""
-    from pressroom._io import write_text_atomic
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_golden import GOLDEN, render_minimal
-
-    write_text_atomic(GOLDEN, _run(render_minimal))
-    print("wrote tests/golden/minimal.md")
+    c.run(f"{sys.executable} -m pytest -q tests/test_golden.py --update-golden", pty=False)
 
 
 @task

@@ -10,6 +10,11 @@ from helpers import CONTENT, MINIMAL, ROOT, TEMPLATES
 from pressroom.pipeline import Output, Settings, build
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current templates (review the diff)")
+
+
 class Built:
     def __init__(self, settings: Settings, outputs: list[Output]) -> None:
         self.settings = settings

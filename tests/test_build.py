@@ -106,3 +106,54 @@ def test_a_second_build_gives_the_same_bytes(minimal_build: Built, tmp_path):
         before = first.build_dir / out.path.name
         assert hashlib.sha256(out.path.read_bytes()).digest() == hashlib.sha256(
             before.read_bytes()).digest(), out.path.name
+
+
+def test_a_failed_stage_leaves_a_manifest_true_to_the_files(minimal_build: Built, tmp_path):
+    import shutil
+
+    from pressroom.errors import TemplateError
+    from pressroom.pipeline import Settings, build
+
+    build_dir = tmp_path / "build"
+    shutil.copytree(minimal_build.settings.build_dir, build_dir)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "epub.css").unlink()  # the last stage, the EPUB, will fail
+    (templates / "reading.md.j2").write_text(
+        (templates / "reading.md.j2").read_text().replace("::: byline", "::: byline\nNew.\n"))
+    settings = Settings(ROOT, minimal_build.settings.content_dir, templates, build_dir)
+    try:
+        build(settings)
+    except TemplateError as exc:
+        assert str(exc).startswith(f"{templates / 'epub.css'}: cannot read")
+    else:
+        raise AssertionError("the build should have stopped at the missing stylesheet")
+    manifest = json.loads((build_dir / "manifest.json").read_text())
+    for entry in manifest["outputs"]:
+        data = (build_dir / entry["path"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
+    html = next(build_dir.glob("*.html")).read_text()
+    assert "New." in html  # rebuilt before the EPUB stage failed, and listed as it now is
+
+
+def test_outputs_are_readable_by_everyone(minimal_build: Built):
+    for out in minimal_build.outputs:
+        assert out.path.stat().st_mode & 0o777 == 0o644, out.path.name
+
+
+def test_clean_refuses_to_empty_the_project():
+    result = _invoke("clean", env_extra={"INVOKE_PRESSROOM_BUILD_DIR": "."})
+    assert result.returncode == 1
+    expected = f"error: refusing to empty {ROOT}: not a folder inside the project"
+    assert result.stderr.strip() == expected
+    assert (ROOT / "tasks.py").exists()
+
+
+def test_check_with_a_corrupt_manifest_is_one_line(tmp_path):
+    build_dir = tmp_path / "build"
+    build_dir.mkdir()
+    (build_dir / "manifest.json").write_text("[]")
+    result = _invoke("check", env_extra={"INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {build_dir / 'manifest.json'}: unreadable manifest: rebuild with `inv build`")

@@ -1,7 +1,7 @@
 """The assembled Markdown of the minimal fixture edition, compared with a reviewed golden file.
 
-After an intended change to the templates or the assembler, run `inv golden` and review the
-diff of tests/golden/minimal.md before committing it.
+After an intended change to the templates or the assembler, run `inv golden` (pytest
+--update-golden) and review the diff of tests/golden/minimal.md before committing it.
 """
 
 from __future__ import annotations
@@ -23,5 +23,7 @@ def render_minimal() -> str:
                   text)
 
 
-def test_minimal_edition_assembles_to_the_golden_file():
+def test_minimal_edition_assembles_to_the_golden_file(request):
+    if request.config.getoption("--update-golden"):
+        GOLDEN.write_text(render_minimal(), encoding="utf-8")
     assert render_minimal() == GOLDEN.read_text(encoding="utf-8")

@@ -99,7 +99,7 @@ def ace_available(project_root: Path, tools_dir: Path | None = None) -> str | No
         where = tools_dir or TOOLS_DIR
         return f"DAISY Ace is not installed in {where} (run the set-up)"
     if shutil.which("node") is None:
-        return "no Node.js on PATH (DAISY Ace needs it; the set-up installs it)"
+        return "no Node.js on PATH (DAISY Ace needs Node.js 20 or newer)"
     if find_chromium() is None:
         return "no chromium (DAISY Ace needs Debian's chromium package; the set-up installs it)"
     return None

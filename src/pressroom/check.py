@@ -33,7 +33,15 @@ def _manifest(build_dir: Path) -> list[dict[str, object]]:
     path = build_dir / "manifest.json"
     if not path.exists():
         raise CheckError("no manifest: run `inv build` first", path=path)
-    return json.loads(path.read_text(encoding="utf-8"))["outputs"]
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["outputs"]
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise CheckError("unreadable manifest: rebuild with `inv build`", path=path) from exc
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and {"path", "format"} <= e.keys() for e in entries
+    ):
+        raise CheckError("unreadable manifest: rebuild with `inv build`", path=path)
+    return entries
 
 
 def run_epubcheck(epub: Path) -> CheckResult:
@@ -154,10 +162,14 @@ def run_qpdf(pdf: Path) -> CheckResult:
     if shutil.which("qpdf") is None:
         return CheckResult(f"qpdf {pdf.name}", False,
                            "qpdf is not installed (the set-up installs it)")
-    result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True,
-                            timeout=300)
+    try:
+        result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True,
+                                timeout=300)
+    except subprocess.TimeoutExpired:
+        return CheckResult(f"qpdf {pdf.name}", False, "qpdf --check took over 300 s")
     ok = result.returncode == 0
-    detail = "structure ok" if ok else (result.stdout + result.stderr).strip().splitlines()[-1]
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    detail = "structure ok" if ok else (lines[-1] if lines else f"exit {result.returncode}")
     return CheckResult(f"qpdf {pdf.name}", ok, detail)
 
 
@@ -170,7 +182,10 @@ def run_accessibility_check(epub: Path, settings) -> CheckResult:
     reason = ace.ace_available(settings.project_root)
     if reason:
         return CheckResult("ace", True, f"skipped: {reason}", skipped=True)
-    report = ace.run_ace(epub, settings.project_root, settings.build_dir)
+    try:
+        report = ace.run_ace(epub, settings.project_root, settings.build_dir)
+    except CheckError as exc:
+        return CheckResult("ace", False, exc.message)
     missing = [m for m in report.missing_metadata if m not in CERTIFIER_FIELDS]
     if report.violations:
         return CheckResult("ace", False, f"{report.summary()}; first: {report.violations[0]}")
@@ -191,9 +206,15 @@ def check_outputs(settings) -> list[CheckResult]:
             results.append(CheckResult(str(entry["path"]), False, "listed but missing"))
             continue
         if entry["format"] == "epub":
+            if not zipfile.is_zipfile(path):
+                results.append(CheckResult(f"epub {path.name}", False, "not a zip file"))
+                continue
             results.append(run_epubcheck(path))
             results.append(run_accessibility_check(path, settings))
-            calls, problems = epub_note_links(path)
+            try:
+                calls, problems = epub_note_links(path)
+            except ET.ParseError as exc:
+                calls, problems = 0, [f"a content document is not well-formed XML: {exc}"]
             ok = not problems and calls == notes
             detail = problems[0] if problems else (
                 f"{calls} of {notes} note calls link to notes and back")

@@ -9,6 +9,7 @@ its page list. The zip is written byte-reproducibly.
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 import uuid
@@ -23,7 +24,7 @@ from ._pandoc import run_pandoc
 from .content import Edition
 from .errors import RenderError
 from .pdf import PageStart
-from .templating import make_environment, render_template
+from .templating import make_environment, read_template_file, render_template
 
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
 EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
@@ -194,12 +195,11 @@ def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
 
 def finish_epub(
     raw: Path,
-    output: Path,
     edition: Edition,
     templates_dir: Path,
     page_starts: Sequence[PageStart] = (),
     page_source: str | None = None,
-) -> None:
+) -> bytes:
     """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
     with zipfile.ZipFile(raw) as source:
         names = source.namelist()
@@ -207,7 +207,7 @@ def finish_epub(
     for required in (PACKAGE, NAV, STYLESHEET):
         if required not in contents:
             raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
-    contents[STYLESHEET] = (templates_dir / "epub.css").read_bytes()
+    contents[STYLESHEET] = read_template_file(templates_dir, "epub.css").encode("utf-8")
 
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
     has_page_list = bool(page_starts)
@@ -232,26 +232,27 @@ def finish_epub(
 
     order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
     stamp = _zip_date(edition)
-    with zipfile.ZipFile(output, "w") as target:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
         for name in order:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             target.writestr(info, contents[name])
+    return buffer.getvalue()
 
 
 def render_epub(
     edition: Edition,
     markdown_path: Path,
     metadata_path: Path,
-    output: Path,
     templates_dir: Path,
     work_dir: Path,
     *,
     page_starts: Sequence[PageStart] = (),
     page_source: str | None = None,
-) -> None:
-    """Write the EPUB to output (the caller renames it into place)."""
+) -> bytes:
+    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files."""
     metadata_xml = work_dir / "epub-metadata.xml"
     metadata_xml.write_text(epub_metadata_xml(edition), encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
@@ -271,7 +272,4 @@ def render_epub(
             "--epub-title-page=true",
         ),
     )
-    try:
-        finish_epub(raw, output, edition, templates_dir, page_starts, page_source)
-    finally:
-        raw.unlink(missing_ok=True)
+    return finish_epub(raw, edition, templates_dir, page_starts, page_source)

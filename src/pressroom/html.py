@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ._pandoc import run_pandoc
 from .assemble import APPENDIX_LETTERS, appendix_id
 from .content import Edition
-from .templating import make_environment, render_template
+from .templating import make_environment, read_template_file, render_template
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ def render_body(markdown_path: Path, metadata_path: Path) -> str:
                       extra_args=("--section-divs", "--wrap=none"))
 
 
-def read_stylesheet(templates_dir: Path, name: str) -> str:
-    return (templates_dir / name).read_text(encoding="utf-8")
+def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:
+    """(name, text) of a stylesheet in templates/."""
+    return name, read_template_file(templates_dir, name)
 
 
 def render_print_html(
@@ -43,19 +44,17 @@ def render_print_html(
     markdown_path: Path,
     metadata_path: Path,
     templates_dir: Path,
-    *,
-    stylesheets: tuple[str, ...] = ("print.css",),
-    page_css: str = "",
+    stylesheets: list[str],
 ) -> str:
-    """The standalone print HTML (styles inlined) that WeasyPrint lays out."""
+    """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out."""
     body = render_body(markdown_path, metadata_path)
-    css = "\n".join(read_stylesheet(templates_dir, name) for name in stylesheets)
+    css = "\n".join(stylesheets)
     context = {
         "edition": edition.config,
         "reading": edition.lead.meta,
         "toc": toc_entries(edition),
         "body": Markup(body),
-        "css": Markup(_safe_css(css + "\n" + page_css)),
+        "css": Markup(_safe_css(css)),
     }
     return render_template(make_environment(templates_dir, "xml"), "print.html.j2", context,
                            templates_dir)

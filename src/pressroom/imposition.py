@@ -53,10 +53,15 @@ def impose_booklet(pdf: bytes, sheet: tuple[float, float] | None = None) -> tupl
                     Transformation().translate(tx=dx + slot * width, ty=dy),
                 )
         writer.add_page(side)
+    for side in writer.pages:
+        side.compress_content_streams()  # merging leaves the combined streams uncompressed
     for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate"):
         if reader.metadata and key in reader.metadata:
             writer.add_metadata({key: reader.metadata[key]})
     writer.add_metadata({"/Producer": "pressroom imposition (pypdf)"})
+    # Each side merges two pages' resources; sharing identical fonts and streams again keeps
+    # the booklet near the size of the edition instead of four times it.
+    writer.compress_identical_objects()  # duplicates and unreferenced objects, by default
     out = BytesIO()
     writer.write(out)
     return out.getvalue(), len(sides) // 2

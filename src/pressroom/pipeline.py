@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,36 +26,20 @@ PAGE_SOURCE = "a4"
 @dataclass(frozen=True)
 class Paper:
     name: str
-    css: str
+    stylesheet: str  # in templates/: page size and margins; print.css does the rest
     label: str
 
 
-#: Page sheets per variant: size and margins; the print stylesheet does the rest.
+#: Reading editions (inv pdf --paper) and the pages the booklets are made of.
 PAPERS: dict[str, Paper] = {
-    "a4": Paper("a4", "@page { size: A4; }", "A4"),
-    "letter": Paper(
-        "letter",
-        # Letter is 18 mm shorter than A4: the saving comes off the top margin. (A 28 mm
-        # bottom margin made WeasyPrint 70 drop the first page's footnotes; the build's
-        # footnote check caught it.)
-        "@page { size: letter; margin-top: 22mm; }",
-        "US Letter",
-    ),
-    "a5": Paper(
-        "a5",
-        "@page { size: A5; margin: 16mm 17mm 20mm 20mm; }"
-        " @page :left { margin-left: 17mm; margin-right: 20mm; }"
-        " html { font-size: 10.5pt; }",
-        "A5",
-    ),
-    "halfletter": Paper(
-        "halfletter",
-        "@page { size: 5.5in 8.5in; margin: 15mm 16mm 19mm 19mm; }"
-        " @page :left { margin-left: 16mm; margin-right: 19mm; }"
-        " html { font-size: 10.5pt; }",
-        "half letter",
-    ),
+    "a4": Paper("a4", "page-a4.css", "A4"),
+    "letter": Paper("letter", "page-letter.css", "US Letter"),
 }
+BOOKLET_PAGES: dict[str, Paper] = {
+    "a4": Paper("a5", "page-a5.css", "A5"),
+    "letter": Paper("halfletter", "page-halfletter.css", "half letter"),
+}
+DEFAULT_PAPERS = ("a4", "letter")
 
 
 @dataclass(frozen=True)
@@ -108,23 +90,21 @@ def _name(prepared: Prepared, suffix: str) -> str:
     return f"{prepared.edition.config.id}{suffix}"
 
 
+def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: bool = False
+                ) -> str:
+    names = ("print.css", "large-print.css" if large else None, paper.stylesheet)
+    sheets = [html.read_stylesheet(settings.templates_dir, n) for n in names if n]
+    for name, css in sheets:
+        pdf.require_fonts(css, settings.templates_dir / name)
+    return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
+                                  settings.templates_dir, [css for _, css in sheets])
+
+
 def build_html(settings: Settings, prepared: Prepared) -> Output:
     """The standalone print HTML (what WeasyPrint lays out), for looking at in a browser."""
-    text = html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
-                                  settings.templates_dir, page_css=PAPERS["a4"].css)
     path = settings.build_dir / _name(prepared, ".html")
-    write_text_atomic(path, text)
+    write_text_atomic(path, _print_html(settings, prepared, PAPERS[PAGE_SOURCE]))
     return Output("html", path)
-
-
-def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: bool) -> str:
-    stylesheets = ("print.css", "large-print.css") if large else ("print.css",)
-    for name in stylesheets:
-        css_path = settings.templates_dir / name
-        pdf.require_fonts(css_path.read_text(encoding="utf-8"), css_path)
-    return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
-                                  settings.templates_dir, stylesheets=stylesheets,
-                                  page_css=paper.css)
 
 
 def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
@@ -142,18 +122,18 @@ def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
 
 def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> Output:
     """The handout booklet: the A5 (half-letter) edition imposed two-up for saddle stitching."""
-    page, label = ("a5", "A4") if sheet == "a4" else ("halfletter", "US Letter")
-    single = pdf.render_pdf(_print_html(settings, prepared, PAPERS[page], False),
+    sheet_paper = _paper(sheet)
+    single = pdf.render_pdf(_print_html(settings, prepared, BOOKLET_PAGES[sheet]),
                             settings.project_root)
     data, sheets = imposition.impose_booklet(single.data, imposition.SHEETS[sheet])
     path = settings.build_dir / _name(prepared, f"-booklet-{sheet}.pdf")
     write_bytes_atomic(path, data)
-    return Output("pdf", path, f"{label} landscape", "booklet", 2 * sheets)
+    return Output("pdf", path, f"{sheet_paper.label} landscape", "booklet", 2 * sheets)
 
 
 def print_page_starts(settings: Settings, prepared: Prepared) -> tuple[pdf.PageStart, ...]:
     """Where the A4 reading edition's pages begin (laid out, not written)."""
-    html_text = _print_html(settings, prepared, PAPERS[PAGE_SOURCE], False)
+    html_text = _print_html(settings, prepared, PAPERS[PAGE_SOURCE])
     return pdf.render_pdf(html_text, settings.project_root,
                           first_anchor=prepared.edition.lead.meta.id).page_starts
 
@@ -165,31 +145,25 @@ def build_epub(settings: Settings, prepared: Prepared,
         page_starts = print_page_starts(settings, prepared)
     path = settings.build_dir / _name(prepared, ".epub")
     page_source = f"{_name(prepared, f'-{PAGE_SOURCE}.pdf')} (pressroom print edition, A4)"
-    with _temporary(settings.build_dir, ".epub") as tmp:
-        epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata, tmp,
-                         settings.templates_dir, settings.build_dir, page_starts=page_starts,
-                         page_source=page_source)
-        tmp.replace(path)
+    # Pandoc's scratch files live in a private folder of build/, gone when the EPUB is made.
+    with tempfile.TemporaryDirectory(prefix=".epub-", dir=_ensure(settings.build_dir)) as work:
+        data = epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata,
+                                settings.templates_dir, Path(work), page_starts=page_starts,
+                                page_source=page_source)
+    write_bytes_atomic(path, data)
     return Output("epub", path)
 
 
 def _paper(name: str) -> Paper:
-    # Validated here as well as in the task, so the API refuses an unknown paper too.
     try:
         return PAPERS[name]
     except KeyError:
         raise ConfigError(f"unknown paper {name!r} (choose from {', '.join(PAPERS)})") from None
 
 
-@contextlib.contextmanager
-def _temporary(folder: Path, suffix: str) -> Iterator[Path]:
+def _ensure(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
+    return folder
 
 
 def _sha256(path: Path) -> str:
@@ -200,16 +174,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_manifest(settings: Settings, outputs: Iterable[Output]) -> Path:
-    """build/manifest.json: one entry per output, merged with what earlier builds listed."""
+def write_manifest(settings: Settings, outputs: Iterable[Output], *, merge: bool = True) -> Path:
+    """build/manifest.json: one entry per output.
+
+    A partial build (one format, one paper, or a build that failed half-way) merges its entries
+    with what the manifest listed, so every listed file is described as it is on disk; a
+    complete build lists exactly its own outputs.
+    """
     manifest_path = settings.build_dir / "manifest.json"
     entries: dict[str, dict[str, object]] = {}
-    if manifest_path.exists():
+    if merge and manifest_path.exists():
         try:
             previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-            entries = {e["path"]: e for e in previous.get("outputs", [])}
-        except (ValueError, KeyError, TypeError):
+            entries = {str(e["path"]): e for e in previous["outputs"]}
+        except (ValueError, KeyError, TypeError, AttributeError, OSError):
             log.warning("%s: unreadable, starting a new manifest", manifest_path)
+            entries = {}
     for out in outputs:
         rel = out.path.relative_to(settings.build_dir).as_posix()
         entry: dict[str, object] = {
@@ -231,30 +211,38 @@ def write_manifest(settings: Settings, outputs: Iterable[Output]) -> Path:
     return manifest_path
 
 
-def build_pdfs(settings: Settings, prepared: Prepared,
-               papers: Iterable[str] = ("a4", "letter")) -> list[Output]:
-    """The reading edition on each paper, plus large print and a booklet for each sheet."""
-    papers = tuple(papers)
-    outputs = [build_pdf(settings, prepared, paper) for paper in papers]
-    if "a4" in papers:
-        outputs.append(build_pdf(settings, prepared, "a4", large=True))
-    outputs += [build_booklet(settings, prepared, sheet) for sheet in papers]
-    return outputs
-
-
 def build(settings: Settings, formats: Iterable[str] = FORMATS,
-          papers: Iterable[str] = ("a4", "letter")) -> list[Output]:
-    """Build the requested outputs and list them in the manifest."""
+          papers: Iterable[str] = DEFAULT_PAPERS) -> list[Output]:
+    """Build the requested outputs and list them in the manifest.
+
+    PDFs: the reading edition on each paper, large print (with A4), and a booklet for each
+    sheet. Each output is written atomically as it is made; if a stage fails, the manifest
+    still describes every file as it is, and the error goes up unchanged.
+    """
+    formats, papers = tuple(formats), tuple(papers)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ConfigError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
+    for paper in papers:
+        _paper(paper)
     prepared = prepare(settings)
     outputs: list[Output] = []
-    formats = tuple(formats)
-    if "html" in formats:
-        outputs.append(build_html(settings, prepared))
-    if "pdf" in formats:
-        outputs += build_pdfs(settings, prepared, papers)
-    if "epub" in formats:
-        source = next((o for o in outputs if o.variant == "reading" and o.page_starts
-                       and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
-        outputs.append(build_epub(settings, prepared, source.page_starts if source else None))
-    write_manifest(settings, outputs)
+    complete = False
+    try:
+        if "html" in formats:
+            outputs.append(build_html(settings, prepared))
+        if "pdf" in formats:
+            outputs += [build_pdf(settings, prepared, paper) for paper in papers]
+            if PAGE_SOURCE in papers:
+                outputs.append(build_pdf(settings, prepared, PAGE_SOURCE, large=True))
+            outputs += [build_booklet(settings, prepared, sheet) for sheet in papers]
+        if "epub" in formats:
+            source = next((o for o in outputs if o.variant == "reading"
+                           and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
+            outputs.append(build_epub(settings, prepared,
+                                      source.page_starts if source else None))
+        complete = set(formats) == set(FORMATS) and set(papers) == set(DEFAULT_PAPERS)
+    finally:
+        if outputs:
+            write_manifest(settings, outputs, merge=not complete)
     return outputs

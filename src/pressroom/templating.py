@@ -112,3 +112,12 @@ def _innermost_template(tb: TracebackType | None) -> tuple[str | None, int | Non
             found = (Path(filename).name, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def read_template_file(templates_dir: Path, name: str) -> str:
+    """A file of templates/ (a stylesheet) as text; a missing one is a TemplateError."""
+    try:
+        return (templates_dir / name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise TemplateError(f"cannot read: {reason}", path=templates_dir / name) from exc
