@@ -34,21 +34,30 @@ class YamlDoc:
         return ContentError(message, path=self.path, line=self.line_of(loc), field=field)
 
 
-def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
+def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int]) -> Any:
+    # Anchors and aliases are refused: the data has no use for them, and expanding shared
+    # nodes (or a node that contains itself) can take exponential time or never end.
+    if id(node) in seen:
+        raise ContentError("YAML anchors and aliases (&name, *name, <<) are not supported",
+                           line=node.start_mark.line + 1)
+    seen.add(id(node))
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                raise ContentError("keys must be plain names (no lists, maps or << merges)",
+                                   line=key_node.start_mark.line + 1)
             key = _construct(key_node)
             if key in out:
                 raise ContentError(
                     f"duplicate key {key!r}", line=key_node.start_mark.line + 1, path=None
                 )
             lines[(*loc, key)] = key_node.start_mark.line + 1
-            out[key] = _walk(value_node, (*loc, key), lines)
+            out[key] = _walk(value_node, (*loc, key), lines, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*loc, i), lines) for i, item in enumerate(node.value)]
+        return [_walk(item, (*loc, i), lines, seen) for i, item in enumerate(node.value)]
     return _construct(node)
 
 
@@ -76,13 +85,14 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:
         return YamlDoc(path, None, {(): 1}, line_offset)
     lines: dict[Loc, int] = {}
     try:
-        data = _walk(node, (), lines)
+        data = _walk(node, (), lines, set())
     except ContentError as exc:
         raise ContentError(exc.message, path=path, line=(exc.line or 1) + line_offset) from exc
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError as exc:  # e.g. an unknown tag such as !!python/object
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 1 if mark else 1) + line_offset
-        raise ContentError(f"YAML error: {exc}", path=path, line=line) from exc
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ContentError(f"YAML error: {problem}", path=path, line=line) from exc
     return YamlDoc(path, data, lines, line_offset)
 
 
