@@ -9,14 +9,17 @@ import sys
 from pathlib import Path
 
 from invoke import Collection, Exit, task
+from rich.console import Console
 
 ROOT = Path(__file__).resolve().parent
 # The package lives in src/ (src layout); tasks run it in place, installed or not.
 sys.path.insert(0, str(ROOT / "src"))
 
 from pressroom import pipeline  # noqa: E402
+from pressroom._io import write_text_atomic  # noqa: E402
 from pressroom.check import check_outputs  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
+from pressroom.importer import import_file  # noqa: E402
 
 
 def _settings(c) -> pipeline.Settings:
@@ -34,7 +37,11 @@ def _run(fn, *args, **kwargs):
 
 
 def _build(c, formats, papers=pipeline.DEFAULT_PAPERS) -> None:
-    for out in _run(pipeline.build, _settings(c), formats=formats, papers=papers):
+    console = Console(stderr=True)
+    with console.status("building") as status:
+        outputs = _run(pipeline.build, _settings(c), formats=formats, papers=papers,
+                       progress=lambda stage: status.update(f"building: {stage}"))
+    for out in outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         paper = f" {out.paper}" if out.paper else ""
         print(f"wrote {os.path.relpath(out.path)} ({out.format}{paper}{pages})")
@@ -100,9 +107,6 @@ def clean(c):
 )
 def import_text(c, source, out=None, id=None, join=None):
     """Import a plain-text article extraction as a Markdown reading with footnotes."""
-    from pressroom._io import write_text_atomic
-    from pressroom.importer import import_file
-
     def run():
         try:
             joins = [int(n) for n in join or []]

@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the book face (EB Garamond), PDF tools for checks and tests, Java for
-# EPUBCheck, fontconfig for WeasyPrint's font lookup and HarfBuzz subsetting for its fonts,
+# EPUBCheck, Pango and fontconfig for WeasyPrint's text and font lookup, HarfBuzz subsetting,
 # calibre's ebook-meta (the tests read our EPUB's metadata with it, as e-book shops do), and
 # chromium, the browser DAISY Ace checks the EPUB's accessibility in.
 DEBIAN_PACKAGES=(
   fonts-ebgaramond
   fontconfig
+  libpango-1.0-0
+  libpangoft2-1.0-0
   libharfbuzz-subset0
   poppler-utils
   qpdf
@@ -45,8 +47,14 @@ else
   echo "setup: npm not found; DAISY Ace will not be installed (inv check will skip it)" >&2
 fi
 
-# Python packages: pressroom itself (editable) with the test tools.
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# Python packages: pressroom itself (editable) with the test tools, into the python3 on PATH.
+# Where that is Debian's own Python (marked externally managed), pip needs python3-pip and
+# leave to install beside Debian's packages; pip ignores the variable where it is not needed.
+if ! python3 -m pip --version >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y -qq --no-install-recommends python3-pip
+fi
+PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check \
+  --root-user-action=ignore -e ".[test]"
 
 # Build the default edition.
 python3 -m invoke build

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import zipfile
@@ -42,26 +41,6 @@ def pdftotext(pdf: Path, first: int | None = None, last: int | None = None,
         args += ["-l", str(last)]
     return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-
-
-def words(text: str) -> list[str]:
-    """Words for in-order comparison: letters and digits only, case and hyphenation folded."""
-    text = text.replace("\u00ad", "")
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # a word hyphenated at a line end
-    text = text.translate(str.maketrans("‘’“”", "''\"\""))
-    return re.findall(r"[^\W_]+", text.lower())
-
-
-def in_order(needles: list[str], haystack: list[str]) -> tuple[bool, int]:
-    """Whether needles appear in haystack in order (gaps allowed); index reached."""
-    it = 0
-    for i, word in enumerate(needles):
-        while it < len(haystack) and haystack[it] != word:
-            it += 1
-        if it == len(haystack):
-            return False, i
-        it += 1
-    return True, len(needles)
 
 
 def epub_xhtml(epub: Path) -> dict[str, ET.Element]:

@@ -297,3 +297,10 @@ def test_a_reading_that_is_not_utf8_is_one_line(tmp_path: Path):
     path = root / READING
     path.write_bytes(path.read_bytes().replace(b"claim", b"cl\xe9im"))
     assert load_error(root) == f"{READING}:24: not UTF-8 text (invalid continuation byte)"
+
+
+def test_two_appendices_of_one_kind_are_refused(tmp_path: Path):
+    root = broken(tmp_path, EDITION, "  - kind: historiography", "  - kind: chronology")
+    assert load_error(root, ConfigError) == (
+        f"{EDITION}:13: appendices[1].kind: a second chronology appendix (one of each kind per "
+        "edition)")

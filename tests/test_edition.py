@@ -121,15 +121,6 @@ def test_mao_quotation_is_a_block_quotation(edition_build: Built):
     assert len(quotes) == 1 and "more or less resembles a brotherly relationship" in quotes[0]
 
 
-def test_the_timeline_has_at_least_20_events_each_linked_to_notes():
-    edition = load_edition(ROOT / "src" / "content")
-    chronology = next(a for a in edition.appendices if a.kind == "chronology")
-    events = chronology.data.events
-    assert len(events) >= 20
-    assert sum(1 for e in events if e.notes) >= 20
-    assert all(e.annotation and (e.notes or e.sources) for e in events)
-
-
 def test_front_matter_carries_the_source():
     meta = load_edition(ROOT / "src" / "content").lead.meta
     assert meta.title == "‘Father-and-Son’ or Communist ‘Brothers’?"

@@ -84,11 +84,14 @@ def test_the_fetcher_allows_data_and_project_files_only(tmp_path):
     (project / "img" / "ok.svg").write_text(svg)
     (tmp_path / "secret.svg").write_text(svg)
     (project / "img" / "link.svg").symlink_to(tmp_path / "secret.svg")
+    (project / ".git").mkdir()
+    (project / ".git" / "hidden.svg").write_text(svg)
     fetcher = ConfinedFetcher(project)
     assert fetcher.fetch("data:text/plain,hello") is not None
     assert fetcher.fetch((project / "img" / "ok.svg").as_uri()) is not None
     for url in ((project / "img" / "link.svg").as_uri(), (tmp_path / "secret.svg").as_uri(),
-                project.as_uri(), "https://example.org/x.svg"):
+                (project / ".git" / "hidden.svg").as_uri(), project.as_uri(),
+                "https://example.org/x.svg"):
         with pytest.raises(FatalURLFetchingError, match="refused to fetch"):
             fetcher.fetch(url)
     html = f'<html><body><img src="{(project / "img" / "link.svg").as_uri()}" alt=""></body></html>'

@@ -61,9 +61,8 @@ def note_citations(edition: Edition) -> dict[str, dict[str, list[dict[str, str]]
 def _entries(appendix: Appendix) -> list[Any]:
     data = appendix.data
     if isinstance(data, Chronology):
-        return sorted(data.events, key=lambda e: e.date.sort_key)
-    # By year; within a year, the order of the file (names are not all surname-last).
-    return sorted(data.works, key=lambda w: w.year)
+        return data.in_date_order()
+    return data.in_publication_order()
 
 
 def pandoc_metadata(edition: Edition) -> dict[str, Any]:

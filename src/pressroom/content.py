@@ -207,7 +207,18 @@ def load_edition(content_dir: Path) -> Edition:
         path = _inside(content_dir, name, doc, ("readings", index))
         _require_file(path, doc, ("readings", index))
         readings.append(load_reading(path))
-    by_id = {r.meta.id: r for r in readings}
+    by_id: dict[str, Reading] = {}
+    for index, reading in enumerate(readings):
+        if reading.meta.id in by_id:
+            raise ConfigError(f"two readings have the id {reading.meta.id!r}", path=config_path,
+                              line=doc.line_of(("readings", index)), field=f"readings[{index}]")
+        by_id[reading.meta.id] = reading
+    kinds = [ref.kind for ref in config.appendices]
+    for index, kind in enumerate(kinds):
+        if kind in kinds[:index]:
+            raise ConfigError(f"a second {kind} appendix (one of each kind per edition)",
+                              path=config_path, line=doc.line_of(("appendices", index, "kind")),
+                              field=f"appendices[{index}].kind")
     appendices: list[Appendix] = []
     for index, ref in enumerate(config.appendices):
         if ref.reading not in by_id:

@@ -51,14 +51,8 @@ def edition_urn(edition: Edition) -> str:
 
 def source_citation(edition: Edition) -> str:
     lead = edition.lead.meta
-    source = lead.source
-    return (
-        f"{', '.join(a.name for a in lead.authors)}, “{lead.title}"
-        f"{' ' + lead.subtitle if lead.subtitle else ''}”, {source.journal}"
-        f"{f' {source.volume}' if source.volume else ''}"
-        f"{f'({source.issue})' if source.issue else ''} ({source.year})"
-        f"{f', {source.permalink}' if source.permalink else ''}"
-    )
+    link = f", {lead.source.permalink}" if lead.source.permalink else ""
+    return lead.citation() + link
 
 
 def epub_metadata_xml(edition: Edition) -> str:
@@ -154,8 +148,7 @@ def cover_svg(edition: Edition, templates_dir: Path) -> str:
     lead = edition.lead.meta
     source = lead.source
     context = {
-        "title": lead.title,
-        "subtitle": lead.subtitle or "",
+        "full_title": lead.full_title,
         "title_lines": textwrap.wrap(lead.title, 22),
         "subtitle_lines": textwrap.wrap(lead.subtitle or "", 36),
         "authors": ", ".join(a.name for a in lead.authors),
@@ -171,8 +164,7 @@ def cover_svg(edition: Edition, templates_dir: Path) -> str:
 
 def cover_page(edition: Edition) -> str:
     lead = edition.lead.meta
-    alt = f"Cover: {lead.title}{' ' + lead.subtitle if lead.subtitle else ''}, by " + ", ".join(
-        a.name for a in lead.authors)
+    alt = f"Cover: {lead.full_title}, by " + ", ".join(a.name for a in lead.authors)
     lang = edition.config.language
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'

@@ -28,9 +28,13 @@ class ConfinedFetcher(URLFetcher):
             return super().fetch(url, headers)
         if scheme == "file":
             path = Path(unquote(urlsplit(url).path)).resolve()
-            if path.is_relative_to(self.root) and path.is_file():
+            inside = path.is_relative_to(self.root)
+            # Hidden folders (.git, .tools, a virtualenv) hold no edition material.
+            hidden = inside and any(p.startswith(".") for p in path.relative_to(self.root).parts)
+            if inside and not hidden and path.is_file():
                 return super().fetch(url, headers)
-            reason = "outside the project" if not path.is_relative_to(self.root) else "not a file"
+            reason = ("outside the project" if not inside
+                      else "in a hidden folder" if hidden else "not a file")
         else:
             reason = f"{scheme or 'relative'} URLs are not fetched"
         self.refused.append(url)

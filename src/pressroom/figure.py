@@ -82,7 +82,7 @@ def _shape(event: Event) -> str:
 
 def layout_timeline(chronology: Chronology) -> Layout:
     """Rows for the events in date order and bands for the phases around their rows."""
-    events = sorted(chronology.events, key=lambda e: e.date.sort_key)
+    events = chronology.in_date_order()
     rows: list[Row] = []
     y = TOP
     for event in events:

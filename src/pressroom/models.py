@@ -54,6 +54,23 @@ class ReadingMeta(Strict):
     permissions: Text | None = None
     imported: ImportRecord | None = None
 
+    @property
+    def full_title(self) -> str:
+        """Title and subtitle as one: 'Title: Subtitle', or 'Title? Subtitle' after a mark."""
+        if not self.subtitle:
+            return self.title
+        joiner = " " if self.title.rstrip()[-1:] in "?!.:" else ": "
+        return f"{self.title}{joiner}{self.subtitle}"
+
+    def citation(self) -> str:
+        """A plain-text citation of the source: authors, “title”, journal volume(issue) (year)."""
+        source = self.source
+        number = f" {source.volume}" if source.volume else ""
+        if source.volume and source.issue:
+            number += f"({source.issue})"
+        return (f"{', '.join(a.name for a in self.authors)}, “{self.full_title}”, "
+                f"{source.journal}{number} ({source.year})")
+
 
 class AppendixRef(Strict):
     kind: Literal["chronology", "historiography"]
@@ -115,6 +132,9 @@ class Chronology(Strict):
     phases: list[Phase] = []
     events: list[Event] = Field(min_length=1)
 
+    def in_date_order(self) -> list[Event]:
+        return sorted(self.events, key=lambda e: e.date.sort_key)
+
     @field_validator("phases", mode="before")
     @classmethod
     def _years(cls, value: object) -> object:
@@ -156,3 +176,7 @@ class Historiography(Strict):
     title: Text
     intro: Text | None = None
     works: list[Work] = Field(min_length=1)
+
+    def in_publication_order(self) -> list[Work]:
+        # By year; within a year, the order of the file (names are not all surname-last).
+        return sorted(self.works, key=lambda w: w.year)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import subprocess
 from collections.abc import Iterator
@@ -16,8 +15,6 @@ from weasyprint.urls import FatalURLFetchingError
 
 from .errors import RenderError, SafetyError
 from .fetcher import ConfinedFetcher
-
-log = logging.getLogger(__name__)
 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit",
             "initial", "math", "emoji", "fangsong"}

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,31 +212,42 @@ def write_manifest(settings: Settings, outputs: Iterable[Output], *, merge: bool
 
 
 def build(settings: Settings, formats: Iterable[str] = FORMATS,
-          papers: Iterable[str] = DEFAULT_PAPERS) -> list[Output]:
+          papers: Iterable[str] = DEFAULT_PAPERS,
+          progress: Callable[[str], None] | None = None) -> list[Output]:
     """Build the requested outputs and list them in the manifest.
 
     PDFs: the reading edition on each paper, large print (with A4), and a booklet for each
     sheet. Each output is written atomically as it is made; if a stage fails, the manifest
-    still describes every file as it is, and the error goes up unchanged.
+    still describes every file as it is, and the error goes up unchanged. ``progress`` is
+    told what each stage is about to make.
     """
+    say = progress or (lambda _stage: None)
     formats, papers = tuple(formats), tuple(papers)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ConfigError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
     for paper in papers:
         _paper(paper)
+    say("checking and assembling the sources")
     prepared = prepare(settings)
     outputs: list[Output] = []
     complete = False
     try:
         if "html" in formats:
+            say("print HTML")
             outputs.append(build_html(settings, prepared))
         if "pdf" in formats:
-            outputs += [build_pdf(settings, prepared, paper) for paper in papers]
+            for paper in papers:
+                say(f"PDF, {PAPERS[paper].label}")
+                outputs.append(build_pdf(settings, prepared, paper))
             if PAGE_SOURCE in papers:
+                say("PDF, large print")
                 outputs.append(build_pdf(settings, prepared, PAGE_SOURCE, large=True))
-            outputs += [build_booklet(settings, prepared, sheet) for sheet in papers]
+            for sheet in papers:
+                say(f"booklet, {PAPERS[sheet].label}")
+                outputs.append(build_booklet(settings, prepared, sheet))
         if "epub" in formats:
+            say("EPUB")
             source = next((o for o in outputs if o.variant == "reading"
                            and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
             outputs.append(build_epub(settings, prepared,
