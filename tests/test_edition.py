@@ -188,3 +188,13 @@ def test_no_text_leaves_the_page(edition_build: Built):
                     inside = (char["x0"] >= 0 and char["x1"] <= page.width
                               and char["top"] >= 0 and char["bottom"] <= page.height)
                     assert inside, (out.path.name, number, char["text"])
+
+
+def test_the_measure_is_about_65_to_75_characters(edition_build: Built):
+    for paper in ("A4", "US Letter"):
+        with pdfplumber.open(edition_build.one("pdf", "reading", paper)) as pdf:
+            body = pdf.pages[4].filter(lambda o: o.get("size", 0) >= 11)
+            lines = [line for line in body.extract_text().splitlines() if len(line) > 40]
+        full = sorted(len(line) for line in lines)[len(lines) // 4:]  # drop paragraph ends
+        median = full[len(full) // 2]
+        assert 60 <= median <= 78, (paper, median)

@@ -62,7 +62,10 @@ def test_appendix_links_to_notes_resolve_across_files(minimal_build: Built):
     xrefs = [(name, a.get("href")) for name, root in docs.items()
              for a in root.iter(f"{XHTML}a") if "note-xref" in (a.get("class") or "")]
     assert len(xrefs) == 6
-    for name, href in xrefs:
+    backrefs = [(name, a.get("href")) for name, root in docs.items()
+                for a in root.iter(f"{XHTML}a") if "entry-xref" in (a.get("class") or "")]
+    assert len(backrefs) == 6  # each note links back to the entries that cite it
+    for name, href in xrefs + backrefs:
         file, _, frag = href.partition("#")
         assert ids[frag].endswith(file), (name, href)
 

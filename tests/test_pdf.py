@@ -163,3 +163,17 @@ def test_booklet_sheet_one_front_holds_the_last_and_first_pages(minimal_build):
     assert "Contents" in left_back  # page 2, on the back of page 1
     # The last printed page (or a blank that pads to a multiple of 4) faces page 1.
     assert "Fixture Press edition" not in last and "Contents" not in last
+
+
+def test_entries_and_notes_link_each_other_in_the_pdf(minimal_build):
+    reader = PdfReader(minimal_build.one("pdf", "reading", "A4"))
+    dests = set(reader.named_destinations)
+    links = [str(a.get_object().get("/Dest")) for page in reader.pages
+             for a in page.get("/Annots") or []]
+    to_entries = [d for d in links if d.startswith(("chron-", "hist-"))]
+    to_notes = [d for d in links if re.fullmatch(r"sample-1999-note-\d", d)]
+    # A link broken over two lines is two annotations: compare the destinations.
+    assert set(to_entries) == {"chron-treaty", "chron-quotation", "hist-a-book",
+                               "hist-an-article"}
+    assert set(to_notes) == {f"sample-1999-note-{n}" for n in (1, 2, 3)}
+    assert set(to_entries) | set(to_notes) <= dests
