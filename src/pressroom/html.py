@@ -23,6 +23,8 @@ class TocEntry:
 
 def toc_entries(edition: Edition) -> list[TocEntry]:
     entries = [TocEntry(r.meta.id, "", r.meta.title) for r in edition.readings]
+    if edition.config.note_on_the_text:
+        entries.append(TocEntry("note-on-the-text", "", "A Note on This Edition"))
     for letter, appendix in zip(APPENDIX_LETTERS, edition.appendices, strict=False):
         entries.append(TocEntry(appendix_id(appendix), f"Appendix {letter}", appendix.data.title))
     return entries

@@ -88,6 +88,8 @@ class EditionConfig(Strict):
     modified: dt.date | None = None
     description: Text | None = None
     keywords: list[Text] = []
+    #: The editors' note on the text (Markdown): where it comes from, what was decided.
+    note_on_the_text: Text | None = None
     readings: list[Text] = Field(min_length=1)
     appendices: list[AppendixRef] = []
 
