@@ -22,9 +22,10 @@ from pressroom.errors import ConfigError, PressroomError  # noqa: E402
 from pressroom.importer import import_file  # noqa: E402
 
 
-def _settings(c) -> pipeline.Settings:
+def _settings(c, strict: bool = False) -> pipeline.Settings:
     cfg = c.pressroom
-    return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir)
+    return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir,
+                                         strict)
 
 
 def _run(fn, *args, **kwargs):
@@ -36,10 +37,10 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {exc}", code=1) from None
 
 
-def _build(c, formats, papers=pipeline.DEFAULT_PAPERS) -> None:
+def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, strict=False) -> None:
     console = Console(stderr=True)
     with console.status("building") as status:
-        outputs = _run(pipeline.build, _settings(c), formats=formats, papers=papers,
+        outputs = _run(pipeline.build, _settings(c, strict), formats=formats, papers=papers,
                        progress=lambda stage: status.update(f"building: {stage}"))
     for out in outputs:
         pages = f", {out.pages} pages" if out.pages else ""
@@ -53,10 +54,11 @@ def html(c):
     _build(c, ("html",))
 
 
-@task(help={"paper": "a4, letter or all (default: all)"})
-def pdf(c, paper="all"):
+@task(help={"paper": "a4, letter or all (default: all)",
+            "strict": "stop at the first WeasyPrint warning"})
+def pdf(c, paper="all", strict=False):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
-    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,))
+    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,), strict)
 
 
 @task
@@ -65,10 +67,10 @@ def epub(c):
     _build(c, ("epub",))
 
 
-@task(default=True)
-def build(c):
+@task(default=True, help={"strict": "stop at the first renderer warning"})
+def build(c, strict=False):
     """Build every output (HTML, PDFs, EPUB) and build/manifest.json."""
-    _build(c, pipeline.FORMATS)
+    _build(c, pipeline.FORMATS, strict=strict)
 
 
 @task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import subprocess
 from collections.abc import Iterator
@@ -116,8 +118,33 @@ def page_starts(document: weasyprint.Document, first_anchor: str, words: int = 8
     return tuple(starts)
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _weasyprint_warnings(strict: bool) -> Iterator[None]:
+    """WeasyPrint's warnings reach our logging; in strict mode the first one stops the build."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if strict and handler.messages:
+        extra = len(handler.messages) - 1
+        raise RenderError(f"WeasyPrint warned (strict mode): {handler.messages[0]}"
+                          + (f" (and {extra} more)" if extra else ""))
+
+
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
-               first_anchor: str | None = None) -> RenderedPdf:
+               first_anchor: str | None = None, strict: bool = False) -> RenderedPdf:
     """The PDF of one print HTML document; only files under project_root may be read.
 
     Every footnote must come out laid out on some page: WeasyPrint has dropped a footnote
@@ -126,9 +153,10 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     """
     fetcher = ConfinedFetcher(project_root)
     try:
-        document = weasyprint.HTML(
-            string=html, base_url=str(project_root) + "/", url_fetcher=fetcher
-        ).render()
+        with _weasyprint_warnings(strict):
+            document = weasyprint.HTML(
+                string=html, base_url=str(project_root) + "/", url_fetcher=fetcher
+            ).render()
         anchors = {name for page in document.pages for name in page.anchors}
         lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchors]
         if lost:

@@ -50,11 +50,13 @@ class Settings:
     content_dir: Path
     templates_dir: Path
     build_dir: Path
+    #: Treat renderer warnings (an unknown CSS property, a missing glyph) as errors.
+    strict: bool = False
 
     @classmethod
     def for_project(cls, root: Path, content: str = "src/content", templates: str = "templates",
-                    build: str = "build") -> Settings:
-        return cls(root, root / content, root / templates, root / build)
+                    build: str = "build", strict: bool = False) -> Settings:
+        return cls(root, root / content, root / templates, root / build, strict)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
     """One reading-edition PDF on the given paper (large: the large-print edition)."""
     paper = _paper(paper_name)
     rendered = pdf.render_pdf(_print_html(settings, prepared, paper, large),
-                              settings.project_root, first_anchor=prepared.edition.lead.meta.id)
+                              settings.project_root, first_anchor=prepared.edition.lead.meta.id,
+                              strict=settings.strict)
     suffix = f"-large-print-{paper.name}.pdf" if large else f"-{paper.name}.pdf"
     path = settings.build_dir / _name(prepared, suffix)
     write_bytes_atomic(path, rendered.data)
@@ -124,7 +127,7 @@ def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> 
     """The handout booklet: the A5 (half-letter) edition imposed two-up for saddle stitching."""
     sheet_paper = _paper(sheet)
     single = pdf.render_pdf(_print_html(settings, prepared, BOOKLET_PAGES[sheet]),
-                            settings.project_root)
+                            settings.project_root, strict=settings.strict)
     data, sheets = imposition.impose_booklet(single.data, imposition.SHEETS[sheet])
     path = settings.build_dir / _name(prepared, f"-booklet-{sheet}.pdf")
     write_bytes_atomic(path, data)
