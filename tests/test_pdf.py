@@ -159,10 +159,10 @@ def test_booklet_sheet_one_front_holds_the_last_and_first_pages(minimal_build):
         right = front.crop((half, 0, front.width, front.height)).extract_text()
         left_back = back.crop((0, 0, half, back.height)).extract_text()
         last = doc.pages[0].crop((0, 0, half, front.height)).extract_text()
-    assert "Fixture Press edition" in right  # page 1, the title page
+    assert "This edition: Fixture Press" in right  # page 1, the title page
     assert "Contents" in left_back  # page 2, on the back of page 1
     # The last printed page (or a blank that pads to a multiple of 4) faces page 1.
-    assert "Fixture Press edition" not in last and "Contents" not in last
+    assert "This edition: Fixture Press" not in last and "Contents" not in last
 
 
 def test_entries_and_notes_link_each_other_in_the_pdf(minimal_build):

@@ -156,7 +156,7 @@ def cover_svg(edition: Edition, templates_dir: Path) -> str:
             f"{source.journal}"
             f"{f' {source.volume}' if source.volume else ''}"
             f"{f'({source.issue})' if source.issue else ''}, {source.year}", 50),
-        "publisher": f"{edition.config.publisher} edition",
+        "publisher": edition.config.publisher,
     }
     return render_template(make_environment(templates_dir, "xml"), "cover.svg.j2", context,
                            templates_dir)
