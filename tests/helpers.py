@@ -6,7 +6,8 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
-from xml.etree import ElementTree as ET
+
+from pressroom.check import EPUB_NS, XHTML, epub_documents  # noqa: F401 (re-exported to tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -14,8 +15,6 @@ MINIMAL = FIXTURES / "minimal"
 TEMPLATES = ROOT / "templates"
 CONTENT = ROOT / "src" / "content"
 SEED_NAME = "000_6279f2246c7e17cc.txt"
-XHTML = "{http://www.w3.org/1999/xhtml}"
-EPUB_NS = "{http://www.idpf.org/2007/ops}"
 
 
 def copy_fixture(tmp_path: Path, name: str = "minimal") -> Path:
@@ -43,9 +42,8 @@ def pdftotext(pdf: Path, first: int | None = None, last: int | None = None,
                           check=True).stdout
 
 
-def epub_xhtml(epub: Path) -> dict[str, ET.Element]:
-    with zipfile.ZipFile(epub) as zf:
-        return {n: ET.fromstring(zf.read(n)) for n in zf.namelist() if n.endswith(".xhtml")}
+# The package's own reader of EPUB content documents, so tests and inv check parse alike.
+epub_xhtml = epub_documents
 
 
 def epub_file(epub: Path, name: str) -> str:
