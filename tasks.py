@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from invoke import Collection, Exit, task
@@ -16,16 +17,18 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from pressroom import pipeline  # noqa: E402
-from pressroom._io import write_text_atomic  # noqa: E402
-from pressroom.check import check_outputs  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
-from pressroom.importer import import_file  # noqa: E402
+from pressroom.workers import Limits  # noqa: E402
 
 
 def _settings(c, strict: bool = False) -> pipeline.Settings:
     cfg = c.pressroom
+    try:
+        limits = Limits(**dict(cfg.get("limits", {})))
+    except TypeError as exc:
+        raise Exit(f"error: invoke.yaml: pressroom.limits: {exc}", code=1) from None
     return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir,
-                                         strict)
+                                         strict, limits)
 
 
 def _run(fn, *args, **kwargs):
@@ -37,15 +40,27 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {exc}", code=1) from None
 
 
-def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, strict=False) -> None:
-    console = Console(stderr=True)
-    with console.status("building") as status:
-        outputs = _run(pipeline.build, _settings(c, strict), formats=formats, papers=papers,
-                       progress=lambda stage: status.update(f"building: {stage}"))
+def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
+           strict=False) -> None:
+    # Progress goes to standard output: standard error carries only the one-line error.
+    console = Console()
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
+                      highlight=False)
+
+    outputs = _run(pipeline.build, _settings(c, strict), formats=formats, papers=papers,
+                   kinds=kinds, progress=progress)
+    if outputs and all(o.reason == "up to date" for o in outputs):
+        print(f"everything up to date ({len(outputs)} outputs in "
+              f"{os.path.relpath(outputs[0].path.parent)}/)")
+        return
     for out in outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         paper = f" {out.paper}" if out.paper else ""
-        print(f"wrote {os.path.relpath(out.path)} ({out.format}{paper}{pages})")
+        verb = "wrote" if out.rebuilt else "kept "
+        print(f"{verb} {os.path.relpath(out.path)} ({out.format}{paper}{pages}): {out.reason}")
 
 
 @task
@@ -55,10 +70,12 @@ def html(c):
 
 
 @task(help={"paper": "a4, letter or all (default: all)",
+            "variant": "reading, large-print, booklet or all (default: all)",
             "strict": "stop at the first WeasyPrint warning"})
-def pdf(c, paper="all", strict=False):
+def pdf(c, paper="all", variant="all", strict=False):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
-    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,), strict)
+    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,),
+           pipeline.KINDS if variant == "all" else (variant,), strict)
 
 
 @task
@@ -76,6 +93,8 @@ def build(c, strict=False):
 @task
 def check(c):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
+    from pressroom.check import check_outputs
+
     failed = False
     for result in _run(check_outputs, _settings(c)):
         status = "skip" if result.skipped else "ok  " if result.ok else "FAIL"
@@ -87,11 +106,12 @@ def check(c):
 
 @task
 def clean(c):
-    """Empty build/."""
+    """Empty build/ and its cache."""
     build_dir = _settings(c).build_dir.resolve()
     if build_dir == ROOT or not build_dir.is_relative_to(ROOT):
         raise Exit(f"error: refusing to empty {build_dir}: not a folder inside the project",
                    code=1)
+    # The cache lives in build/.cache, so this empties both; deleting it is always safe.
     if build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
@@ -109,6 +129,9 @@ def clean(c):
 )
 def import_text(c, source, out=None, id=None, join=None):
     """Import a plain-text article extraction as a Markdown reading with footnotes."""
+    from pressroom._io import write_text_atomic
+    from pressroom.importer import import_file
+
     def run():
         try:
             joins = [int(n) for n in join or []]

@@ -10,7 +10,7 @@ import pytest
 from helpers import CONTENT, MINIMAL, ROOT, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
 from pressroom.content import load_edition
 from pressroom.errors import RenderError
-from pressroom.pipeline import Settings, build, build_epub, build_pdf, prepare
+from pressroom.pipeline import Settings, build, build_epub, prepare
 
 REQUIRED_EVENTS = {
     # the article's dated events (issue list), by the ids the data uses
@@ -72,7 +72,7 @@ def test_an_editor_restyles_an_appendix_by_editing_templates_alone(tmp_path):
     prepared = prepare(settings)
     text = prepared.markdown.read_text()
     assert "[Who: Ada Example]" in text and "People:" not in text
-    assert "Who: Ada Example" in pdftotext(build_pdf(settings, prepared, "a4").path)
+    assert "Who: Ada Example" in pdftotext(build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))[0].path)
 
 
 def test_a_template_link_to_a_missing_id_fails_the_build(tmp_path):
@@ -83,7 +83,7 @@ def test_a_template_link_to_a_missing_id_fails_the_build(tmp_path):
                                              "[see](#nowhere)\n:::\n\n{% endfor %}", 1))
     settings = Settings(ROOT, MINIMAL, templates, tmp_path / "build")
     with pytest.raises(RenderError, match="dangling internal link: #nowhere"):
-        build_epub(settings, prepare(settings), page_starts=())
+        build_epub(settings, prepare(settings), page_map=())
 
 
 def test_markdown_and_html_in_yaml_values_print_literally(tmp_path):

@@ -20,7 +20,7 @@ READER = (
     "-yaml_metadata_block-inline_notes"
 )
 
-_LUA_ERROR = re.compile(r"notes\.lua:\d+: (.+)")
+_LUA_ERROR = re.compile(r"(?:notes|pages)\.lua:\d+: (.+)")
 
 
 def run_pandoc(
@@ -40,6 +40,9 @@ def run_pandoc(
     args = [
         "--sandbox",
         "--fail-if-warnings",
+        # pages.lua first: it counts the text before notes.lua turns notes into links.
+        "--lua-filter",
+        str(FILTERS / "pages.lua"),
         "--lua-filter",
         str(FILTERS / "notes.lua"),
         *(["--metadata-file", str(metadata.resolve())] if metadata else []),

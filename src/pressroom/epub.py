@@ -10,6 +10,7 @@ its page list. The zip is written byte-reproducibly.
 from __future__ import annotations
 
 import io
+import json
 import re
 import textwrap
 import uuid
@@ -23,7 +24,6 @@ from . import pagelist
 from ._pandoc import run_pandoc
 from .content import Edition
 from .errors import RenderError
-from .pdf import PageStart
 from .templating import make_environment, read_template_file, render_template
 
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
@@ -189,7 +189,7 @@ def finish_epub(
     raw: Path,
     edition: Edition,
     templates_dir: Path,
-    page_starts: Sequence[PageStart] = (),
+    has_page_list: bool = False,
     page_source: str | None = None,
 ) -> bytes:
     """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
@@ -202,16 +202,12 @@ def finish_epub(
     contents[STYLESHEET] = read_template_file(templates_dir, "epub.css").encode("utf-8")
 
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
-    has_page_list = bool(page_starts)
     if has_page_list:
-        texts = [contents[n].decode("utf-8") for n in chapters]
-        markers = pagelist.place_markers(texts, page_starts)
-        for name, text in zip(chapters, pagelist.insert_markers(texts, markers), strict=True):
-            contents[name] = text.encode("utf-8")
-        hrefs = [n.removeprefix("EPUB/") for n in chapters]
+        markers = pagelist.find_markers(
+            {n.removeprefix("EPUB/"): contents[n].decode("utf-8") for n in chapters})
         nav = contents[NAV].decode("utf-8")
         contents[NAV] = nav.replace(
-            "</body>", f"  {pagelist.page_list_nav(markers, hrefs)}</body>", 1
+            "</body>", f"  {pagelist.page_list_nav(markers)}</body>", 1
         ).encode("utf-8")
 
     has_images = any(n.startswith("EPUB/media/") for n in names)
@@ -241,12 +237,18 @@ def render_epub(
     templates_dir: Path,
     work_dir: Path,
     *,
-    page_starts: Sequence[PageStart] = (),
+    page_map: Sequence[dict] = (),
     page_source: str | None = None,
 ) -> bytes:
-    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files."""
+    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
+
+    page_map (pdf.page_map of the A4 layout, as dicts) tells the pages filter where to put a
+    page-break marker for each print page."""
     metadata_xml = work_dir / "epub-metadata.xml"
     metadata_xml.write_text(epub_metadata_xml(edition), encoding="utf-8")
+    pages_meta = work_dir / "pages-meta.json"
+    pages_meta.write_text(json.dumps({"pressroom-pagemap": pagelist.resolve(page_map)}),
+                          encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
     run_pandoc(
         markdown_path,
@@ -262,6 +264,8 @@ def render_epub(
             "--metadata",
             f"identifier={edition_identifier(edition)}",
             "--epub-title-page=true",
+            "--metadata-file",
+            str(pages_meta.resolve()),
         ),
     )
-    return finish_epub(raw, edition, templates_dir, page_starts, page_source)
+    return finish_epub(raw, edition, templates_dir, bool(page_map), page_source)

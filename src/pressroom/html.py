@@ -43,13 +43,12 @@ def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:
 
 def render_print_html(
     edition: Edition,
-    markdown_path: Path,
-    metadata_path: Path,
+    body: str,
     templates_dir: Path,
     stylesheets: list[str],
 ) -> str:
-    """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out."""
-    body = render_body(markdown_path, metadata_path)
+    """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out;
+    body is render_body's fragment, made once and shared by every variant."""
     css = "\n".join(stylesheets)
     context = {
         "edition": edition.config,
