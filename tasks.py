@@ -90,6 +90,24 @@ def build(c, strict=False):
     _build(c, pipeline.FORMATS, strict=strict)
 
 
+@task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)"})
+def watch(c, port=8765):
+    """Rebuild the A4 preview on every save and serve it on localhost, reloading itself."""
+    from pressroom.watch import Status, serve
+    from pressroom.watch import watch as watch_sources
+
+    status = Status()
+    server = serve(status, int(port))
+    print(f"preview: http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
+    try:
+        watch_sources(_settings(c), status)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @task
 def check(c):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
@@ -179,7 +197,7 @@ def bench(c):
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
-ns = Collection(html, pdf, epub, build, check, clean, import_text, golden, test, lint, bench)
+ns = Collection(html, pdf, epub, build, watch, check, clean, import_text, golden, test, lint, bench)
 ns.configure(
     {
         "pressroom": {

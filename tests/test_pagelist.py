@@ -8,11 +8,11 @@ import zipfile
 import pytest
 
 from conftest import Built
-from helpers import epub_file, pdftotext
+from helpers import MINIMAL, ROOT, TEMPLATES, epub_file, pdftotext
 from pressroom.errors import RenderError
-from helpers import MINIMAL, ROOT, TEMPLATES
 from pressroom.pagelist import find_markers, page_list_nav, resolve
 from pressroom.pipeline import Settings, build_epub, prepare
+
 
 def test_pages_without_text_begin_where_the_next_page_with_text_begins():
     page_map = [{"page": 1, "block": None, "offset": 0}, {"page": 2, "block": None, "offset": 0},

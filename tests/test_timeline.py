@@ -72,7 +72,8 @@ def test_an_editor_restyles_an_appendix_by_editing_templates_alone(tmp_path):
     prepared = prepare(settings)
     text = prepared.markdown.read_text()
     assert "[Who: Ada Example]" in text and "People:" not in text
-    assert "Who: Ada Example" in pdftotext(build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))[0].path)
+    a4 = build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))[0].path
+    assert "Who: Ada Example" in pdftotext(a4)
 
 
 def test_a_template_link_to_a_missing_id_fails_the_build(tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from functools import cache
 from importlib import metadata
@@ -86,7 +85,7 @@ def fonts_fingerprint() -> str:
     for line in sorted(set(out.splitlines())):
         path = line.split("|", 1)[0]
         try:
-            stat = os.stat(path)
+            stat = Path(path).stat()
             lines.append(f"{line}|{stat.st_size}|{stat.st_mtime_ns}")
         except OSError:
             lines.append(line)

@@ -29,6 +29,10 @@ from .templating import make_environment, read_template_file, render_template
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
 EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
 
+#: The files of templates/ that the EPUB reads besides the assembled Markdown (which
+#: carries the Markdown templates' output): the EPUB's cache key covers exactly these.
+TEMPLATES = ("epub.css", "cover.svg.j2")
+
 PACKAGE = "EPUB/content.opf"
 NAV = "EPUB/nav.xhtml"
 STYLESHEET = "EPUB/styles/stylesheet1.css"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,7 +206,8 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
     cache = settings.cache
     key = digest("epub", prepared.markdown.read_text(encoding="utf-8"),
                  prepared.metadata.read_text(encoding="utf-8"),
-                 tree_digest(settings.templates_dir), json.dumps(list(page_map)), page_source,
+                 *(_template_digest(settings, name) for name in epub.TEMPLATES),
+                 json.dumps(list(page_map), sort_keys=True), page_source,
                  code_version(), tool_versions())
     cached = cache.get("epub", key, ".epub")
     if cached is not None:
@@ -219,6 +219,11 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
                                 page_source=page_source)
     cache.put("epub", key, ".epub", data)
     return data, True
+
+
+def _template_digest(settings: Settings, name: str) -> str:
+    path = settings.templates_dir / name
+    return f"{name}:{file_digest(path) if path.exists() else 'absent'}"
 
 
 def build_epub(settings: Settings, prepared: Prepared,

@@ -151,12 +151,16 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = Limits
                         report(job.name, value)
                 elif status == "error":
                     raise RenderError(value)
-                elif status in ("memory", "died"):
+                elif status == "memory":
                     raise RenderError(
                         f"{job.name}: layout ran out of memory (limit layout_memory_mb = "
-                        f"{limits.layout_memory_mb}; raise it in the configuration)"
-                        if status == "memory" or process.exitcode in (-9, 1) else
-                        f"{job.name}: layout process died (exit code {process.exitcode})")
+                        f"{limits.layout_memory_mb}; raise it in the configuration)")
+                elif status == "died":
+                    # Native code (Pango, HarfBuzz) that cannot allocate aborts the process.
+                    raise RenderError(
+                        f"{job.name}: layout process died (exit code {process.exitcode}), most "
+                        f"likely out of memory (limit layout_memory_mb = "
+                        f"{limits.layout_memory_mb}; raise it in the configuration)")
                 else:
                     raise RenderError(f"{job.name}: layout failed: {value}")
     finally:
