@@ -29,7 +29,8 @@ def _dom(url: str) -> str:
 
 
 def _status(url: str) -> dict:
-    with urllib.request.urlopen(f"{url}status", timeout=10)  # noqa: S310 (our own loopback server) as response:
+    # Our own server on loopback.
+    with urllib.request.urlopen(f"{url}status", timeout=10) as response:  # noqa: S310
         return json.load(response)
 
 
@@ -67,7 +68,8 @@ def test_the_preview_follows_edits_and_shows_errors_as_one_line(tmp_path):
         second = _wait(url, lambda s: s["generation"] > first["generation"]
                        and not s["building"])
         assert second["ok"], second
-        with urllib.request.urlopen(f"{url}preview.pdf", timeout=10)  # noqa: S310 as response:
+        pdf_url = f"{url}preview.pdf"
+        with urllib.request.urlopen(pdf_url, timeout=10) as response:  # noqa: S310
             pdf = tmp_path / "preview.pdf"
             pdf.write_bytes(response.read())
         assert "watchword" in pdftotext(pdf)
