@@ -161,16 +161,23 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     return body
 
 
-def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant) -> str:
-    """The standalone print HTML of one variant (its stylesheets inlined)."""
-    from . import html, pdf
+def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant,
+               hints: dict[str, int] | None = None) -> str:
+    """The standalone print HTML of one variant (its stylesheets inlined).
+
+    With ``hints`` (target id -> page, from an earlier layout of this variant) the
+    cross-references' page numbers are literal counters instead of target-counter(), so that
+    WeasyPrint lays every page out once (pagehints.py); None keeps target-counter()."""
+    from . import html, pagehints, pdf
 
     sheets = [html.read_stylesheet(settings.templates_dir, n)
               for n in ("print.css", *variant.stylesheets)]
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
-    return html.render_print_html(prepared.edition, body, settings.templates_dir,
-                                  [css for _, css in sheets])
+    css = [text for _, text in sheets]
+    if hints is not None:
+        css += [pagehints.literal_rules("\n".join(css)), pagehints.hint_rules(hints)]
+    return html.render_print_html(prepared.edition, body, settings.templates_dir, css)
 
 
 def selected_variants(formats: Iterable[str], papers: Iterable[str],
@@ -189,10 +196,53 @@ def selected_variants(formats: Iterable[str], papers: Iterable[str],
     return [v for v in VARIANTS if v.paper in papers and v.kind in kinds]
 
 
-def _layout_jobs(settings: Settings, prepared: Prepared, body: str,
-                 variants: Iterable[Variant]) -> list[tuple[Variant, LayoutJob]]:
-    return [(v, LayoutJob(f"PDF, {v.name}", print_html(settings, prepared, body, v),
-                          settings.project_root, strict=settings.strict)) for v in variants]
+#: Layouts with literal page numbers before falling back to target-counter().
+LITERAL_ROUNDS = 3
+
+
+def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
+            report: Callable[[str, Layout], None] | None = None,
+            ) -> dict[Variant, tuple[LayoutJob, Layout]]:
+    """Lay out each variant with literal page numbers until every number is where its
+    target is (pagehints.py); the page numbers each variant settled on are kept in the
+    cache as the next build's starting point."""
+    from . import pagehints
+
+    cache = settings.cache
+    hints: dict[str, dict[str, int]] = {}
+    for variant in variants:
+        recorded = cache.get_json("hints", variant.name)
+        hints[variant.name] = recorded if isinstance(recorded, dict) else {}
+    done: dict[Variant, tuple[LayoutJob, Layout]] = {}
+    pending = list(variants)
+    for _ in range(LITERAL_ROUNDS):
+        if not pending:
+            break
+        jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v,
+                                                 hints[v.name]))) for v in pending]
+        layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
+        pending = []
+        for variant, job in jobs:
+            layout = layouts[job.name]
+            if pagehints.moved(hints[variant.name], layout.anchor_pages, job.html):
+                targets = pagehints.referenced(job.html)
+                hints[variant.name] = {k: v for k, v in layout.anchor_pages.items()
+                                       if k in targets}
+                pending.append(variant)
+            else:
+                done[variant] = (job, layout)
+                cache.put_json("hints", variant.name, hints[variant.name])
+    if pending:  # numbers that do not settle: let WeasyPrint resolve them itself
+        jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v)))
+                for v in pending]
+        layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
+        done.update({v: (job, layouts[job.name]) for v, job in jobs})
+    return {v: done[v] for v in variants}
+
+
+def _job(settings: Settings, variant: Variant, html_text: str) -> LayoutJob:
+    return LayoutJob(f"PDF, {variant.name}", html_text, settings.project_root,
+                     strict=settings.strict)
 
 
 def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...],
@@ -231,10 +281,7 @@ def build_epub(settings: Settings, prepared: Prepared,
     """Only the EPUB, written into build/ (the page map from the A4 layout, cached or made)."""
     if page_map is None:
         body = print_body(settings, prepared)
-        layouts = run_layouts([job for _, job in _layout_jobs(settings, prepared, body,
-                                                               [PAGE_SOURCE])],
-                              settings.cache, settings.limits)
-        page_map = layouts[f"PDF, {PAGE_SOURCE.name}"].page_map
+        page_map = lay_out(settings, prepared, body, [PAGE_SOURCE])[PAGE_SOURCE][1].page_map
     data, rebuilt = epub_bytes(settings, prepared, page_map, _page_source(prepared))
     staging = Staging(settings.build_dir)
     try:
@@ -407,24 +454,21 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
     wanted = list(variants)
     if "epub" in formats and PAGE_SOURCE not in wanted:
         wanted.insert(0, PAGE_SOURCE)  # laid out (or taken from the cache) for its page map
-    jobs = _layout_jobs(settings, prepared, body, wanted)
 
     def report(job_name: str, layout: Layout) -> None:
         how = "reused" if layout.reused else f"{layout.seconds:.1f} s"
         say(f"{job_name}: {layout.pages} pages ({how})")
 
-    layouts = run_layouts([job for _, job in jobs], settings.cache, settings.limits, report)
-    for warning in sorted({w for layout in layouts.values() for w in layout.warnings}):
+    laid_out = lay_out(settings, prepared, body, wanted, report)
+    for warning in sorted({w for _, layout in laid_out.values() for w in layout.warnings}):
         log.warning("WeasyPrint: %s", warning)
 
     if "html" in formats:
-        html_text = next(job.html for v, job in jobs if v is PAGE_SOURCE) if any(
-            v is PAGE_SOURCE for v, _ in jobs) else print_html(settings, prepared, body,
-                                                                PAGE_SOURCE)
+        # The page to look at in a browser keeps target-counter(): it is no layout's input.
+        html_text = print_html(settings, prepared, body, PAGE_SOURCE)
         path = staging.write(f"{name}.html", html_text.encode("utf-8"))
         outputs.append(Output("html", path, reason="written"))
-    for variant, job in jobs:
-        layout = layouts[job.name]
+    for variant, (job, layout) in laid_out.items():
         keys[variant.name] = job.key
         if variant not in variants:
             continue
@@ -443,7 +487,7 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
             outputs.append(Output("json", path, variant.label, "page-map", reason="written"))
     if "epub" in formats:
         say("EPUB")
-        page_map = layouts[f"PDF, {PAGE_SOURCE.name}"].page_map
+        page_map = laid_out[PAGE_SOURCE][1].page_map
         data, rebuilt = epub_bytes(settings, prepared, page_map, _page_source(prepared))
         path = staging.write(f"{name}.epub", data)
         outputs.append(Output("epub", path, rebuilt=rebuilt,
