@@ -53,6 +53,35 @@ def test_notes_are_footnotes_with_roles(minimal_build: Built):
              if el.get(f"{EPUB_NS}type") == "footnote"]
     assert [n.get("id") for n in notes] == [f"sample-1999-note-{i}" for i in (1, 2, 3)]
     assert all(n.get("role") == "doc-footnote" for n in notes)
+    # An <aside> is what reading systems (Apple Books, Kobo) open as a pop-up note.
+    assert all(n.tag == f"{XHTML}aside" for n in notes)
+    assert not [el for root in docs.values() for el in root.iter(f"{XHTML}div")
+                if el.get("role") == "doc-footnote"]
+
+
+def test_the_notes_section_is_labelled_by_its_heading(minimal_build: Built):
+    docs = epub_xhtml(minimal_build.one("epub"))
+    sections = [el for root in docs.values() for el in root.iter(f"{XHTML}section")
+                if el.get("role") == "doc-endnotes"]
+    assert len(sections) == 1
+    section = sections[0]
+    label = section.get("aria-labelledby")
+    assert label and label != section.get("id")
+    heading = next(el for el in section.iter() if el.get("id") == label)
+    assert heading.tag == f"{XHTML}h2" and "".join(heading.itertext()) == "Notes"
+    assert [n.get("id") for n in section.iter(f"{XHTML}aside")] == [
+        f"sample-1999-note-{i}" for i in (1, 2, 3)]
+
+
+def test_notes_cite_the_appendix_entries_in_words(minimal_build: Built):
+    docs = epub_xhtml(minimal_build.one("epub"))
+    note = next(el for root in docs.values() for el in root.iter()
+                if el.get("id") == "sample-1999-note-1")
+    citedby = next(el for el in note.iter(f"{XHTML}span") if el.get("class") == "note-citedby")
+    text = " ".join("".join(citedby.itertext()).split())
+    assert text == "See App. A, 14 Feb. 1950; App. B, Author 1998."
+    links = [a.get("href") for a in citedby.iter(f"{XHTML}a")]
+    assert links == ["ch002.xhtml#chron-treaty", "ch003.xhtml#hist-a-book"]
 
 
 def test_appendix_links_to_notes_resolve_across_files(minimal_build: Built):
