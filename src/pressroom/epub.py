@@ -255,8 +255,8 @@ def cover_page(edition: Edition) -> str:
         '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
         f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
         f"  <title>{escape(lead.title)}</title>\n"
-        "  <style>body { margin: 0; text-align: center; } img { max-width: 100%; "
-        "max-height: 100vh; }</style>\n</head>\n"
+        "  <style>:root { color-scheme: light dark; } body { margin: 0; text-align: center; } "
+        "img { max-width: 100%; max-height: 100vh; }</style>\n</head>\n"
         '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
         f'  <img role="doc-cover" src="../media/cover.png" '
         f'alt="{escape(alt, {chr(34): "&quot;"})}" />\n'
