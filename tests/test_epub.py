@@ -134,6 +134,13 @@ def test_cover_is_a_raster_image_declared_and_described(minimal_build: Built):
         png = zf.read("EPUB/media/cover.png")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert struct.unpack(">II", png[16:24]) == (1600, 2400)
+    chunks, at = [], 8
+    while at < len(png):
+        size, kind = struct.unpack(">I4s", png[at:at + 8])
+        chunks.append(kind)
+        at += 12 + size
+    # Pixels only: no time stamp or text that would differ between builds.
+    assert chunks[-1] == b"IEND" and not {b"tIME", b"tEXt", b"iTXt", b"zTXt"} & set(chunks)
     page = epub_file(epub, "EPUB/text/cover.xhtml")
     assert 'src="../media/cover.png"' in page
     assert 'alt="Cover: On Sample Texts: A Fixture in Two Paragraphs, by Ada Example"' in page
