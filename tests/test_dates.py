@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pressroom.dates import EdtfDate, parse_date
+from pressroom.dates import EdtfDate, parse_date, short_display
 
 
 def bounds(date: EdtfDate) -> tuple[str, str]:
@@ -156,3 +156,22 @@ def test_the_29th_of_february_in_a_common_century_year_names_the_date():
 def test_a_season_code_is_refused_not_taken_for_a_month(text: str):
     message = error_of(text)
     assert re.search(r"unparseable|impossible|season", message)
+
+
+# --- abbreviated months (cross-references) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1960-04-16", "16 Apr. 1960"),
+        ("1956-02-14/1956-02-25", "14–25 Feb. 1956"),
+        ("1958-07-31/1958-08-03", "31 July – 3 Aug. 1958"),
+        ("1957-09", "Sept. 1957"),
+        ("1950-05-01", "1 May 1950"),
+        ("1960-01?", "Jan. 1960?"),
+        ("1956", "1956"),
+    ],
+)
+def test_short_display_abbreviates_months(text: str, shown: str):
+    assert short_display(parse_date(text)) == shown

@@ -46,7 +46,8 @@ def test_metadata_strings_print_literally(tmp_path):
     opf = epub_file(epub, "EPUB/content.opf")
     assert "<dc:title id=\"epub-title-1\">1984. The *Year* [x](#sample-1999)</dc:title>" in opf
     title_page = epub_file(epub, "EPUB/text/title_page.xhtml")
-    assert "<em>" not in title_page and "<a " not in title_page
+    assert "<em>" not in title_page and 'href="#sample-1999"' not in title_page
+    assert "1984. The *Year* [x](#sample-1999)</h1>" in title_page
 
 
 def test_a_duplicate_id_from_data_stops_the_build(tmp_path):

@@ -15,6 +15,7 @@ import yaml
 from markupsafe import Markup
 
 from .content import Appendix, Edition
+from .dates import short_display
 from .figure import data_uri, render_timeline_svg
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
@@ -47,9 +48,9 @@ def note_citations(edition: Edition) -> dict[str, dict[str, list[dict[str, str]]
         per_note = out.setdefault(appendix.reading.meta.id, {})
         for entry in _entries(appendix):
             label = (
-                f"{letter}, {entry.date.display()}"
+                f"App. {letter}, {short_display(entry.date)}"
                 if appendix.kind == "chronology"
-                else f"{letter}, {entry.short_citation}"
+                else f"App. {letter}, {entry.short_citation}"
             )
             for note in entry.notes:
                 per_note.setdefault(str(note), []).append(

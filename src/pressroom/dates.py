@@ -157,3 +157,22 @@ def parse_date(value: object) -> EdtfDate:
     if end == start:
         end = None  # a one-day range is that day
     return EdtfDate(text, start, end, lower, upper)
+
+
+#: Month names as cross-references abbreviate them ("16 Apr. 1960"); the short ones stay whole.
+MONTH_ABBREVIATIONS = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "May", "June",
+    "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+)
+
+
+def abbreviate_months(text: str) -> str:
+    """Every full month name in ``text`` abbreviated: '14–25 February 1956' -> '14–25 Feb. 1956'."""
+    for name, short in zip(MONTHS, MONTH_ABBREVIATIONS, strict=True):
+        text = text.replace(name, short)
+    return text
+
+
+def short_display(date: EdtfDate) -> str:
+    """The date as display() prints it, months abbreviated: for references to an entry."""
+    return abbreviate_months(date.display())

@@ -56,6 +56,9 @@ def render_print_html(
         "toc": toc_entries(edition),
         "body": Markup(body),
         "css": Markup(_safe_css(css)),
+        # For a browser only: print.html.j2 puts it in a <style media="screen">, which
+        # WeasyPrint (laying out for print) skips.
+        "screen_css": Markup(_safe_css(read_template_file(templates_dir, "screen.css"))),
     }
     return render_template(make_environment(templates_dir, "xml"), "print.html.j2", context,
                            templates_dir)
