@@ -20,7 +20,11 @@ READER = (
     "-yaml_metadata_block-inline_notes"
 )
 
-_LUA_ERROR = re.compile(r"notes\.lua:\d+: (.+)")
+#: Our Lua filters, in the order they run: languages (xml:lang for EPUB), then notes
+#: (numbering, backlinks, the link check).
+LUA_FILTERS = ("lang.lua", "notes.lua")
+
+_LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
 
 
 def run_pandoc(
@@ -40,8 +44,7 @@ def run_pandoc(
     args = [
         "--sandbox",
         "--fail-if-warnings",
-        "--lua-filter",
-        str(FILTERS / "notes.lua"),
+        *(arg for name in LUA_FILTERS for arg in ("--lua-filter", str(FILTERS / name))),
         *(["--metadata-file", str(metadata.resolve())] if metadata else []),
         *extra_args,
     ]

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, ContentError
+from .fonts import check_coverage
 from .models import Chronology, EditionConfig, Historiography, ReadingMeta
 from .yamlsource import YamlDoc, load_yaml, parse_yaml, read_text
 
@@ -206,7 +207,9 @@ def load_edition(content_dir: Path) -> Edition:
     for index, name in enumerate(config.readings):
         path = _inside(content_dir, name, doc, ("readings", index))
         _require_file(path, doc, ("readings", index))
-        readings.append(load_reading(path))
+        reading = load_reading(path)
+        check_coverage(reading, config.language)
+        readings.append(reading)
     by_id: dict[str, Reading] = {}
     for index, reading in enumerate(readings):
         if reading.meta.id in by_id:

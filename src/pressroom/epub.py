@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import pagelist
+from . import fonts, pagelist
 from ._pandoc import run_pandoc
 from .content import Edition
 from .errors import RenderError
@@ -199,7 +199,8 @@ def finish_epub(
     for required in (PACKAGE, NAV, STYLESHEET):
         if required not in contents:
             raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
-    contents[STYLESHEET] = read_template_file(templates_dir, "epub.css").encode("utf-8")
+    contents[STYLESHEET] = (read_template_file(templates_dir, "epub.css")
+                            + fonts.render_font_css(templates_dir, "epub")).encode("utf-8")
 
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
     has_page_list = bool(page_starts)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import epub, html, imposition, pdf
+from . import epub, fonts, html, imposition, pdf
 from ._io import write_bytes_atomic, write_text_atomic
 from .assemble import assemble
 from .content import Edition, load_edition
@@ -96,6 +96,8 @@ def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: boo
                 ) -> str:
     names = ("print.css", "large-print.css" if large else None, paper.stylesheet)
     sheets = [html.read_stylesheet(settings.templates_dir, n) for n in names if n]
+    # The faces by language come from the table in fonts.py, right after print.css.
+    sheets.insert(1, ("fonts.css.j2", fonts.render_font_css(settings.templates_dir, "print")))
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
     return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
