@@ -20,9 +20,9 @@ READER = (
     "-yaml_metadata_block-inline_notes"
 )
 
-#: Our Lua filters, in the order they run: languages (xml:lang for EPUB), then notes
-#: (numbering, backlinks, the link check).
-LUA_FILTERS = ("lang.lua", "notes.lua")
+#: Our Lua filters, in the order they run: media (images checked at load time, figures,
+#: tables), languages (xml:lang for EPUB), then notes (numbering, backlinks, the link check).
+LUA_FILTERS = ("media.lua", "lang.lua", "notes.lua")
 
 _LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from .content import Appendix, Edition
 from .figure import data_uri, render_timeline_svg
+from .images import allowed_sources
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
 
@@ -80,6 +81,7 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
         "description": config.description,
         "subject": config.keywords,
         "pressroom-citations": note_citations(edition),
+        "pressroom-images": allowed_sources(edition.readings),
     }
     return {k: _escaped(v) for k, v in meta.items() if v not in (None, [], "")}
 
