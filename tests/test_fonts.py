@@ -11,6 +11,7 @@ import weasyprint
 
 from helpers import FIXTURES, ROOT, TEMPLATES, copy_fixture, epub_file, epub_xhtml, pdftotext
 from pressroom import fonts
+from pressroom.check import run_epubcheck
 from pressroom.content import load_edition
 from pressroom.errors import ContentError
 from pressroom.pipeline import Settings, build_epub, build_html, build_pdf, prepare
@@ -191,3 +192,27 @@ def test_the_print_html_carries_the_reading_language(tmp_path):
     settings = Settings(ROOT, content, TEMPLATES, tmp_path / "build")
     html = build_html(settings, prepare(settings)).path.read_text()
     assert re.search(r'<section id="sample-1999" class="[^"]*reading[^"]*"[^>]* lang="ja"', html)
+
+
+def test_cjk_text_without_a_language_is_refused(tmp_path):
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    text = reading.read_text().replace("[*牢不可破的友谊*]{lang=zh-Hans}", "*牢不可破的友谊*")
+    reading.write_text(text)
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if "牢不可破" in line)
+    with pytest.raises(ContentError) as caught:
+        load_edition(content)
+    assert str(caught.value).startswith(f"{reading}:{number}: U+7262 '牢' is Chinese, Japanese")
+    assert "mark its language" in str(caught.value)
+
+
+def test_the_scripts_epub_passes_epubcheck(scripts_build):
+    _, epub = scripts_build
+    result = run_epubcheck(epub)
+    assert result.ok, result.detail
+
+
+def test_the_set_up_installs_every_chosen_face():
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    for package in set(fonts.PACKAGES.values()):
+        assert re.search(rf"^\s+{re.escape(package)}$", setup, re.MULTILINE), package

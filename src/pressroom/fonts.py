@@ -249,6 +249,25 @@ def _ignorable(char: str) -> bool:
             or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
 
 
+_CJK_RANGES = (
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x2E80, 0x2FDF),  # CJK and Kangxi radicals
+    (0x3000, 0x30FF),  # CJK punctuation, hiragana, katakana
+    (0x3100, 0x31FF),  # bopomofo, Hangul compatibility jamo, katakana extensions
+    (0x3400, 0x4DBF),  # Han, extension A
+    (0x4E00, 0x9FFF),  # Han
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # Han compatibility ideographs
+    (0xFF00, 0xFFEF),  # half- and full-width forms
+    (0x20000, 0x3FFFF),  # Han, extensions B and later
+)
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return any(start <= code <= end for start, end in _CJK_RANGES)
+
+
 def _clusters(text: str) -> Iterator[tuple[int, str]]:
     # A base character with the combining marks after it: shaping composes "e" + U+0302 +
     # U+0303 into "ễ" when the face has the composed letter, so a cluster is judged as a whole.
@@ -298,6 +317,16 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
         key = (cluster, stack.name)
         if key in checked:
             continue
+        if not stack.upright_only and _is_cjk(cluster[0]):
+            # Han characters are drawn differently in Chinese, Japanese and Korean, and CJK
+            # faces have no italic: only a language says which face, and keeps it upright.
+            raise ContentError(
+                f"U+{ord(cluster[0]):04X} {cluster[0]!r} is Chinese, Japanese or Korean text "
+                f"in {lang!r}: mark its language, e.g. [{cluster[0]}…]{{lang=zh-Hans}} (or "
+                "zh-Hant, ja, ko), or set lang in the reading's front matter",
+                path=reading.path,
+                line=reading.body_line + body.count("\n", 0, offset),
+            )
         missing = _covered(cluster, stack.families)
         if missing:
             raise ContentError(
