@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -301,42 +302,56 @@ def _covered(cluster: str, families: Iterable[str]) -> str | None:
     return wanted[0]
 
 
+def _segments(body: str, base: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, lang) pieces of the body, each in one language (the innermost mark)."""
+    ranges = lang_ranges(body)
+    cuts = sorted({0, len(body), *(r[0] for r in ranges), *(r[1] for r in ranges)})
+    for start, end in pairwise(cuts):
+        lang = base
+        for r_start, r_end, r_lang in ranges:
+            if r_start <= start and end <= r_end:
+                lang = r_lang
+        yield start, end, lang
+
+
+def _first_problem(text: str, stack: FaceStack) -> tuple[int, str, str] | None:
+    """(offset, character, kind) of the first character the stack cannot set, or None."""
+    if any(unicodedata.combining(c) for c in set(text)):
+        units: Iterable[tuple[int, str]] = _clusters(text)
+    else:  # no combining marks: each distinct character once, found where it first occurs
+        units = sorted((text.index(c), c) for c in set(text))
+    for offset, cluster in units:
+        if not stack.upright_only and _is_cjk(cluster[0]):
+            return offset, cluster[0], "cjk"
+        missing = _covered(cluster, stack.families)
+        if missing:
+            return offset, missing, "missing"
+    return None
+
+
 def check_coverage(reading: Reading, default_lang: str) -> None:
     """Stop at the first character of the reading's text that no face chosen for its language
     has, naming the reading's file and line (WeasyPrint would print it in some other face)."""
     body = reading.body
     base = getattr(reading.meta, "lang", None) or default_lang
-    ranges = lang_ranges(body)
-    checked: set[tuple[str, str]] = set()
-    for offset, cluster in _clusters(body):
-        lang = base
-        for start, end, span_lang in ranges:
-            if start <= offset < end:
-                lang = span_lang
+    for start, end, lang in _segments(body, base):
         stack = stack_for(lang)
-        key = (cluster, stack.name)
-        if key in checked:
+        problem = _first_problem(body[start:end], stack)
+        if problem is None:
             continue
-        if not stack.upright_only and _is_cjk(cluster[0]):
+        offset, char, kind = problem
+        if kind == "cjk":
             # Han characters are drawn differently in Chinese, Japanese and Korean, and CJK
             # faces have no italic: only a language says which face, and keeps it upright.
-            raise ContentError(
-                f"U+{ord(cluster[0]):04X} {cluster[0]!r} is Chinese, Japanese or Korean text "
-                f"in {lang!r}: mark its language, e.g. [{cluster[0]}…]{{lang=zh-Hans}} (or "
-                "zh-Hant, ja, ko), or set lang in the reading's front matter",
-                path=reading.path,
-                line=reading.body_line + body.count("\n", 0, offset),
-            )
-        missing = _covered(cluster, stack.families)
-        if missing:
-            raise ContentError(
-                f"U+{ord(missing):04X} {missing!r} has no glyph in the faces chosen for "
-                f"{lang!r} ({', '.join(stack.families)}); the print edition would borrow a "
-                "face nobody chose",
-                path=reading.path,
-                line=reading.body_line + body.count("\n", 0, offset),
-            )
-        checked.add(key)
+            message = (f"U+{ord(char):04X} {char!r} is Chinese, Japanese or Korean text in "
+                       f"{lang!r}: mark its language, e.g. [{char}…]{{lang=zh-Hans}} (or "
+                       "zh-Hant, ja, ko), or set lang in the reading's front matter")
+        else:
+            message = (f"U+{ord(char):04X} {char!r} has no glyph in the faces chosen for "
+                       f"{lang!r} ({', '.join(stack.families)}); the print edition would "
+                       "borrow a face nobody chose")
+        raise ContentError(message, path=reading.path,
+                           line=reading.body_line + body.count("\n", 0, start + offset))
 
 
 # -- the stylesheet rules ------------------------------------------------------------------
