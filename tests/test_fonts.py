@@ -216,3 +216,20 @@ def test_the_set_up_installs_every_chosen_face():
     setup = (ROOT / "scripts" / "setup.sh").read_text()
     for package in set(fonts.PACKAGES.values()):
         assert re.search(rf"^\s+{re.escape(package)}$", setup, re.MULTILINE), package
+
+
+def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):
+    # The running head and the title page's italic subtitle carry the title: on the pages of
+    # a reading marked zh they are upright, and quoted Russian italics stay italic.
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text()
+                       .replace("id: sample-1999\n", "id: sample-1999\nlang: zh-Hans\n", 1)
+                       .replace("title: On Sample Texts", "title: 论样本文本")
+                       .replace("subtitle: A Fixture in Two Paragraphs", "subtitle: 两段的测试"))
+    settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build", strict=True)
+    pdf = build_pdf(settings, prepare(settings), "a4").path
+    assert fonts.pdf_face_problems(pdf) == []
+    names = fonts.pdf_font_names(pdf)
+    assert "Noto-Serif-Italic" in names  # «Дружба навеки!» in a Chinese reading
+    assert "论样本文本" in pdftotext(pdf, 1, 1)

@@ -378,7 +378,10 @@ def render_font_css(templates_dir: Path, target: str) -> str:
         "default": Markup(css_families(DEFAULT)),
         "stacks": stacks,
         "upright": Markup(", ".join(f":lang({t})" for t in upright)),
-        "upright_emphasis": Markup(", ".join(f":lang({t}) {el}" for t in upright
+        "upright_sections": Markup(", ".join(f"section.reading:lang({t})" for t in upright)),
+        # The emphasis's own language, not an ancestor's: Russian italics quoted in a
+        # Chinese reading stay italic.
+        "upright_emphasis": Markup(", ".join(f"{el}:lang({t})" for t in upright
                                              for el in ("em", "i"))),
     }
     return render_template(make_environment(templates_dir, "xml"), "fonts.css.j2", context,
