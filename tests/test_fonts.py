@@ -233,3 +233,15 @@ def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):
     names = fonts.pdf_font_names(pdf)
     assert "Noto-Serif-Italic" in names  # «Дружба навеки!» in a Chinese reading
     assert "论样本文本" in pdftotext(pdf, 1, 1)
+
+
+def test_a_letter_only_in_a_second_file_of_the_family_is_refused(tmp_path):
+    # EB Garamond's 12 pt file has U+0180 (ƀ), its 08 pt file (the one fontconfig resolves)
+    # has not: WeasyPrint would embed one file's glyph program for both, so it counts missing.
+    char = "\u0180"
+    assert ord(char) in fonts.sibling_coverage("EB Garamond")
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("It goes on,", f"It goes {char} on,"))
+    with pytest.raises(ContentError, match=r"U\+0180 .* only in a second file of the family"):
+        load_edition(content)

@@ -350,6 +350,11 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
             message = (f"U+{ord(char):04X} {char!r} has no glyph in the faces chosen for "
                        f"{lang!r} ({', '.join(stack.families)}); the print edition would "
                        "borrow a face nobody chose")
+            partial = [f for f in stack.families if ord(char) in sibling_coverage(f)]
+            if partial:
+                first = resolved_file(partial[0]).path.name
+                message += (f" ({partial[0]} has it only in a second file of the family, "
+                            f"which WeasyPrint would mix up with {first})")
         raise ContentError(message, path=reading.path,
                            line=reading.body_line + body.count("\n", 0, start + offset))
 
