@@ -15,7 +15,7 @@ from weasyprint.formatting_structure import boxes
 from helpers import FIXTURES, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
 from pressroom.check import run_epubcheck
 from pressroom.content import load_edition
-from pressroom.errors import ContentError
+from pressroom.errors import ContentError, RenderError
 from pressroom.fetcher import ConfinedFetcher
 from pressroom.pipeline import (
     BOOKLET_PAGES,
@@ -212,3 +212,17 @@ def _replaced(box):
         yield box
     for child in getattr(box, "children", ()):
         yield from _replaced(child)
+
+
+def test_the_epub_takes_no_image_the_load_time_check_did_not_list(tmp_path):
+    # An image in timeline data is not a reading's: media.lua leaves it to Pandoc's sandbox,
+    # which refuses it even when the file lies inside the content folder.
+    content = copy_fixture(tmp_path, "images")
+    unlisted = content / "timeline" / "unlisted.png"
+    Image.new("RGB", (4, 4)).save(unlisted)
+    chronology = content / "timeline" / "chronology.yaml"
+    chronology.write_text(chronology.read_text().replace(
+        "The year is uncertain.", f"The year is ![uncertain]({unlisted.as_uri()})."))
+    settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build")
+    with pytest.raises(RenderError, match=r"unlisted\.png"):
+        build_epub(settings, prepare(settings), page_starts=())
