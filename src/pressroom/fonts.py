@@ -133,10 +133,9 @@ class FaceFile:
 
 @cache
 def family_files(family: str) -> tuple[FaceFile, ...]:
-    """The files fontconfig has for exactly this family (fc-match would answer with another
-    family when it is missing, so fc-list it is); an empty answer means not installed."""
-    out = _fontconfig("fc-list", "-f", "%{file}\t%{index}\t%{weight}\t%{slant}\n",
-                      f"{family}")
+    """Every file fontconfig lists under exactly this family name, in all styles and sizes
+    (fc-list matches the name exactly; fc-match answers with a fallback family instead)."""
+    out = _fontconfig("fc-list", "-f", "%{file}\t%{index}\t%{weight}\t%{slant}\n", family)
     files = []
     for line in sorted(out.splitlines()):
         path, index, weight, slant = line.split("\t")
