@@ -17,6 +17,7 @@ from markupsafe import Markup
 from .content import Appendix, Edition
 from .dates import short_display
 from .figure import data_uri, render_timeline_svg
+from .images import allowed_sources
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
 
@@ -81,6 +82,7 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
         "description": config.description,
         "subject": config.keywords,
         "pressroom-citations": note_citations(edition),
+        "pressroom-images": allowed_sources(edition.readings),
     }
     return {k: _escaped(v) for k, v in meta.items() if v not in (None, [], "")}
 

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, ContentError
+from .fonts import check_coverage
+from .images import ReadingImage, resolve_images
 from .models import Chronology, EditionConfig, Historiography, ReadingMeta
 from .yamlsource import YamlDoc, load_yaml, parse_yaml, read_text
 
@@ -29,6 +31,8 @@ class Reading:
     body: str
     body_line: int
     notes: tuple[int, ...]
+    #: The images the body shows, checked (images.resolve_images).
+    images: tuple[ReadingImage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,9 @@ def load_edition(content_dir: Path) -> Edition:
     for index, name in enumerate(config.readings):
         path = _inside(content_dir, name, doc, ("readings", index))
         _require_file(path, doc, ("readings", index))
-        readings.append(load_reading(path))
+        reading = resolve_images(load_reading(path), content_dir)
+        check_coverage(reading, config.language)
+        readings.append(reading)
     by_id: dict[str, Reading] = {}
     for index, reading in enumerate(readings):
         if reading.meta.id in by_id:

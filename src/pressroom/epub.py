@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 
-from . import pagelist
+from . import fonts, pagelist
 from ._pandoc import run_pandoc
 from .content import Edition
 from .dates import MONTHS
@@ -40,7 +40,7 @@ EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
 
 #: The files of templates/ that the EPUB reads besides the assembled Markdown (which
 #: carries the Markdown templates' output): the EPUB's cache key covers exactly these.
-TEMPLATES = ("epub.css", "cover.html.j2", "epub-title-page.xhtml.j2")
+TEMPLATES = ("epub.css", "fonts.css.j2", "cover.html.j2", "epub-title-page.xhtml.j2")
 
 PACKAGE = "EPUB/content.opf"
 NAV = "EPUB/nav.xhtml"
@@ -288,7 +288,8 @@ def finish_epub(
     for required in (PACKAGE, NAV, STYLESHEET, TITLE_PAGE):
         if required not in contents:
             raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
-    contents[STYLESHEET] = read_template_file(templates_dir, "epub.css").encode("utf-8")
+    contents[STYLESHEET] = (read_template_file(templates_dir, "epub.css")
+                            + fonts.render_font_css(templates_dir, "epub")).encode("utf-8")
     contents[TITLE_PAGE] = title_page(edition, templates_dir).encode("utf-8")
 
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))

@@ -14,6 +14,8 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", m
 """Ids: lowercase words joined by hyphens (they become anchors and file names)."""
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 NoteNumber = Annotated[int, Field(ge=1)]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")]
+"""A BCP 47 language tag such as en, zh-Hans or sr-Latn."""
 
 
 class Strict(BaseModel):
@@ -48,6 +50,9 @@ class ReadingMeta(Strict):
     title: Text
     subtitle: Text | None = None
     short_title: Text | None = None
+    #: The language of the text, if not the edition's (BCP 47: zh-Hans, ja, ru …); it picks
+    #: the faces the reading prints in (pressroom.fonts).
+    lang: LanguageTag | None = None
     authors: list[Person] = Field(min_length=1)
     source: SourceRecord
     rights: Text | None = None

@@ -168,10 +168,12 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     With ``hints`` (target id -> page, from an earlier layout of this variant) the
     cross-references' page numbers are literal counters instead of target-counter(), so that
     WeasyPrint lays every page out once (pagehints.py); None keeps target-counter()."""
-    from . import html, pagehints, pdf
+    from . import fonts, html, pagehints, pdf
 
     sheets = [html.read_stylesheet(settings.templates_dir, n)
               for n in ("print.css", *variant.stylesheets)]
+    # The faces by language come from the table in fonts.py, right after print.css.
+    sheets.insert(1, ("fonts.css.j2", fonts.render_font_css(settings.templates_dir, "print")))
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
     css = [text for _, text in sheets]
