@@ -3,7 +3,9 @@
 The geometry is computed here from the same data as the appendix; the drawing itself is the
 Jinja template templates/figure-timeline.svg.j2, so an editor can restyle it without Python.
 The figure reads top to bottom, one row per event, which keeps every label legible at phone
-width as well as on paper.
+width as well as on paper. An event whose date gives no year (XXXX-01) is not drawn: a mark
+would give it a place in time it does not have. The text alternative says which, and the
+appendix caption can (see undrawn()).
 """
 
 from __future__ import annotations
@@ -80,9 +82,15 @@ def _shape(event: Event) -> str:
     return "bar" if event.date.is_range else "dot"
 
 
+def undrawn(chronology: Chronology) -> list[Event]:
+    """The events the figure leaves out: those whose date gives no year."""
+    return [e for e in chronology.in_date_order() if not e.date.year_known]
+
+
 def layout_timeline(chronology: Chronology) -> Layout:
     """Rows for the events in date order and bands for the phases around their rows."""
-    events = chronology.in_date_order()
+    events = [e for e in chronology.in_date_order() if e.date.year_known]
+    left_out = undrawn(chronology)
     rows: list[Row] = []
     y = TOP
     for event in events:
@@ -106,6 +114,8 @@ def layout_timeline(chronology: Chronology) -> Layout:
         f"{events[-1].date.display()}, read top to bottom"
         + (f", grouped in the phases {phases}" if phases else "")
         + ". Every event is listed with its annotation in the chronology that follows."
+        + "".join(f" Not drawn, because no year is given: {e.title} ({e.date.display()})."
+                  for e in left_out)
     )
     return Layout(WIDTH, y + 40, tuple(rows), tuple(bands), description)
 
