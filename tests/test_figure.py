@@ -6,10 +6,10 @@ import re
 import zipfile
 
 from conftest import Built
-from helpers import MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from helpers import CONTENT, MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
 from pressroom.assemble import assemble_markdown
 from pressroom.content import load_edition
-from pressroom.figure import layout_timeline, render_timeline_svg
+from pressroom.figure import LABEL_PX, layout_timeline, render_timeline_svg
 
 
 def _chronology(content_dir):
@@ -95,3 +95,14 @@ def test_an_event_without_a_year_is_listed_but_not_drawn(tmp_path):
     order = [markdown.index(f"#chron-{i} ") for i in ("founding", "quotation", "treaty")]
     assert order == sorted(order)
     assert "## [January, year not given]{.event-date}" in markdown
+
+
+def test_every_band_is_tall_enough_for_its_label():
+    # The edition's first phase holds a single event; its name must still fit its band.
+    layout = layout_timeline(_chronology(CONTENT))
+    assert [b.label for b in layout.bands] == [
+        "Inequality", "Revival", "Strain", "Interregnum", "Rupture"]
+    for band in layout.bands:
+        assert band.height >= LABEL_PX * len(band.label), band.label
+    for upper, lower in zip(layout.bands, layout.bands[1:], strict=False):
+        assert upper.y + upper.height <= lower.y, (upper.label, lower.label)
