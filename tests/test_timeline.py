@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 
@@ -133,3 +134,71 @@ def test_markdown_and_html_in_yaml_values_print_literally(tmp_path):
     pdf = next(o.path for o in outputs if o.variant == "reading")
     assert "A *starred* _under_ [link](x) #hash <script>alert(1)</script>" in " ".join(
         pdftotext(pdf).split())
+
+
+# --- the annotations against the article -----------------------------------------------------
+
+_QUOTED = re.compile(r"“(.*?)”(?![’\w])", re.DOTALL)
+
+
+def _plain(text: str) -> str:
+    """Quotation marks of either kind as one, Markdown escapes dropped, spaces collapsed."""
+    text = text.replace("\\[", "[").replace("\\]", "]")
+    text = re.sub(r"[‘’“”'\"]", '"', text)
+    return " ".join(text.split()).lower()
+
+
+def _entries(edition):
+    for appendix in edition.appendices:
+        yield from getattr(appendix.data, "events", None) or appendix.data.works
+
+
+def test_every_quotation_in_the_appendices_is_the_articles_own_words(edition):
+    article = _plain(edition.lead.body)
+    for entry in _entries(edition):
+        for field in ("title", "annotation"):
+            for quoted in _QUOTED.findall(getattr(entry, field)):
+                words = _plain(quoted).rstrip(",.;:")
+                assert words in article, f"{entry.id}.{field}: “{quoted}” is not in the article"
+
+
+_BRITISH = re.compile(
+    r"\b(?:\w+(?:is(?:e|ed|ing|ation))|\w*(?:avour|onour|olour|abour)\w*|centred?|centre|programme"
+    r"|towards|fulfil|signall\w*|labell\w*|analyse|defence|judgement)\b"
+)
+# Words spelled -ise in American English too.
+_NOT_BRITISH = ("ris", "promis", "precis", "otherwis", "exercis", "surpris", "revis", "premis",
+                "compris", "enterpris", "advis", "wis", "franchis", "supervis", "devis",
+                "televis", "improvis", "despis", "chastis", "circumcis", "incis", "excis")
+
+
+def test_the_editors_text_uses_american_spelling_outside_quotations(edition):
+    # The edition's language is en-US; quotations keep the article's spelling ("fuelled").
+    texts = [(e.id, getattr(e, f)) for e in _entries(edition) for f in ("title", "annotation")]
+    texts += [(a.kind, a.data.intro or "") for a in edition.appendices]
+    texts.append(("note_on_the_text", edition.config.note_on_the_text or ""))
+    for where, text in texts:
+        outside = _QUOTED.sub("", text)
+        found = [w for w in _BRITISH.findall(outside)
+                 if not re.sub(r"(?:e|ed|ing|ation)$", "", w.lower()).endswith(_NOT_BRITISH)]
+        assert not found, f"{where}: {found}"
+
+
+@pytest.mark.parametrize(
+    "slip", ["in passed in silence", "Chervnenko", "Guang and Chen", "Luthi", "in the Eve"]
+)
+def test_the_note_on_the_text_lists_each_slip_kept_in_the_article(edition, slip):
+    assert slip in edition.lead.body
+    assert slip in edition.config.note_on_the_text
+
+
+def test_chinese_names_are_written_one_way_in_the_data(edition):
+    # Surname first, as for Niu Jun and Zhang Shu Guang; "Jian Chen" only inside quotations.
+    for entry in _entries(edition):
+        for name in getattr(entry, "authors", []) + getattr(entry, "people", []):
+            assert name != "Jian Chen", entry.id
+        assert "Jian Chen" not in _QUOTED.sub("", entry.annotation.replace("“Jian Chen.”", "")), \
+            entry.id
+    works = next(a.data for a in edition.appendices if a.kind == "historiography").works
+    assert {w.short_citation for w in works if "Chen Jian" in w.authors} == {
+        "Zhang and Chen 1995", "Chen 2001", "Chen 2006"}
