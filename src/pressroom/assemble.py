@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .content import Appendix, Edition
 from .dates import short_display
-from .figure import data_uri, render_timeline_svg
+from .figure import data_uri, render_timeline_svg, undrawn
 from .images import allowed_sources
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
@@ -101,7 +101,8 @@ def _figure(appendix: Appendix, templates_dir: Path) -> dict[str, Any] | None:
     if not isinstance(appendix.data, Chronology):
         return None
     svg, description = render_timeline_svg(appendix.data, templates_dir)
-    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg}
+    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg,
+            "undrawn": undrawn(appendix.data)}
 
 
 def build_context(edition: Edition, templates_dir: Path) -> dict[str, Any]:

@@ -155,6 +155,8 @@ def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Readi
     items, label = (
         (data.events, "events") if isinstance(data, Chronology) else (data.works, "works")
     )
+    for loc, message in data.problems():
+        raise doc.error(message, loc, field=_describe_loc(loc))
     seen: dict[str, int] = {}
     available = set(reading.notes)
     span = f"1-{max(reading.notes)}" if reading.notes else "none"
