@@ -49,3 +49,21 @@ epub_xhtml = epub_documents
 def epub_file(epub: Path, name: str) -> str:
     with zipfile.ZipFile(epub) as zf:
         return zf.read(name).decode("utf-8")
+
+
+def build_a4(settings) -> Path:
+    """Build only the A4 reading edition; its path."""
+    from pressroom.pipeline import build
+
+    outputs = build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
+    return next(o.path for o in outputs if o.format == "pdf")
+
+
+def variant_html(settings, name: str = "a4") -> str:
+    """The print HTML of one variant of the table (a4, letter, large-print-a4, booklet-a4 …),
+    with WeasyPrint's own target-counter() page numbers."""
+    from pressroom.pipeline import VARIANTS, prepare, print_body, print_html
+
+    prepared = prepare(settings)
+    variant = next(v for v in VARIANTS if v.name == name)
+    return print_html(settings, prepared, print_body(settings, prepared), variant)
