@@ -156,7 +156,36 @@ def bench(c):
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
-ns = Collection(html, pdf, epub, build, check, clean, import_text, golden, test, lint, bench)
+#: The tool that writes requirements.lock, installed for the occasion and thrown away after.
+LOCK_TOOL = "uv==0.13.9"
+
+
+@task
+def lock(c):
+    """Regenerate requirements.lock (exact versions, hashes) from pyproject.toml and PyPI."""
+    import tempfile
+    import venv
+
+    with tempfile.TemporaryDirectory(prefix="pressroom-lock-") as tmp:
+        venv.create(tmp, with_pip=True)
+        python = Path(tmp) / "bin" / "python"
+        # PyPI alone: no local pip configuration (extra indexes, find-links) may leak in.
+        env = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "",
+               "PIP_CONSTRAINT": ""}
+        c.run(f"{python} -m pip install --quiet --index-url https://pypi.org/simple "
+              f"{LOCK_TOOL}", env=env)
+        # setuptools is what `pip install --no-build-isolation -e .` builds pressroom with.
+        build_requires = Path(tmp) / "build-requires.in"
+        build_requires.write_text("setuptools>=69\n", encoding="utf-8")
+        c.run(f"{python} -m uv pip compile --quiet --no-config --universal "
+              "--python-version 3.11 --generate-hashes --extra test "
+              "--index-url https://pypi.org/simple --custom-compile-command 'inv lock' "
+              f"--output-file {ROOT / 'requirements.lock'} {ROOT / 'pyproject.toml'} "
+              f"{build_requires}", env=env)
+
+
+ns = Collection(html, pdf, epub, build, check, clean, import_text, golden, test, lint, bench,
+                lock)
 ns.configure(
     {
         "pressroom": {
