@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -17,6 +18,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from pressroom import pipeline  # noqa: E402
 from pressroom._io import write_text_atomic  # noqa: E402
+from pressroom._run import Limits  # noqa: E402
 from pressroom.check import check_outputs  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
 from pressroom.importer import import_file  # noqa: E402
@@ -24,8 +26,11 @@ from pressroom.importer import import_file  # noqa: E402
 
 def _settings(c, strict: bool = False) -> pipeline.Settings:
     cfg = c.pressroom
+    # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
+    # the time and memory the outside programs get; the package only sees a Limits value.
+    limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
     return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir,
-                                         strict)
+                                         strict, limits)
 
 
 def _run(fn, *args, **kwargs):
@@ -192,6 +197,7 @@ ns.configure(
             "content_dir": "src/content",
             "templates_dir": "templates",
             "build_dir": "build",
+            "limits": dataclasses.asdict(Limits()),
         }
     }
 )

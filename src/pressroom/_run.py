@@ -35,18 +35,17 @@ class Limits:
     needs more is hostile or broken. ``source_mb`` caps the size of any one source file.
     """
 
-    pandoc_seconds: float = 120
+    pandoc_seconds: float = 120.0
     pandoc_memory_mb: int = 2048
-    epubcheck_seconds: float = 300
+    epubcheck_seconds: float = 300.0
     epubcheck_memory_mb: int = 4096
-    ace_seconds: float = 300
-    #: Node and the Chromium it starts share this; Chromium reserves a great deal of address
-    #: space it never uses, so the figure is large.
-    ace_memory_mb: int = 65536
-    qpdf_seconds: float = 120
+    ace_seconds: float = 300.0
+    #: Node and the Chromium it starts, each: memory written to (heap), not address space.
+    ace_memory_mb: int = 4096
+    qpdf_seconds: float = 120.0
     qpdf_memory_mb: int = 2048
     #: Small helpers: fc-list, calibre's ebook-meta.
-    tool_seconds: float = 60
+    tool_seconds: float = 60.0
     tool_memory_mb: int = 2048
     source_mb: int = 10
 
@@ -81,11 +80,12 @@ _OUT_OF_MEMORY = re.compile(
 )
 
 
-def _limit_memory(memory_mb: int) -> Callable[[], None]:
+def _limit_memory(memory_mb: int, kind: str) -> Callable[[], None]:
     limit = memory_mb * 1024 * 1024
+    which = {"address-space": resource.RLIMIT_AS, "data": resource.RLIMIT_DATA}[kind]
 
     def apply() -> None:  # runs in the child, between fork and exec
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(which, (limit, limit))
 
     return apply
 
@@ -111,8 +111,14 @@ def run_bounded(
     env: Mapping[str, str] | None = None,
     text: bool = True,
     on_timeout: Callable[[subprocess.Popen[Any]], None] | None = None,
+    memory: str = "address-space",
 ) -> subprocess.CompletedProcess[Any]:
-    """Run args to completion within ``seconds`` and ``memory_mb`` of address space.
+    """Run args to completion within ``seconds`` and ``memory_mb`` of memory.
+
+    ``memory`` says what is counted: "address-space" (RLIMIT_AS, everything mapped) or "data"
+    (RLIMIT_DATA, memory written to: heap and private mappings). Chromium reserves a terabyte
+    of address space for its JavaScript sandbox and never touches most of it, so Ace is
+    bounded by what it writes.
 
     ``what`` names the program in messages; ``limit`` is the prefix of its ``Limits`` fields
     (default: ``what``); ``source_path`` is the file the run is about, named first in an error.
@@ -136,7 +142,7 @@ def run_bounded(
         errors="replace" if text else None,
         start_new_session=True,
         # Between fork and exec: sets the child's address-space limit, nothing else.
-        preexec_fn=_limit_memory(memory_mb),
+        preexec_fn=_limit_memory(memory_mb, memory),
     ) as proc:
         try:
             stdout, stderr = proc.communicate(timeout=seconds)

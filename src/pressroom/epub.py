@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from . import pagelist
 from ._pandoc import run_pandoc
+from ._run import DEFAULT_LIMITS, Limits
 from .content import Edition
 from .errors import RenderError
 from .pdf import PageStart
@@ -243,6 +244,7 @@ def render_epub(
     *,
     page_starts: Sequence[PageStart] = (),
     page_source: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files."""
     metadata_xml = work_dir / "epub-metadata.xml"
@@ -263,5 +265,6 @@ def render_epub(
             f"identifier={edition_identifier(edition)}",
             "--epub-title-page=true",
         ),
+        limits=limits,
     )
     return finish_epub(raw, edition, templates_dir, page_starts, page_source)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import epub, html, imposition, pdf
 from ._io import write_bytes_atomic, write_text_atomic
+from ._run import DEFAULT_LIMITS, Limits
 from .assemble import assemble
 from .content import Edition, load_edition
-from .errors import ConfigError
+from .errors import ConfigError, LimitError
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,14 @@ class Settings:
     build_dir: Path
     #: Treat renderer warnings (an unknown CSS property, a missing glyph) as errors.
     strict: bool = False
+    #: Time and memory for each outside program, and the largest source file.
+    limits: Limits = DEFAULT_LIMITS
 
     @classmethod
     def for_project(cls, root: Path, content: str = "src/content", templates: str = "templates",
-                    build: str = "build", strict: bool = False) -> Settings:
-        return cls(root, root / content, root / templates, root / build, strict)
+                    build: str = "build", strict: bool = False,
+                    limits: Limits = DEFAULT_LIMITS) -> Settings:
+        return cls(root, root / content, root / templates, root / build, strict, limits)
 
 
 @dataclass(frozen=True)
@@ -79,13 +84,26 @@ class Prepared:
 
 def prepare(settings: Settings) -> Prepared:
     """Load and validate the sources; write build/edition.md and its metadata file."""
-    edition = load_edition(settings.content_dir)
+    edition = load_edition(settings.content_dir, max_source_mb=settings.limits.source_mb)
     assembled = assemble(edition, settings.templates_dir)
     markdown = settings.build_dir / "edition.md"
     metadata = settings.build_dir / "edition-meta.yaml"
     write_text_atomic(markdown, assembled.markdown)
     write_text_atomic(metadata, assembled.metadata)
     return Prepared(edition, markdown, metadata)
+
+
+@contextlib.contextmanager
+def _blame_the_reading(prepared: Prepared) -> Iterator[None]:
+    # Pandoc reads the assembled build/edition.md; a limit it hits is the reading's doing
+    # when the edition has one reading, so the error names the file the user can fix.
+    try:
+        yield
+    except LimitError as exc:
+        readings = prepared.edition.readings
+        if exc.path == prepared.markdown and len(readings) == 1:
+            raise LimitError(exc.message, path=readings[0].path) from exc
+        raise
 
 
 def _name(prepared: Prepared, suffix: str) -> str:
@@ -98,8 +116,10 @@ def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: boo
     sheets = [html.read_stylesheet(settings.templates_dir, n) for n in names if n]
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
-    return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
-                                  settings.templates_dir, [css for _, css in sheets])
+    with _blame_the_reading(prepared):
+        return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
+                                      settings.templates_dir, [css for _, css in sheets],
+                                      settings.limits)
 
 
 def build_html(settings: Settings, prepared: Prepared) -> Output:
@@ -149,10 +169,11 @@ def build_epub(settings: Settings, prepared: Prepared,
     path = settings.build_dir / _name(prepared, ".epub")
     page_source = f"{_name(prepared, f'-{PAGE_SOURCE}.pdf')} (pressroom print edition, A4)"
     # Pandoc's scratch files live in a private folder of build/, gone when the EPUB is made.
-    with tempfile.TemporaryDirectory(prefix=".epub-", dir=_ensure(settings.build_dir)) as work:
+    with tempfile.TemporaryDirectory(prefix=".epub-", dir=_ensure(settings.build_dir)) as work, \
+            _blame_the_reading(prepared):
         data = epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata,
                                 settings.templates_dir, Path(work), page_starts=page_starts,
-                                page_source=page_source)
+                                page_source=page_source, limits=settings.limits)
     write_bytes_atomic(path, data)
     return Output("epub", path)
 
