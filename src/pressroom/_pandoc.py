@@ -77,8 +77,9 @@ def run_pandoc(
         *extra_args,
     ]
     try:
-        result = run_bounded(args, seconds=seconds, memory_mb=memory_mb + _RTS_OVERHEAD_MB,
-                             what="pandoc", limit="pandoc", source_path=source, cwd=cwd)
+        result = run_bounded(args, seconds=seconds, memory_mb=memory_mb,
+                             overhead_mb=_RTS_OVERHEAD_MB, what="pandoc", limit="pandoc",
+                             source_path=source, cwd=cwd)
     except OSError as exc:
         raise RenderError(f"cannot run pandoc: {exc}", path=source) from exc
     if result.returncode != 0:

@@ -112,13 +112,15 @@ def run_bounded(
     text: bool = True,
     on_timeout: Callable[[subprocess.Popen[Any]], None] | None = None,
     memory: str = "address-space",
+    overhead_mb: int = 0,
 ) -> subprocess.CompletedProcess[Any]:
     """Run args to completion within ``seconds`` and ``memory_mb`` of memory.
 
     ``memory`` says what is counted: "address-space" (RLIMIT_AS, everything mapped) or "data"
     (RLIMIT_DATA, memory written to: heap and private mappings). Chromium reserves a terabyte
     of address space for its JavaScript sandbox and never touches most of it, so Ace is
-    bounded by what it writes.
+    bounded by what it writes. ``overhead_mb`` is added to the operating system's limit but not
+    to the limit a message names (Pandoc: its heap is capped at memory_mb by its own runtime).
 
     ``what`` names the program in messages; ``limit`` is the prefix of its ``Limits`` fields
     (default: ``what``); ``source_path`` is the file the run is about, named first in an error.
@@ -142,7 +144,7 @@ def run_bounded(
         errors="replace" if text else None,
         start_new_session=True,
         # Between fork and exec: sets the child's address-space limit, nothing else.
-        preexec_fn=_limit_memory(memory_mb, memory),
+        preexec_fn=_limit_memory(memory_mb + overhead_mb, memory),
     ) as proc:
         try:
             stdout, stderr = proc.communicate(timeout=seconds)

@@ -17,6 +17,7 @@ from ._run import DEFAULT_LIMITS, Limits
 from .assemble import assemble
 from .content import Edition, load_edition
 from .errors import ConfigError, LimitError
+from .fetcher import check_html
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,12 @@ def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: boo
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
     with _blame_the_reading(prepared):
-        return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
+        page = html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
                                       settings.templates_dir, [css for _, css in sheets],
                                       settings.limits)
+    # Whatever the page would fetch is checked before any output is written.
+    check_html(page, settings.project_root)
+    return page
 
 
 def build_html(settings: Settings, prepared: Prepared) -> Output:

@@ -43,6 +43,12 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int]) -> A
                            line=node.start_mark.line + 1)
     seen.add(id(node))
     lines.setdefault(loc, node.start_mark.line + 1)
+    # A tag on a map or a list (!!python/object, !!set, a custom !tag) asks for an object
+    # the data has no use for; scalars' tags are checked by the safe constructor.
+    plain = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    if type(node) in plain and node.tag != plain[type(node)]:
+        raise ContentError(f"YAML error: the tag {node.tag} is not supported",
+                           line=node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
