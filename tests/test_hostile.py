@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import socket
 import struct
+import subprocess
+import sys
 import time
 import uuid
 import zipfile
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MINIMAL, TEMPLATES, pdftotext
+from helpers import MINIMAL, ROOT, TEMPLATES, pdftotext
 from pressroom._pandoc import run_pandoc
 from pressroom._run import Limits
 from pressroom.errors import ConfigError, ContentError, LimitError, PressroomError
@@ -341,3 +344,40 @@ def test_pandoc_memory_limit_names_the_file(tmp_path: Path):
     with pytest.raises(LimitError, match=r"^.*deep\.md: pandoc ran out of memory at 64 MB "
                                          r"\(limit pandoc_memory_mb;"):
         run_pandoc(source, "html5", limits=Limits(pandoc_memory_mb=64, pandoc_seconds=60))
+
+
+# --- limits from the configuration, through the command line -----------------------------------
+
+
+def _invoke(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **env_extra}
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_a_limit_set_in_the_configuration_stops_the_cli_with_one_line(world: World):
+    world.add_to_reading("> " * 20000 + "x")
+    result = _invoke({"INVOKE_PRESSROOM_CONTENT_DIR": str(world.content),
+                      "INVOKE_PRESSROOM_BUILD_DIR": str(world.project / "build"),
+                      "INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS": "3"}, "build")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {world.content / 'readings' / 'sample.md'}: pandoc stopped after 3 s "
+        "(limit pandoc_seconds; raise it in invoke.yaml under pressroom.limits)"
+    ]
+    assert world.outputs() == world.before
+
+
+def test_an_unknown_limit_in_the_configuration_is_one_line(tmp_path: Path):
+    result = _invoke({"INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path)}, "--config",
+                     str(_write(tmp_path / "limits.yaml", "pressroom:\n  limits:\n"
+                                "    pandoc_secs: 5\n")), "html")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: unknown limit 'pandoc_secs' under pressroom.limits")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == [tmp_path / "limits.yaml"]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
