@@ -75,7 +75,7 @@ DEFAULT_LIMITS = Limits()
 _OUT_OF_MEMORY = re.compile(
     r"out of memory|heap exhausted|outofmemoryerror|could not reserve enough space"
     r"|cannot allocate memory|bad_alloc|heap out of memory|failed to reserve"
-    r"|insufficient memory|memory allocation failed",
+    r"|insufficient memory|memory allocation failed|memoryerror",
     re.IGNORECASE,
 )
 
