@@ -127,8 +127,7 @@ def run_bounded(
     The child runs in a session of its own, so a timeout kills it and everything it started
     (``on_timeout`` may stop it more gently first). A non-zero exit is returned, not raised:
     the caller knows what the program's failures mean. Running out of time or memory raises
-    LimitError; a program that cannot be started raises LimitError's parent, PressroomError,
-    via the caller's handling of OSError.
+    LimitError; a program that cannot be started raises OSError, for the caller to word.
     """
     prefix = limit or what
     where = _where(source_path)
