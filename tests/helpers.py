@@ -15,6 +15,9 @@ MINIMAL = FIXTURES / "minimal"
 TEMPLATES = ROOT / "templates"
 CONTENT = ROOT / "src" / "content"
 SEED_NAME = "000_6279f2246c7e17cc.txt"
+#: The plain-text extraction the default edition's article was imported from, kept in the
+#: project as the edition's source.
+SEED = CONTENT / "sources" / SEED_NAME
 
 
 def copy_fixture(tmp_path: Path, name: str = "minimal") -> Path:

@@ -1,12 +1,18 @@
-"""The one caller of pypandoc: runs Pandoc sandboxed and turns its failures into RenderErrors."""
+"""The one caller of Pandoc: runs it sandboxed and bounded, and turns failures into RenderErrors.
+
+pypandoc finds the Pandoc binary (pypandoc-binary bundles it) and tells its version; the binary
+itself runs through ``_run.run_bounded``, under the time and memory limits of ``Limits``.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pypandoc
 
+from ._run import DEFAULT_LIMITS, Limits, run_bounded
 from .errors import RenderError
 
 FILTERS = Path(__file__).parent / "filters"
@@ -27,6 +33,21 @@ READER = (
 LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua")
 
 _LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
+#: Address space beyond Pandoc's heap (-M): the binary, its stacks and the RTS's own tables.
+_RTS_OVERHEAD_MB = 512
+
+
+@cache
+def pandoc_binary() -> str:
+    """The Pandoc binary pypandoc finds; it must be Pandoc 3."""
+    try:
+        path, version = pypandoc.get_pandoc_path(), pypandoc.get_pandoc_version()
+    except OSError as exc:
+        raise RenderError(f"cannot find pandoc: {exc}") from exc
+    if not str(version).startswith("3."):
+        raise RenderError(f"pandoc {version} found at {path}; pressroom needs Pandoc 3.x "
+                          "(reinstall with scripts/setup.sh)")
+    return str(path)
 
 
 def run_pandoc(
@@ -37,13 +58,23 @@ def run_pandoc(
     metadata: Path | None = None,
     extra_args: list[str] | tuple[str, ...] = (),
     cwd: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> str:
     """Convert source (a file in the project) with our notes filter; return text output.
 
     --sandbox confines Pandoc's readers and writers to the files named on its command line,
-    so a Markdown image or link can never pull a file from elsewhere into an EPUB.
+    so a Markdown image or link can never pull a file from elsewhere into an EPUB. Pandoc's
+    heap is capped with its runtime's -M option (what Pandoc's manual advises for untrusted
+    input) and its address space and running time by run_bounded.
     """
+    seconds, memory_mb = limits.of("pandoc")
     args = [
+        pandoc_binary(),
+        "+RTS", f"-M{memory_mb}m", "-RTS",
+        f"--from={READER}",
+        f"--to={to}",
+        str(source.resolve()),
+        *([f"--output={output.resolve()}"] if output else []),
         "--sandbox",
         "--fail-if-warnings",
         *(arg for name in LUA_FILTERS for arg in ("--lua-filter", str(FILTERS / name))),
@@ -51,19 +82,14 @@ def run_pandoc(
         *extra_args,
     ]
     try:
-        return pypandoc.convert_file(
-            str(source.resolve()),
-            to,
-            format=READER,
-            extra_args=args,
-            outputfile=str(output.resolve()) if output else None,
-            sandbox=False,  # passed above, so it also applies with outputfile
-            cworkdir=str(cwd) if cwd else None,
-        )
-    except RuntimeError as exc:
-        text = str(exc)
-        match = _LUA_ERROR.search(text)
-        detail = match.group(1) if match else " ".join(text.split())[:300]
-        raise RenderError(f"pandoc ({to}): {detail}", path=source) from exc
+        result = run_bounded(args, seconds=seconds, memory_mb=memory_mb,
+                             overhead_mb=_RTS_OVERHEAD_MB, what="pandoc", limit="pandoc",
+                             source_path=source, cwd=cwd)
     except OSError as exc:
         raise RenderError(f"cannot run pandoc: {exc}", path=source) from exc
+    if result.returncode != 0:
+        text = result.stderr or result.stdout or f"exit {result.returncode}"
+        match = _LUA_ERROR.search(text)
+        detail = match.group(1) if match else " ".join(text.split())[:300]
+        raise RenderError(f"pandoc ({to}): {detail}", path=source)
+    return result.stdout

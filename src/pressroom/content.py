@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ._run import DEFAULT_LIMITS
 from .errors import ConfigError, ContentError
 from .fonts import check_coverage
 from .images import ReadingImage, resolve_images
@@ -97,9 +98,9 @@ def _entry_context(data: Any, loc: tuple[Any, ...]) -> str:
     return ""
 
 
-def load_reading(path: Path) -> Reading:
+def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
     """Read a Markdown reading with YAML front matter and check its footnotes."""
-    text = read_text(path)
+    text = read_text(path, max_mb)
     match = _FRONT_MATTER.match(text)
     if not match:
         raise ContentError("a reading must start with YAML front matter between --- lines",
@@ -190,9 +191,10 @@ def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Readi
                                 ("phases", index, "end"), field=f"phases[{index}].end")
 
 
-def load_appendix(path: Path, kind: str, reading: Reading) -> Appendix:
+def load_appendix(path: Path, kind: str, reading: Reading,
+                  max_mb: int = DEFAULT_LIMITS.source_mb) -> Appendix:
     """Load a timeline file and check it against the reading whose notes it cites."""
-    doc = load_yaml(path)
+    doc = load_yaml(path, max_mb)
     if not isinstance(doc.data, dict):
         raise ContentError("timeline data must be a mapping", path=path, line=1)
     model = Chronology if kind == "chronology" else Historiography
@@ -201,10 +203,12 @@ def load_appendix(path: Path, kind: str, reading: Reading) -> Appendix:
     return Appendix(kind, path, reading, data)
 
 
-def load_edition(content_dir: Path) -> Edition:
-    """Load edition.yaml and everything it names, validating as we go."""
+def load_edition(content_dir: Path, *,
+                 max_source_mb: int = DEFAULT_LIMITS.source_mb) -> Edition:
+    """Load edition.yaml and everything it names, validating as we go (no file over
+    max_source_mb megabytes)."""
     config_path = content_dir / "edition.yaml"
-    doc = load_yaml(config_path)
+    doc = load_yaml(config_path, max_source_mb)
     if not isinstance(doc.data, dict):
         raise ConfigError("edition settings must be a mapping", path=config_path, line=1)
     config = validate(EditionConfig, doc, ConfigError)
@@ -212,7 +216,7 @@ def load_edition(content_dir: Path) -> Edition:
     for index, name in enumerate(config.readings):
         path = _inside(content_dir, name, doc, ("readings", index))
         _require_file(path, doc, ("readings", index))
-        reading = resolve_images(load_reading(path), content_dir)
+        reading = resolve_images(load_reading(path, max_source_mb), content_dir)
         check_coverage(reading, config.language)
         readings.append(reading)
     by_id: dict[str, Reading] = {}
@@ -235,7 +239,7 @@ def load_edition(content_dir: Path) -> Edition:
                               field=f"appendices[{index}].reading")
         path = _inside(content_dir, ref.source, doc, ("appendices", index, "source"))
         _require_file(path, doc, ("appendices", index, "source"))
-        appendices.append(load_appendix(path, ref.kind, by_id[ref.reading]))
+        appendices.append(load_appendix(path, ref.kind, by_id[ref.reading], max_source_mb))
     sources = (config_path, *(r.path for r in readings), *(a.path for a in appendices))
     return Edition(content_dir, config, tuple(readings), tuple(appendices), sources)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ._pandoc import run_pandoc
+from ._run import DEFAULT_LIMITS, Limits
 from .assemble import APPENDIX_LETTERS, appendix_id
 from .content import Edition
 from .templating import make_environment, read_template_file, render_template
@@ -30,10 +31,11 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
     return entries
 
 
-def render_body(markdown_path: Path, metadata_path: Path) -> str:
+def render_body(markdown_path: Path, metadata_path: Path,
+                limits: Limits = DEFAULT_LIMITS) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats."""
     return run_pandoc(markdown_path, "html5", metadata=metadata_path,
-                      extra_args=("--section-divs", "--wrap=none"))
+                      extra_args=("--section-divs", "--wrap=none"), limits=limits)
 
 
 def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:
@@ -46,6 +48,7 @@ def render_print_html(
     body: str,
     templates_dir: Path,
     stylesheets: list[str],
+    limits: Limits = DEFAULT_LIMITS,
 ) -> str:
     """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out;
     body is render_body's fragment, made once and shared by every variant."""

@@ -13,14 +13,16 @@ stages, so an up-to-date build costs a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._io import Staging, build_lock, write_text_atomic
+from ._run import DEFAULT_LIMITS, Limits
 from .cache import (
     Cache,
     code_version,
@@ -30,8 +32,8 @@ from .cache import (
     tool_versions,
     tree_digest,
 )
-from .errors import ConfigError
-from .workers import Layout, LayoutJob, Limits, page_map_json, run_layouts
+from .errors import ConfigError, LimitError
+from .workers import Layout, LayoutJob, page_map_json, run_layouts
 
 if TYPE_CHECKING:
     from .content import Edition
@@ -83,14 +85,14 @@ class Settings:
     build_dir: Path
     #: Treat renderer warnings (an unknown CSS property, a missing glyph) as errors.
     strict: bool = False
-    limits: Limits = field(default_factory=Limits)
+    #: Time and memory for each outside program, and the largest source file.
+    limits: Limits = DEFAULT_LIMITS
 
     @classmethod
     def for_project(cls, root: Path, content: str = "src/content", templates: str = "templates",
                     build: str = "build", strict: bool = False,
-                    limits: Limits | None = None) -> Settings:
-        return cls(root, root / content, root / templates, root / build, strict,
-                   limits or Limits())
+                    limits: Limits = DEFAULT_LIMITS) -> Settings:
+        return cls(root, root / content, root / templates, root / build, strict, limits)
 
     @property
     def cache(self) -> Cache:
@@ -126,7 +128,7 @@ def prepare(settings: Settings) -> Prepared:
     from .assemble import assemble
     from .content import load_edition
 
-    edition = load_edition(settings.content_dir)
+    edition = load_edition(settings.content_dir, max_source_mb=settings.limits.source_mb)
     assembled = assemble(edition, settings.templates_dir)
     markdown = settings.build_dir / "edition.md"
     metadata = settings.build_dir / "edition-meta.yaml"
@@ -145,6 +147,19 @@ def _write_if_changed(path: Path, text: str) -> None:
     write_text_atomic(path, text)
 
 
+@contextlib.contextmanager
+def _blame_the_reading(prepared: Prepared) -> Iterator[None]:
+    # Pandoc reads the assembled build/edition.md; a limit it hits is the reading's doing
+    # when the edition has one reading, so the error names the file the user can fix.
+    try:
+        yield
+    except LimitError as exc:
+        readings = prepared.edition.readings
+        if exc.path == prepared.markdown and len(readings) == 1:
+            raise LimitError(exc.message, path=readings[0].path) from exc
+        raise
+
+
 def print_body(settings: Settings, prepared: Prepared) -> str:
     """The edition's body as an HTML fragment: Pandoc once per build, shared by every
     variant (they differ only in stylesheet), cached by the Markdown it comes from."""
@@ -156,7 +171,8 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     cached = cache.get("pandoc", key, ".html")
     if cached is not None:
         return cached.decode("utf-8")
-    body = html.render_body(prepared.markdown, prepared.metadata)
+    with _blame_the_reading(prepared):
+        body = html.render_body(prepared.markdown, prepared.metadata, settings.limits)
     cache.put("pandoc", key, ".html", body.encode("utf-8"))
     return body
 
@@ -169,6 +185,7 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     cross-references' page numbers are literal counters instead of target-counter(), so that
     WeasyPrint lays every page out once (pagehints.py); None keeps target-counter()."""
     from . import fonts, html, pagehints, pdf
+    from .fetcher import check_html
 
     sheets = [html.read_stylesheet(settings.templates_dir, n)
               for n in ("print.css", *variant.stylesheets)]
@@ -179,7 +196,10 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     css = [text for _, text in sheets]
     if hints is not None:
         css += [pagehints.literal_rules("\n".join(css)), pagehints.hint_rules(hints)]
-    return html.render_print_html(prepared.edition, body, settings.templates_dir, css)
+    page = html.render_print_html(prepared.edition, body, settings.templates_dir, css)
+    # Whatever the page would fetch is checked before any output is written.
+    check_html(page, settings.project_root)
+    return page
 
 
 def selected_variants(formats: Iterable[str], papers: Iterable[str],
@@ -265,10 +285,11 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
     if cached is not None:
         return cached, False
     settings.build_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".epub-", dir=settings.build_dir) as work:
+    with tempfile.TemporaryDirectory(prefix=".epub-", dir=settings.build_dir) as work, \
+            _blame_the_reading(prepared):
         data = epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata,
                                 settings.templates_dir, Path(work), page_map=page_map,
-                                page_source=page_source)
+                                page_source=page_source, limits=settings.limits)
     cache.put("epub", key, ".epub", data)
     return data, True
 
