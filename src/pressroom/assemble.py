@@ -15,7 +15,7 @@ import yaml
 from markupsafe import Markup
 
 from .content import Appendix, Edition
-from .figure import data_uri, render_timeline_svg
+from .figure import data_uri, phase_groups, render_timeline_svg
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
 
@@ -98,7 +98,8 @@ def _figure(appendix: Appendix, templates_dir: Path) -> dict[str, Any] | None:
     if not isinstance(appendix.data, Chronology):
         return None
     svg, description = render_timeline_svg(appendix.data, templates_dir)
-    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg}
+    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg,
+            "groups": phase_groups(appendix.data)}
 
 
 def build_context(edition: Edition, templates_dir: Path) -> dict[str, Any]:

@@ -2,8 +2,12 @@
 
 The geometry is computed here from the same data as the appendix; the drawing itself is the
 Jinja template templates/figure-timeline.svg.j2, so an editor can restyle it without Python.
-The figure reads top to bottom, one row per event, which keeps every label legible at phone
-width as well as on paper.
+The figure reads top to bottom, one row per event, the date and the title on one line where
+they fit: a plate about two-thirds as wide as it is high, which fills a portrait page with type
+of 8-9 pt on A4 and scales down whole for a booklet's smaller page.
+
+Dates whose year is unknown (EDTF ``XXXX``) cannot be placed on the time axis: their rows come
+last and stand outside every phase band, rather than stopping the build.
 """
 
 from __future__ import annotations
@@ -17,17 +21,22 @@ from .dates import EdtfDate
 from .models import Chronology, Event, Phase
 from .templating import make_environment, render_template
 
-WIDTH = 540
-TOP = 20
-PAD = 9
-LINE = 20
-DATE_CHARS = 17
-TITLE_CHARS = 36
-SPINE_X = 62
-DATE_X = 76
-TEXT_X = 212
+#: The widest the figure is drawn; it is narrower when the longest title is shorter.
+WIDTH = 720
+#: An estimate of the labels' average character width (16-unit type), generous enough for a fallback face in an e-reader.
+CHAR_W = 7.6
+TOP = 12
+PAD = 7
+LINE = 19
+DATE_CHARS = 21
+TITLE_CHARS = 62
+SPINE_X = 56
+DATE_X = 70
+TEXT_X = 232
 BAND_X = 4
-BAND_W = 38
+BAND_W = 34
+#: Room under the last row for the key.
+KEY_SPACE = 44
 
 
 @dataclass(frozen=True)
@@ -69,9 +78,67 @@ def _bounds(phases: list[Phase]) -> list[tuple[Phase, float, float]]:
     return out
 
 
-def _year(date: EdtfDate) -> float:
-    lower = date.lower
-    return lower.year + (lower.timetuple().tm_yday - 1) / 366
+def _year(date: EdtfDate) -> float | None:
+    """The date's place on the time axis, or None when its year is not known."""
+    try:
+        lower = date.lower
+        return lower.year + (lower.timetuple().tm_yday - 1) / 366
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _in_order(chronology: Chronology) -> list[Event]:
+    """Events in date order; those with no known year after the rest, in their given order."""
+    unplaced = [e for e in chronology.events if _year(e.date) is None]
+    try:
+        ordered = chronology.in_date_order()
+    except (AttributeError, TypeError, ValueError):
+        ordered = sorted(chronology.events, key=lambda e: _year(e.date) or 0.0)
+    return [e for e in ordered if _year(e.date) is not None] + unplaced
+
+
+@dataclass(frozen=True)
+class PhaseGroup:
+    """The events of one phase (label None: events before, after or outside the phases)."""
+
+    label: str | None
+    years: str
+    events: tuple[Event, ...]
+
+
+def phase_groups(chronology: Chronology) -> list[PhaseGroup]:
+    """The chronology as text by phase: each phase with its events, in date order.
+
+    Events outside every phase form groups of their own, labelled only by their years.
+    """
+    bounds = _bounds(list(chronology.phases))
+    groups: list[PhaseGroup] = []
+    current: list[Event] = []
+    current_phase: Phase | None = None
+    started = False
+
+    def flush() -> None:
+        if not current:
+            return
+        if current_phase is not None:
+            years = f"{current_phase.start}–{current_phase.end}"
+            groups.append(PhaseGroup(current_phase.label, years, tuple(current)))
+        else:
+            known = [y for y in (_year(e.date) for e in current) if y is not None]
+            first, last = (int(min(known)), int(max(known))) if known else (None, None)
+            years = "" if first is None else str(first) if first == last else f"{first}–{last}"
+            groups.append(PhaseGroup(None, years, tuple(current)))
+
+    for event in _in_order(chronology):
+        year = _year(event.date)
+        phase = next((p for p, start, end in bounds
+                      if year is not None and start <= year < end), None)
+        if not started or phase is not current_phase:
+            flush()
+            current, current_phase, started = [], phase, True
+        current.append(event)
+    flush()
+    return groups
 
 
 def _shape(event: Event) -> str:
@@ -82,7 +149,7 @@ def _shape(event: Event) -> str:
 
 def layout_timeline(chronology: Chronology) -> Layout:
     """Rows for the events in date order and bands for the phases around their rows."""
-    events = chronology.in_date_order()
+    events = _in_order(chronology)
     rows: list[Row] = []
     y = TOP
     for event in events:
@@ -95,19 +162,23 @@ def layout_timeline(chronology: Chronology) -> Layout:
         y += height
     bands: list[Band] = []
     for tone, (phase, start, end) in enumerate(_bounds(list(chronology.phases))):
-        inside = [r for r, e in zip(rows, events, strict=True) if start <= _year(e.date) < end]
+        inside = [r for r, e in zip(rows, events, strict=True)
+                  if (year := _year(e.date)) is not None and start <= year < end]
         if inside:
             top = inside[0].y - 3
             bottom = inside[-1].y + inside[-1].height - 3
             bands.append(Band(phase.label, top, bottom - top, tone % 4))
     phases = ", ".join(f"{p.label.lower()} ({p.start}–{p.end})" for p in chronology.phases)
+    dated = [e for e in events if _year(e.date) is not None] or events
     description = (
-        f"A timeline of {len(events)} events from {events[0].date.display()} to "
-        f"{events[-1].date.display()}, read top to bottom"
+        f"A timeline of {len(events)} events from {dated[0].date.display()} to "
+        f"{dated[-1].date.display()}, read top to bottom"
         + (f", grouped in the phases {phases}" if phases else "")
         + ". Every event is listed with its annotation in the chronology that follows."
     )
-    return Layout(WIDTH, y + 40, tuple(rows), tuple(bands), description)
+    longest = max((len(line) for row in rows for line in row.title_lines), default=0)
+    width = min(WIDTH, max(int(TEXT_X + longest * CHAR_W + 12), 440))
+    return Layout(width, y + KEY_SPACE, tuple(rows), tuple(bands), description)
 
 
 def render_timeline_svg(chronology: Chronology, templates_dir: Path) -> tuple[str, str]:

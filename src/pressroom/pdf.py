@@ -143,6 +143,17 @@ def _weasyprint_warnings(strict: bool) -> Iterator[None]:
                           + (f" (and {extra} more)" if extra else ""))
 
 
+#: Characters that only steer line breaking (word joiner, soft hyphen): not for the outline.
+_BREAK_HINTS = str.maketrans("", "", "\u2060\u00ad")
+
+
+def _clean_bookmarks(document: weasyprint.Document) -> None:
+    """The PDF outline shows headings as words: without the line-breaking hints they carry."""
+    for page in document.pages:
+        page.bookmarks = [(level, label.translate(_BREAK_HINTS), *rest)
+                          for level, label, *rest in page.bookmarks]
+
+
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
                first_anchor: str | None = None, strict: bool = False) -> RenderedPdf:
     """The PDF of one print HTML document; only files under project_root may be read.
@@ -165,6 +176,7 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
                 "check footnote-policy in the print stylesheet"
             )
+        _clean_bookmarks(document)
         data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
         starts = page_starts(document, first_anchor) if first_anchor else ()
         return RenderedPdf(data, len(document.pages), starts)

@@ -68,7 +68,19 @@ def make_environment(templates_dir: Path, syntax: str = "markdown") -> jinja2.En
         env.filters["markdown"] = trusted_markdown
         env.filters["attr"] = _attr_value
         env.filters["join_md"] = _join_md
+        env.filters["nobreak_ranges"] = nobreak_ranges
     return env
+
+
+_RANGE = re.compile(r"(?<=\d)([–-])(?=\d)")
+
+
+def nobreak_ranges(value: Any) -> Any:
+    """Bind a number range ('1919–1964') to its dash with word joiners (U+2060), so that no
+    line (in print, or in an e-reader's contents) breaks it; escaping is left to the caller."""
+    if isinstance(value, Markup):
+        return Markup(_RANGE.sub("\u2060\\1\u2060", str(value)))
+    return _RANGE.sub("\u2060\\1\u2060", str(value))
 
 
 def _attr_value(value: Any) -> Markup:

@@ -1,0 +1,140 @@
+-- Pressroom print filter: line-breaking hints for the print HTML, run after notes.lua.
+--
+-- WeasyPrint hyphenates every word it may; a book does not break some of them. This filter
+-- marks, generically (nothing here knows the edition's subject):
+--   * words that already hold a hyphen ("well-known") and capitalised words that do not
+--     open a sentence (names: places, people, titles), as `no-hyphens` spans, which the
+--     stylesheet sets with `hyphens: manual`;
+--   * a note call and the word before it, as one `nowrap` span, so a call never starts a line;
+--   * a day number and the capitalised word after it ("25 July"), and "c." and what it
+--     qualifies, joined by a no-break space;
+--   * the last two words of a paragraph, joined when the last is short, so that a paragraph
+--     does not end with a lone short word;
+--   * in headings, a number range ("1919–1964") joined to its dash by word joiners.
+
+local NBSP = "\u{00A0}"
+local WJ = "\u{2060}"
+-- A word is only worth protecting if it is long enough to be hyphenated at all.
+local MIN_PROTECTED = 5
+-- The longest final word that is joined to the one before it.
+local MAX_LAST_WORD = 9
+
+local function ends_sentence(text)
+  -- A sentence ends with . ! ? (or : before a capital), possibly followed by quotes/brackets.
+  local core = text:gsub("[\"'”’)%]]+$", "")
+  return core:match("[%.!?:]$") ~= nil
+end
+
+local function has_inner_hyphen(text)
+  return text:match("%w[-‐]%w") ~= nil
+end
+
+local function is_capitalised(text)
+  local first = text:gsub("^[\"'“‘(%[]+", "")
+  return first:match("^%u") ~= nil
+end
+
+local function is_noteref(el)
+  return el and el.t == "Link" and el.classes:includes("noteref")
+end
+
+local function protect(str)
+  return pandoc.Span({ str }, pandoc.Attr("", { "no-hyphens" }))
+end
+
+local function mark_words(inlines)
+  local out = pandoc.Inlines({})
+  local sentence_start = true
+  for _, el in ipairs(inlines) do
+    if el.t == "Str" then
+      local text = el.text
+      local long = utf8.len(text) and utf8.len(text) >= MIN_PROTECTED
+      if long and (has_inner_hyphen(text) or (is_capitalised(text) and not sentence_start)) then
+        out:insert(protect(el))
+      else
+        out:insert(el)
+      end
+      sentence_start = ends_sentence(text)
+    else
+      out:insert(el)
+    end
+  end
+  return out
+end
+
+local function join_days(inlines)
+  -- "25 July", "c. 1961": the space between becomes a no-break space.
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #inlines do
+    local el, nxt, after = inlines[i], inlines[i + 1], inlines[i + 2]
+    if el.t == "Str" and nxt and nxt.t == "Space" and after and after.t == "Str"
+      and ((el.text:match("^%d%d?$") and is_capitalised(after.text))
+        or (el.text == "c." and after.text:match("^[%d%u]"))) then
+      out:insert(pandoc.Str(el.text .. NBSP))
+      i = i + 2
+    else
+      out:insert(el)
+      i = i + 1
+    end
+  end
+  return out
+end
+
+local function bind_note_calls(inlines)
+  -- The word before a call and the call itself go into one unbreakable span; the note (a
+  -- footnote float that follows the call) stays outside it.
+  local out = pandoc.Inlines({})
+  for _, el in ipairs(inlines) do
+    local last = out[#out]
+    if is_noteref(el) and last and (last.t == "Str" or last.t == "Span" or last.t == "Emph"
+      or last.t == "Quoted") and not (last.t == "Span" and last.classes:includes("footnote")) then
+      out[#out] = pandoc.Span({ last, el }, pandoc.Attr("", { "nowrap" }))
+    else
+      out:insert(el)
+    end
+  end
+  return out
+end
+
+local function visible_length(inlines, from)
+  local n = 0
+  for i = from, #inlines do
+    local el = inlines[i]
+    if not (el.t == "Span" and el.classes:includes("footnote")) and not is_noteref(el) then
+      n = n + utf8.len(pandoc.utils.stringify(el))
+    end
+  end
+  return n
+end
+
+local function tie_last_words(para)
+  local content = para.content
+  for i = #content, 1, -1 do
+    if content[i].t == "Space" or content[i].t == "SoftBreak" then
+      if visible_length(content, i + 1) <= MAX_LAST_WORD then
+        content[i] = pandoc.Str(NBSP)
+      end
+      break
+    end
+  end
+  para.content = content
+  return para
+end
+
+local function join_ranges(header)
+  return header:walk({
+    Str = function(str)
+      local text = str.text
+      for _, dash in ipairs({ "–", "-" }) do
+        text = text:gsub("(%d)" .. dash .. "(%d)", "%1" .. WJ .. dash .. WJ .. "%2")
+      end
+      return pandoc.Str(text)
+    end,
+  })
+end
+
+return {
+  { Inlines = function(inlines) return bind_note_calls(mark_words(join_days(inlines))) end },
+  { Para = tie_last_words, Header = join_ranges },
+}
