@@ -23,7 +23,8 @@ from .templating import make_environment, render_template
 
 #: The widest the figure is drawn; it is narrower when the longest title is shorter.
 WIDTH = 720
-#: An estimate of the labels' average character width (16-unit type), generous enough for a fallback face in an e-reader.
+#: An estimate of the labels' average character width (16-unit type), generous enough
+#: for a fallback face in an e-reader.
 CHAR_W = 7.6
 TOP = 12
 PAD = 7

@@ -79,6 +79,8 @@ class RenderedPdf:
 
 
 _HYPHENS = ("-", "\u2010", "\u00ad")
+#: Characters that only steer line breaking (word joiner, soft hyphen): not words.
+_BREAK_HINTS = str.maketrans("", "", "\u2060\u00ad")
 
 
 def _body_text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
@@ -105,7 +107,8 @@ def page_starts(document: weasyprint.Document, first_anchor: str, words: int = 8
     starts: list[PageStart] = []
     previous_last = ""
     for index in range(first, len(document.pages)):
-        texts = [box.text for box in _body_text_boxes(document.pages[index]._page_box)]
+        texts = [box.text.translate(_BREAK_HINTS)
+                 for box in _body_text_boxes(document.pages[index]._page_box)]
         collected: list[str] = []
         for text in texts:
             collected.extend(text.split())
@@ -141,10 +144,6 @@ def _weasyprint_warnings(strict: bool) -> Iterator[None]:
         extra = len(handler.messages) - 1
         raise RenderError(f"WeasyPrint warned (strict mode): {handler.messages[0]}"
                           + (f" (and {extra} more)" if extra else ""))
-
-
-#: Characters that only steer line breaking (word joiner, soft hyphen): not for the outline.
-_BREAK_HINTS = str.maketrans("", "", "\u2060\u00ad")
 
 
 def _clean_bookmarks(document: weasyprint.Document) -> None:

@@ -10,7 +10,8 @@
 --     qualifies, joined by a no-break space;
 --   * the last two words of a paragraph, joined when the last is short, so that a paragraph
 --     does not end with a lone short word;
---   * in headings, a number range ("1919–1964") joined to its dash by word joiners.
+--   * in headings and the subtitle, a number range ("1919–1964") or a hyphenated compound
+--     joined up by word joiners, since display type is never broken at a dash.
 
 local NBSP = "\u{00A0}"
 local WJ = "\u{2060}"
@@ -38,19 +39,30 @@ local function is_noteref(el)
   return el and el.t == "Link" and el.classes:includes("noteref")
 end
 
-local function protect(str)
-  return pandoc.Span({ str }, pandoc.Attr("", { "no-hyphens" }))
+local function protect(inlines)
+  return pandoc.Span(inlines, pandoc.Attr("", { "no-hyphens" }))
 end
 
 local function mark_words(inlines)
+  -- A protected word takes the space after it into its span: a space alone between two
+  -- spans is laid out as a box of its own and never drawn, and the PDF's text would then
+  -- read "People’sRepublic" when copied or searched.
   local out = pandoc.Inlines({})
   local sentence_start = true
-  for _, el in ipairs(inlines) do
+  local i = 1
+  while i <= #inlines do
+    local el = inlines[i]
     if el.t == "Str" then
       local text = el.text
       local long = utf8.len(text) and utf8.len(text) >= MIN_PROTECTED
       if long and (has_inner_hyphen(text) or (is_capitalised(text) and not sentence_start)) then
-        out:insert(protect(el))
+        local nxt = inlines[i + 1]
+        if nxt and nxt.t == "Space" then
+          out:insert(protect({ el, nxt }))
+          i = i + 1
+        else
+          out:insert(protect({ el }))
+        end
       else
         out:insert(el)
       end
@@ -58,6 +70,7 @@ local function mark_words(inlines)
     else
       out:insert(el)
     end
+    i = i + 1
   end
   return out
 end
@@ -109,11 +122,22 @@ local function visible_length(inlines, from)
 end
 
 local function tie_last_words(para)
+  -- The last space of the paragraph (perhaps the one a protected word took into its span)
+  -- becomes a no-break space when what follows it is short.
   local content = para.content
   for i = #content, 1, -1 do
-    if content[i].t == "Space" or content[i].t == "SoftBreak" then
+    local el = content[i]
+    if el.t == "Space" or el.t == "SoftBreak" then
       if visible_length(content, i + 1) <= MAX_LAST_WORD then
         content[i] = pandoc.Str(NBSP)
+      end
+      break
+    end
+    if el.t == "Span" and el.classes:includes("no-hyphens") and #el.content > 1
+      and el.content[#el.content].t == "Space" then
+      if visible_length(content, i + 1) <= MAX_LAST_WORD then
+        el.content[#el.content] = pandoc.Str(NBSP)
+        content[i] = el
       end
       break
     end
@@ -122,19 +146,25 @@ local function tie_last_words(para)
   return para
 end
 
-local function join_ranges(header)
-  return header:walk({
+local function join_display(block)
+  -- Display type breaks neither a number range nor a hyphenated compound.
+  return block:walk({
     Str = function(str)
       local text = str.text
       for _, dash in ipairs({ "–", "-" }) do
         text = text:gsub("(%d)" .. dash .. "(%d)", "%1" .. WJ .. dash .. WJ .. "%2")
       end
+      text = text:gsub("(%a)%-(%a)", "%1-" .. WJ .. "%2")
       return pandoc.Str(text)
     end,
   })
 end
 
+local function subtitle(div)
+  if div.classes:includes("subtitle") then return join_display(div) end
+end
+
 return {
   { Inlines = function(inlines) return bind_note_calls(mark_words(join_days(inlines))) end },
-  { Para = tie_last_words, Header = join_ranges },
+  { Para = tie_last_words, Header = join_display, Div = subtitle },
 }
