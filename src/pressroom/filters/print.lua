@@ -10,6 +10,8 @@
 --     qualifies, joined by a no-break space;
 --   * the last two words of a paragraph, joined when the last is short, so that a paragraph
 --     does not end with a lone short word;
+--   * a space alone between two elements, moved into one of them (or it is lost from the
+--     PDF's text);
 --   * in headings and the subtitle, a number range ("1919–1964") or a hyphenated compound
 --     joined up by word joiners, since display type is never broken at a dash.
 
@@ -44,32 +46,34 @@ local function protect(inlines)
 end
 
 local function mark_words(inlines)
-  -- A protected word takes the space after it into its span: a space alone between two
-  -- spans is laid out as a box of its own and never drawn, and the PDF's text would then
-  -- read "People’sRepublic" when copied or searched.
+  -- Neighbouring protected words share one span ("People’s Republic"): a space alone between
+  -- two spans is laid out as a box of its own and comes out too narrow to read as a space
+  -- in the PDF's text.
   local out = pandoc.Inlines({})
   local sentence_start = true
+  local run = nil -- the span being filled, while protected words follow each other
+  local function protected(el)
+    if el.t ~= "Str" then return false end
+    local text = el.text
+    local long = utf8.len(text) and utf8.len(text) >= MIN_PROTECTED
+    return long and (has_inner_hyphen(text) or (is_capitalised(text) and not sentence_start))
+  end
   local i = 1
   while i <= #inlines do
     local el = inlines[i]
-    if el.t == "Str" then
-      local text = el.text
-      local long = utf8.len(text) and utf8.len(text) >= MIN_PROTECTED
-      if long and (has_inner_hyphen(text) or (is_capitalised(text) and not sentence_start)) then
-        local nxt = inlines[i + 1]
-        if nxt and nxt.t == "Space" then
-          out:insert(protect({ el, nxt }))
-          i = i + 1
-        else
-          out:insert(protect({ el }))
-        end
+    if protected(el) then
+      if run and inlines[i - 1] and inlines[i - 1].t == "Space" and out[#out].t == "Space" then
+        out:remove(#out)
+        run.content:extend({ pandoc.Space(), el })
       else
-        out:insert(el)
+        run = protect({ el })
+        out:insert(run)
       end
-      sentence_start = ends_sentence(text)
     else
+      if not (el.t == "Space" and run) then run = nil end
       out:insert(el)
     end
+    if el.t == "Str" then sentence_start = ends_sentence(el.text) end
     i = i + 1
   end
   return out
@@ -110,6 +114,37 @@ local function bind_note_calls(inlines)
   return out
 end
 
+local CONTAINERS = { Span = true, Emph = true, Strong = true, SmallCaps = true, Link = true,
+  Underline = true, Strikeout = true }
+
+local function takes_space(el)
+  -- An inline that may take a neighbouring space into its content: not a note call and not
+  -- a note (a float), whose text would then carry it.
+  return el and CONTAINERS[el.t] and not is_noteref(el)
+    and not (el.t == "Span" and el.classes:includes("footnote"))
+end
+
+local function attach_lone_spaces(inlines)
+  -- A space alone between two elements ("</em> <span>") is laid out by WeasyPrint as a box of
+  -- its own that is never drawn: the PDF's text would read "PaperNo." when copied or searched.
+  -- It goes into the element after it (as leading space) or, failing that, before it.
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #inlines do
+    local el, before, after = inlines[i], inlines[i - 1], inlines[i + 1]
+    local lone = el.t == "Space" and before and after and before.t ~= "Str" and after.t ~= "Str"
+    if lone and takes_space(after) then
+      after.content:insert(1, pandoc.Space())
+    elseif lone and takes_space(before) then
+      out[#out].content:insert(pandoc.Space())
+    else
+      out:insert(el)
+    end
+    i = i + 1
+  end
+  return out
+end
+
 local function visible_length(inlines, from)
   local n = 0
   for i = from, #inlines do
@@ -122,8 +157,8 @@ local function visible_length(inlines, from)
 end
 
 local function tie_last_words(para)
-  -- The last space of the paragraph (perhaps the one a protected word took into its span)
-  -- becomes a no-break space when what follows it is short.
+  -- The last space of the paragraph becomes a no-break space when what follows it is short;
+  -- it may be inside a span of protected words ("the Soviet Union.").
   local content = para.content
   for i = #content, 1, -1 do
     local el = content[i]
@@ -133,10 +168,13 @@ local function tie_last_words(para)
       end
       break
     end
-    if el.t == "Span" and el.classes:includes("no-hyphens") and #el.content > 1
-      and el.content[#el.content].t == "Space" then
-      if visible_length(content, i + 1) <= MAX_LAST_WORD then
-        el.content[#el.content] = pandoc.Str(NBSP)
+    if el.t == "Span" and el.classes:includes("no-hyphens") and #el.content > 1 then
+      local inner = el.content
+      local last = inner[#inner - 1]
+      if last.t == "Space" and visible_length(content, i + 1) == 0
+        and utf8.len(pandoc.utils.stringify(inner[#inner])) <= MAX_LAST_WORD then
+        inner[#inner - 1] = pandoc.Str(NBSP)
+        el.content = inner
         content[i] = el
       end
       break
@@ -166,5 +204,6 @@ end
 
 return {
   { Inlines = function(inlines) return bind_note_calls(mark_words(join_days(inlines))) end },
+  { Inlines = attach_lone_spaces },
   { Para = tie_last_words, Header = join_display, Div = subtitle },
 }
