@@ -20,7 +20,7 @@ local WJ = "\u{2060}"
 -- A word is only worth protecting if it is long enough to be hyphenated at all.
 local MIN_PROTECTED = 5
 -- The longest final word that is joined to the one before it.
-local MAX_LAST_WORD = 9
+local MAX_LAST_WORD = 12
 
 local function ends_sentence(text)
   -- A sentence ends with . ! ? (or : before a capital), possibly followed by quotes/brackets.
@@ -163,7 +163,10 @@ local function tie_last_words(para)
   for i = #content, 1, -1 do
     local el = content[i]
     if el.t == "Space" or el.t == "SoftBreak" then
-      if visible_length(content, i + 1) <= MAX_LAST_WORD then
+      -- Only between two plain words: WeasyPrint 70 misplaces line breaks when a no-break
+      -- space meets the edge of an inline element (lines of one word each).
+      local nxt = content[i + 1]
+      if nxt and nxt.t == "Str" and visible_length(content, i + 1) <= MAX_LAST_WORD then
         content[i] = pandoc.Str(NBSP)
       end
       break
