@@ -6,9 +6,9 @@ import re
 import zipfile
 
 from conftest import Built
-from helpers import MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from helpers import CONTENT, MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
 from pressroom.content import load_edition
-from pressroom.figure import layout_timeline, render_timeline_svg
+from pressroom.figure import layout_timeline, phase_groups, render_timeline_svg
 
 
 def _chronology(content_dir):
@@ -69,3 +69,38 @@ def test_the_figure_is_drawn_in_the_pdf(minimal_build: Built):
     # SVG text is laid out as text: the labels and the caption are in the PDF.
     assert "The quotation is spoken" in text
     assert "Figure A.1." in text
+
+
+def _with_unknown_year(chronology):
+    # An event whose year is not known (EDTF "XXXX-01"): whatever the date model makes of it,
+    # its lower bound is no date. The figure must still be drawn.
+    from pressroom.dates import EdtfDate, Point
+
+    unknown = EdtfDate("XXXX-01", Point(0, 1, None), None, None, None)  # type: ignore[arg-type]
+    event = chronology.events[0].model_copy(update={"id": "undated", "date": unknown,
+                                                    "title": "A month with no year"})
+    return chronology.model_copy(update={"events": [*chronology.events, event]})
+
+
+def test_an_event_of_unknown_year_comes_last_outside_every_phase():
+    chronology = _with_unknown_year(_chronology(MINIMAL))
+    layout = layout_timeline(chronology)
+    assert layout.rows[-1].title_lines == ("A month with no year",)
+    last = layout.rows[-1]
+    assert all(not (b.y <= last.y < b.y + b.height) for b in layout.bands)
+    groups = phase_groups(chronology)
+    assert [g.label for g in groups] == ["Early", "Late", None]
+    assert [e.id for e in groups[-1].events] == ["undated"] and groups[-1].years == ""
+    svg, _ = render_timeline_svg(chronology, TEMPLATES)
+    assert "A month with no year" in svg
+
+
+def test_the_figure_fits_an_a4_plate_with_8pt_type():
+    # A plate on A4 (178 x 226 mm for the drawing) at 8 pt or more: the 15-unit dates must be
+    # drawn at no less than 8/15 of their size, so the figure may be at most this high.
+    layout = layout_timeline(_chronology(MINIMAL))
+    assert layout.width <= 720
+    full = layout_timeline(next(a.data for a in load_edition(CONTENT).appendices
+                                if a.kind == "chronology"))
+    scale = min(178 / 25.4 * 72 / full.width, 226 / 25.4 * 72 / full.height)
+    assert 15 * scale >= 8
