@@ -25,12 +25,12 @@ from .templating import make_environment, render_template
 WIDTH = 720
 #: An estimate of the labels' average character width (16-unit type), generous enough
 #: for a fallback face in an e-reader.
-CHAR_W = 7.6
+CHAR_W = 8.0
 TOP = 12
 PAD = 7
 LINE = 19
-DATE_CHARS = 21
-TITLE_CHARS = 62
+DATE_CHARS = 18
+TITLE_CHARS = 54
 SPINE_X = 56
 DATE_X = 70
 TEXT_X = 232
