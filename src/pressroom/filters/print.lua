@@ -98,14 +98,47 @@ local function join_days(inlines)
   return out
 end
 
+local QUOTES = { DoubleQuote = { "“", "”" }, SingleQuote = { "‘", "’" } }
+
+local function flatten_quotes(inlines)
+  -- A quotation's marks become text (as the HTML writer prints them anyway), and neighbouring
+  -- words are merged, so that the word before a note call is one Str even after a quotation.
+  local flat = pandoc.Inlines({})
+  for _, el in ipairs(inlines) do
+    if el.t == "Quoted" then
+      local marks = QUOTES[el.quotetype] or { "“", "”" }
+      flat:insert(pandoc.Str(marks[1]))
+      flat:extend(el.content)
+      flat:insert(pandoc.Str(marks[2]))
+    else
+      flat:insert(el)
+    end
+  end
+  local out = pandoc.Inlines({})
+  for _, el in ipairs(flat) do
+    local last = out[#out]
+    if el.t == "Str" and last and last.t == "Str" then
+      out[#out] = pandoc.Str(last.text .. el.text)
+    else
+      out:insert(el)
+    end
+  end
+  return out
+end
+
+-- The longest element (a name, an italic title) bound whole to the note call after it.
+local MAX_BOUND = 24
+
 local function bind_note_calls(inlines)
   -- The word before a call and the call itself go into one unbreakable span; the note (a
-  -- footnote float that follows the call) stays outside it.
+  -- footnote float that follows the call) stays outside it. A longer element before the call
+  -- is left alone: bound whole, it would leave a gaping line before it.
   local out = pandoc.Inlines({})
   for _, el in ipairs(inlines) do
     local last = out[#out]
-    if is_noteref(el) and last and (last.t == "Str" or last.t == "Span" or last.t == "Emph"
-      or last.t == "Quoted") and not (last.t == "Span" and last.classes:includes("footnote")) then
+    local short = last and utf8.len(pandoc.utils.stringify(last)) <= MAX_BOUND
+    if is_noteref(el) and last and (last.t == "Str" or (short and (last.t == "Span"
+      or last.t == "Emph"))) and not (last.t == "Span" and last.classes:includes("footnote")) then
       out[#out] = pandoc.Span({ last, el }, pandoc.Attr("", { "nowrap" }))
     else
       out:insert(el)
@@ -206,7 +239,9 @@ local function subtitle(div)
 end
 
 return {
-  { Inlines = function(inlines) return bind_note_calls(mark_words(join_days(inlines))) end },
+  { Inlines = function(inlines)
+      return bind_note_calls(mark_words(join_days(flatten_quotes(inlines))))
+    end },
   { Inlines = attach_lone_spaces },
   { Para = tie_last_words, Header = join_display, Div = subtitle },
 }
