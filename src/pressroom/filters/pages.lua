@@ -9,7 +9,8 @@
 -- that map (`pressroom-pagemap`), this filter puts an EPUB page-break marker at exactly that
 -- place: before the word in which the count is reached.
 --
--- Characters are counted as the layout sees them: every code point that is not white space,
+-- Characters are counted as the layout sees them: every code point that is not white space
+-- (nor a mark that only steers line breaking: word joiner, soft hyphen),
 -- quotation marks that Pandoc's smart extension made into Quoted elements included, the
 -- contents of notes and images excluded (notes float to the foot of the page; an image has
 -- no text line).
@@ -17,8 +18,9 @@
 local is_epub = FORMAT:match("epub") ~= nil
 
 local SPACES = {
-  [0x09] = true, [0x0A] = true, [0x0D] = true, [0x20] = true, [0xA0] = true, [0x1680] = true,
-  [0x202F] = true, [0x205F] = true, [0x3000] = true,
+  [0x09] = true, [0x0A] = true, [0x0D] = true, [0x20] = true, [0xA0] = true, [0xAD] = true,
+  [0x1680] = true, [0x202F] = true, [0x205F] = true, [0x2060] = true, [0x3000] = true,
+  [0xFEFF] = true,
 }
 for cp = 0x2000, 0x200B do SPACES[cp] = true end
 
