@@ -19,13 +19,16 @@ from pressroom import pipeline  # noqa: E402
 from pressroom._io import write_text_atomic  # noqa: E402
 from pressroom.check import check_outputs  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
+from pressroom.handout import build_handout  # noqa: E402
 from pressroom.importer import import_file  # noqa: E402
 
+EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
 
-def _settings(c, strict: bool = False) -> pipeline.Settings:
+
+def _settings(c, strict: bool = False, edition: str | None = None) -> pipeline.Settings:
     cfg = c.pressroom
-    return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir,
-                                         strict)
+    return pipeline.Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
+                                         cfg.build_dir, strict)
 
 
 def _run(fn, *args, **kwargs):
@@ -37,47 +40,66 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {exc}", code=1) from None
 
 
-def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, strict=False) -> None:
+def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, strict=False, edition=None) -> None:
     console = Console(stderr=True)
     with console.status("building") as status:
-        outputs = _run(pipeline.build, _settings(c, strict), formats=formats, papers=papers,
-                       progress=lambda stage: status.update(f"building: {stage}"))
+        outputs = _run(pipeline.build, _settings(c, strict, edition), formats=formats,
+                       papers=papers, progress=lambda stage: status.update(f"building: {stage}"))
+    _report(outputs)
+
+
+def _report(outputs) -> None:
     for out in outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         paper = f" {out.paper}" if out.paper else ""
         print(f"wrote {os.path.relpath(out.path)} ({out.format}{paper}{pages})")
 
 
-@task
-def html(c):
+@task(help={"edition": EDITION_HELP})
+def html(c, edition=None):
     """Build the print HTML (the page WeasyPrint lays out) into build/."""
-    _build(c, ("html",))
+    _build(c, ("html",), edition=edition)
 
 
 @task(help={"paper": "a4, letter or all (default: all)",
-            "strict": "stop at the first WeasyPrint warning"})
-def pdf(c, paper="all", strict=False):
+            "strict": "stop at the first WeasyPrint warning or a reading without rights",
+            "edition": EDITION_HELP})
+def pdf(c, paper="all", strict=False, edition=None):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
-    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,), strict)
+    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,), strict,
+           edition)
 
 
-@task
-def epub(c):
+@task(help={"edition": EDITION_HELP})
+def epub(c, edition=None):
     """Build the EPUB 3 edition with Pandoc into build/."""
-    _build(c, ("epub",))
+    _build(c, ("epub",), edition=edition)
 
 
-@task(default=True, help={"strict": "stop at the first renderer warning"})
-def build(c, strict=False):
-    """Build every output (HTML, PDFs, EPUB) and build/manifest.json."""
-    _build(c, pipeline.FORMATS, strict=strict)
+@task(default=True, help={"strict": "stop at the first renderer warning or a reading "
+                                    "without rights", "edition": EDITION_HELP})
+def build(c, strict=False, edition=None):
+    """Build every output (HTML, PDFs, EPUB, permissions report) and build/manifest.json."""
+    _build(c, pipeline.FORMATS, strict=strict, edition=edition)
 
 
-@task
-def check(c):
+@task(help={"reading": "the id of the reading (its front matter id, or its file name)",
+            "edition": EDITION_HELP,
+            "restart": "number the handout's pages from 1, not as in the reader"})
+def handout(c, reading, edition=None, restart=False):
+    """Build one reading alone as a handout: A4 and Letter PDFs and a booklet."""
+    console = Console(stderr=True)
+    with console.status("building the handout") as status:
+        outputs = _run(build_handout, _settings(c, edition=edition), reading, restart=restart,
+                       progress=lambda stage: status.update(f"handout: {stage}"))
+    _report(outputs)
+
+
+@task(help={"edition": EDITION_HELP})
+def check(c, edition=None):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
     failed = False
-    for result in _run(check_outputs, _settings(c)):
+    for result in _run(check_outputs, _settings(c, edition=edition)):
         status = "skip" if result.skipped else "ok  " if result.ok else "FAIL"
         print(f"{status} {result.name}: {result.detail}")
         failed |= not result.ok
@@ -156,11 +178,12 @@ def bench(c):
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
-ns = Collection(html, pdf, epub, build, check, clean, import_text, golden, test, lint, bench)
+ns = Collection(html, pdf, epub, build, handout, check, clean, import_text, golden, test, lint,
+                bench)
 ns.configure(
     {
         "pressroom": {
-            "content_dir": "src/content",
+            "edition": "src/content/edition.yaml",
             "templates_dir": "templates",
             "build_dir": "build",
         }

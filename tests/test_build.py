@@ -42,7 +42,7 @@ def test_bad_content_gives_one_line_and_keeps_previous_outputs(tmp_path):
     (build_dir / "manifest.json").write_text('{"outputs": []}\n')
     (build_dir / "edition.md").write_text("previous\n")
     result = _invoke("build", env_extra={
-        "INVOKE_PRESSROOM_CONTENT_DIR": str(content),
+        "INVOKE_PRESSROOM_EDITION": str(content),
         "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir),
     })
     assert result.returncode == 1
@@ -61,10 +61,11 @@ def test_undefined_template_variable_gives_one_line(tmp_path):
     for src in (ROOT / "templates").iterdir():
         (templates / src.name).write_text(src.read_text())
     reading = templates / "reading.md.j2"
-    reading.write_text(reading.read_text().replace("{{ reading.body }}", "{{ reading.bodyy }}"))
+    reading.write_text(reading.read_text().replace("[{{ reading.rights }}]{.rights}",
+                                                   "{{ reading.bodyy }}"))
     line = reading.read_text().splitlines().index("{{ reading.bodyy }}") + 1
     result = _invoke("build", env_extra={
-        "INVOKE_PRESSROOM_CONTENT_DIR": str(ROOT / "tests" / "fixtures" / "minimal"),
+        "INVOKE_PRESSROOM_EDITION": str(ROOT / "tests" / "fixtures" / "minimal"),
         "INVOKE_PRESSROOM_TEMPLATES_DIR": str(templates),
         "INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build"),
     })
@@ -102,7 +103,7 @@ def test_a_second_build_gives_the_same_bytes(minimal_build: Built, tmp_path):
     from pressroom.pipeline import Settings, build
 
     first = minimal_build.settings
-    again = build(Settings(first.project_root, first.content_dir, first.templates_dir,
+    again = build(Settings(first.project_root, first.edition, first.templates_dir,
                            tmp_path / "again"))
     for out in again:
         before = first.build_dir / out.path.name
@@ -123,7 +124,7 @@ def test_a_failed_stage_leaves_a_manifest_true_to_the_files(minimal_build: Built
     (templates / "epub.css").unlink()  # the last stage, the EPUB, will fail
     (templates / "reading.md.j2").write_text(
         (templates / "reading.md.j2").read_text().replace("::: byline", "::: byline\nNew.\n"))
-    settings = Settings(ROOT, minimal_build.settings.content_dir, templates, build_dir)
+    settings = Settings(ROOT, minimal_build.settings.edition, templates, build_dir)
     try:
         build(settings)
     except TemplateError as exc:

@@ -233,13 +233,13 @@ def test_a_reading_outside_the_content_folder_is_refused(tmp_path: Path):
         load_edition(root)
     error = caught.value
     assert (error.path, error.line) == (root / EDITION, 8)
-    assert error.message == "'../outside.md' is outside the content folder"
+    assert error.message == "'../outside.md' is outside the collection's folder"
 
 
 def test_a_reading_outside_the_content_folder_names_the_field(tmp_path: Path):
     root = outside_the_folder(tmp_path)
     assert load_error(root, ConfigError) == (
-        f"{EDITION}:8: readings[0]: '../outside.md' is outside the content folder"
+        f"{EDITION}:8: readings[0]: '../outside.md' is outside the collection's folder"
     )
 
 
@@ -274,9 +274,7 @@ def test_load_reading_alone_checks_the_notes(tmp_path: Path):
     root = broken(tmp_path, READING, "[^1]: First note", "[^one]: First note")
     with pytest.raises(ContentError) as caught:
         load_reading(root / READING)
-    assert str(caught.value) == (
-        f"{root / READING}:28: footnote [^one] must be numbered as in the source"
-    )
+    assert str(caught.value) == f"{root / READING}:24: note call [^1] has no note"
 
 
 def test_note_calls_out_of_order_are_refused(tmp_path: Path):

@@ -21,6 +21,7 @@ READER = (
 )
 
 _LUA_ERROR = re.compile(r"notes\.lua:\d+: (.+)")
+_AT_LINE = re.compile(r"line (\d+) column \d+")
 
 
 def run_pandoc(
@@ -31,6 +32,7 @@ def run_pandoc(
     metadata: Path | None = None,
     extra_args: list[str] | tuple[str, ...] = (),
     cwd: Path | None = None,
+    format: str = READER,
 ) -> str:
     """Convert source (a file in the project) with our notes filter; return text output.
 
@@ -49,7 +51,7 @@ def run_pandoc(
         return pypandoc.convert_file(
             str(source.resolve()),
             to,
-            format=READER,
+            format=format,
             extra_args=args,
             outputfile=str(output.resolve()) if output else None,
             sandbox=False,  # passed above, so it also applies with outputfile
@@ -62,3 +64,33 @@ def run_pandoc(
         raise RenderError(f"pandoc ({to}): {detail}", path=source) from exc
     except OSError as exc:
         raise RenderError(f"cannot run pandoc: {exc}", path=source) from exc
+
+
+def convert_text(
+    text: str,
+    to: str,
+    *,
+    format: str = READER,
+    path: Path | None = None,
+    extra_args: list[str] | tuple[str, ...] = (),
+) -> str:
+    """Convert text without the notes filter: one chunk of the edition, or a bibliography.
+
+    A warning (--fail-if-warnings makes it an error) is reported against ``path``, at the
+    line Pandoc names: chunks are padded so that their lines are the source file's.
+    """
+    try:
+        return pypandoc.convert_text(
+            text, to, format=format, extra_args=["--sandbox", "--fail-if-warnings",
+                                                 *extra_args], sandbox=False,
+        )
+    except RuntimeError as exc:
+        message = " ".join(str(exc).split())
+        found = _AT_LINE.search(message)
+        detail = re.sub(r"^.*?\[WARNING\] ", "", message)
+        detail = re.sub(r"\s*Failing because there were warnings\.?", "", detail)
+        detail = re.sub(r" at (?:\S+ )?line \d+ column \d+", "", detail)[:300]
+        raise RenderError(f"pandoc: {detail}", path=path,
+                          line=int(found.group(1)) if found else None) from exc
+    except OSError as exc:
+        raise RenderError(f"cannot run pandoc: {exc}", path=path) from exc

@@ -197,7 +197,7 @@ def run_accessibility_check(epub: Path, settings) -> CheckResult:
 
 def check_outputs(settings) -> list[CheckResult]:
     """Run every check on the outputs listed in build/manifest.json."""
-    edition = load_edition(settings.content_dir)
+    edition = load_edition(settings.edition, settings.boundary)
     notes = sum(len(r.notes) for r in edition.readings)
     results: list[CheckResult] = []
     for entry in _manifest(settings.build_dir):
@@ -219,7 +219,7 @@ def check_outputs(settings) -> list[CheckResult]:
             detail = problems[0] if problems else (
                 f"{calls} of {notes} note calls link to notes and back")
             results.append(CheckResult(f"epub notes {path.name}", ok, detail))
-        elif entry["format"] == "pdf" and entry.get("variant") != "booklet":
+        elif entry["format"] == "pdf" and entry.get("variant") not in ("booklet", "handout"):
             results.append(check_pdf(path, entry.get("pages"), notes))
         if entry["format"] == "pdf":
             results.append(run_qpdf(path))

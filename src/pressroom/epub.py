@@ -49,15 +49,10 @@ def edition_urn(edition: Edition) -> str:
     return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
 
 
-def source_citation(edition: Edition) -> str:
-    lead = edition.lead.meta
-    link = f", {lead.source.permalink}" if lead.source.permalink else ""
-    return lead.citation() + link
-
-
-def epub_metadata_xml(edition: Edition) -> str:
-    """Dublin Core Pandoc does not take from front matter: the source (one dc:source only)."""
-    return f"<dc:source>{escape(source_citation(edition))}</dc:source>\n"
+def epub_metadata_xml(sources: Sequence[str]) -> str:
+    """Dublin Core Pandoc does not take from front matter: a dc:source per reading's source
+    (citations formatted by citeproc)."""
+    return "".join(f"<dc:source>{escape(text)}</dc:source>\n" for text in sources)
 
 
 @dataclass(frozen=True)
@@ -120,11 +115,10 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
         raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
     # Pandoc's own accessibility claims are replaced by ours, which know the content.
     opf = re.sub(r'\s*<meta property="schema:access[^"]*">[^<]*</meta>', "", opf)
-    lead = edition.lead.meta
     extra = _opf_metadata(edition, a11y, page_source)
-    if lead.subtitle:
+    if edition.subtitle:
         extra = (
-            f'<dc:title id="epub-subtitle">{escape(lead.subtitle)}</dc:title>\n    '
+            f'<dc:title id="epub-subtitle">{escape(edition.subtitle)}</dc:title>\n    '
             '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>\n    '
             '<meta refines="#epub-title-1" property="title-type">main</meta>\n    ' + extra
         )
@@ -144,18 +138,27 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
     return opf
 
 
+def _cover_source_line(edition: Edition) -> str:
+    # A reader names its course; an edition of one reading, the journal or book it is from.
+    config = edition.config
+    if config.course or config.institution or config.term:
+        return ", ".join(filter(None, [config.course, config.institution, config.term]))
+    source = edition.lead.source or {}
+    issued = (source.get("issued") or {}).get("date-parts", [[None]])[0][0]
+    number = f" {source['volume']}" if source.get("volume") else ""
+    if number and source.get("issue"):
+        number += f"({source['issue']})"
+    container = source.get("container-title") or source.get("publisher") or ""
+    return ", ".join(str(p) for p in (f"{container}{number}".strip(), issued) if p)
+
+
 def cover_svg(edition: Edition, templates_dir: Path) -> str:
-    lead = edition.lead.meta
-    source = lead.source
     context = {
-        "full_title": lead.full_title,
-        "title_lines": textwrap.wrap(lead.title, 22),
-        "subtitle_lines": textwrap.wrap(lead.subtitle or "", 36),
-        "authors": ", ".join(a.name for a in lead.authors),
-        "source_lines": textwrap.wrap(
-            f"{source.journal}"
-            f"{f' {source.volume}' if source.volume else ''}"
-            f"{f'({source.issue})' if source.issue else ''}, {source.year}", 50),
+        "full_title": edition.full_title,
+        "title_lines": textwrap.wrap(edition.title, 22),
+        "subtitle_lines": textwrap.wrap(edition.subtitle or "", 36),
+        "authors": ", ".join(p.name for p in edition.creators),
+        "source_lines": textwrap.wrap(_cover_source_line(edition), 50),
         "publisher": edition.config.publisher,
     }
     return render_template(make_environment(templates_dir, "xml"), "cover.svg.j2", context,
@@ -163,14 +166,13 @@ def cover_svg(edition: Edition, templates_dir: Path) -> str:
 
 
 def cover_page(edition: Edition) -> str:
-    lead = edition.lead.meta
-    alt = f"Cover: {lead.full_title}, by " + ", ".join(a.name for a in lead.authors)
+    alt = f"Cover: {edition.full_title}, by " + ", ".join(p.name for p in edition.creators)
     lang = edition.config.language
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
         '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
         f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
-        f"  <title>{escape(lead.title)}</title>\n"
+        f"  <title>{escape(edition.title)}</title>\n"
         "  <style>body { margin: 0; text-align: center; } img { max-width: 100%; "
         "max-height: 100vh; }</style>\n</head>\n"
         '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
@@ -236,27 +238,34 @@ def finish_epub(
 
 def render_epub(
     edition: Edition,
-    markdown_path: Path,
+    document_path: Path,
     metadata_path: Path,
     templates_dir: Path,
     work_dir: Path,
     *,
     page_starts: Sequence[PageStart] = (),
     page_source: str | None = None,
+    sources: Sequence[str] = (),
 ) -> bytes:
-    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files."""
+    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
+
+    A reader with parts has them at level 1 and their readings at level 2: one chapter per
+    reading, and a navigation document grouped by part.
+    """
     metadata_xml = work_dir / "epub-metadata.xml"
-    metadata_xml.write_text(epub_metadata_xml(edition), encoding="utf-8")
+    metadata_xml.write_text(epub_metadata_xml(sources), encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
+    depth = 2 if edition.has_parts else 1
     run_pandoc(
-        markdown_path,
+        document_path,
         "epub3",
         output=raw,
         metadata=metadata_path,
+        format="json",
         extra_args=(
             "--toc",
-            "--toc-depth=1",
-            "--split-level=1",
+            f"--toc-depth={depth}",
+            f"--split-level={depth}",
             "--epub-metadata",
             str(metadata_xml.resolve()),
             "--metadata",

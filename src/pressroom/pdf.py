@@ -6,8 +6,8 @@ import contextlib
 import logging
 import re
 import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -76,6 +76,9 @@ class RenderedPdf:
     data: bytes
     pages: int
     page_starts: tuple[PageStart, ...]
+    #: The page number (1-based) each id of the document is laid out on: where each reading
+    #: begins and ends, for the permissions report and the handouts.
+    anchor_pages: Mapping[str, int] = field(default_factory=dict)
 
 
 _HYPHENS = ("-", "\u2010", "\u00ad")
@@ -167,7 +170,11 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
             )
         data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
         starts = page_starts(document, first_anchor) if first_anchor else ()
-        return RenderedPdf(data, len(document.pages), starts)
+        where: dict[str, int] = {}
+        for number, page in enumerate(document.pages, start=1):
+            for name in page.anchors:
+                where.setdefault(name, number)
+        return RenderedPdf(data, len(document.pages), starts, where)
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:

@@ -6,14 +6,16 @@ import hashlib
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import epub, html, imposition, pdf
+from . import epub, html, imposition, pdf, permissions
 from ._io import write_bytes_atomic, write_text_atomic
-from .assemble import assemble
-from .content import Edition, load_edition
+from .assemble import Handout, assemble
+from .citations import Citation, render_citations
+from .content import Edition, csl_path, load_edition
+from .document import build_document
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -47,16 +49,31 @@ class Settings:
     """Where things are; the tasks fill this from their configuration."""
 
     project_root: Path
-    content_dir: Path
+    #: The collection file to build (a folder stands for its edition.yaml).
+    edition: Path
     templates_dir: Path
     build_dir: Path
-    #: Treat renderer warnings (an unknown CSS property, a missing glyph) as errors.
+    #: Treat renderer warnings (an unknown CSS property, a missing glyph, a reading without
+    #: a rights statement) as errors.
     strict: bool = False
 
+    @property
+    def content_dir(self) -> Path:
+        """The collection's folder, which its paths are relative to."""
+        return self.edition if self.edition.is_dir() else self.edition.parent
+
+    @property
+    def boundary(self) -> Path:
+        """What the collection's paths may reach: the project when the collection is in it
+        (readers share readings), else only the collection's own folder."""
+        inside = self.edition.resolve().is_relative_to(self.project_root.resolve())
+        return self.project_root if inside else self.content_dir
+
     @classmethod
-    def for_project(cls, root: Path, content: str = "src/content", templates: str = "templates",
-                    build: str = "build", strict: bool = False) -> Settings:
-        return cls(root, root / content, root / templates, root / build, strict)
+    def for_project(cls, root: Path, edition: str = "src/content/edition.yaml",
+                    templates: str = "templates", build: str = "build",
+                    strict: bool = False) -> Settings:
+        return cls(root, root / edition, root / templates, root / build, strict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,8 @@ class Output:
     pages: int | None = None
     #: For PDFs: where each page of the readings and appendices begins (for the EPUB page list).
     page_starts: tuple[pdf.PageStart, ...] = ()
+    #: For PDFs: the page each id is on (where each reading begins and ends).
+    anchor_pages: Mapping[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -75,17 +94,36 @@ class Prepared:
     edition: Edition
     markdown: Path
     metadata: Path
+    #: The edition as one Pandoc document (JSON AST), what the HTML and EPUB writers read.
+    document: Path
+    citations: Mapping[str, Citation]
+    handout: bool = False
+    #: CSS added after the paper's sheet (a handout's first page number).
+    extra_css: str = ""
 
 
 def prepare(settings: Settings) -> Prepared:
-    """Load and validate the sources; write build/edition.md and its metadata file."""
-    edition = load_edition(settings.content_dir)
-    assembled = assemble(edition, settings.templates_dir)
-    markdown = settings.build_dir / "edition.md"
-    metadata = settings.build_dir / "edition-meta.yaml"
+    """Load and validate the sources, format the citations, and write build/edition.md (to
+    read), build/edition.json (the document the writers read) and its metadata file."""
+    edition = load_edition(settings.edition, settings.boundary)
+    citations = render_citations([r.source for r in edition.readings if r.source],
+                                 csl_path(edition))
+    return write_prepared(settings, edition, citations, "edition")
+
+
+def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str, Citation],
+                   stem: str, handout: Handout | None = None, extra_css: str = "") -> Prepared:
+    """Assemble an edition (or a handout's one-reading edition) and write its documents."""
+    assembled = assemble(edition, settings.templates_dir, handout)
+    document = build_document(assembled.chunks, citations)
+    markdown = settings.build_dir / f"{stem}.md"
+    metadata = settings.build_dir / f"{stem}-meta.yaml"
+    document_path = settings.build_dir / f"{stem}.json"
     write_text_atomic(markdown, assembled.markdown)
     write_text_atomic(metadata, assembled.metadata)
-    return Prepared(edition, markdown, metadata)
+    write_text_atomic(document_path, json.dumps(document, ensure_ascii=False))
+    return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
+                    extra_css)
 
 
 def _name(prepared: Prepared, suffix: str) -> str:
@@ -98,8 +136,10 @@ def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: boo
     sheets = [html.read_stylesheet(settings.templates_dir, n) for n in names if n]
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
-    return html.render_print_html(prepared.edition, prepared.markdown, prepared.metadata,
-                                  settings.templates_dir, [css for _, css in sheets])
+    return html.render_print_html(prepared.edition, prepared.document, prepared.metadata,
+                                  settings.templates_dir,
+                                  [css for _, css in sheets] + [prepared.extra_css],
+                                  prepared.citations, handout=prepared.handout)
 
 
 def build_html(settings: Settings, prepared: Prepared) -> Output:
@@ -114,13 +154,13 @@ def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
     """One reading-edition PDF on the given paper (large: the large-print edition)."""
     paper = _paper(paper_name)
     rendered = pdf.render_pdf(_print_html(settings, prepared, paper, large),
-                              settings.project_root, first_anchor=prepared.edition.lead.meta.id,
+                              settings.project_root, first_anchor=_first_anchor(prepared),
                               strict=settings.strict)
     suffix = f"-large-print-{paper.name}.pdf" if large else f"-{paper.name}.pdf"
     path = settings.build_dir / _name(prepared, suffix)
     write_bytes_atomic(path, rendered.data)
     return Output("pdf", path, paper.label, "large-print" if large else "reading",
-                  rendered.pages, rendered.page_starts)
+                  rendered.pages, rendered.page_starts, rendered.anchor_pages)
 
 
 def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> Output:
@@ -134,11 +174,21 @@ def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> 
     return Output("pdf", path, f"{sheet_paper.label} landscape", "booklet", 2 * sheets)
 
 
-def print_page_starts(settings: Settings, prepared: Prepared) -> tuple[pdf.PageStart, ...]:
-    """Where the A4 reading edition's pages begin (laid out, not written)."""
+def _first_anchor(prepared: Prepared) -> str:
+    edition = prepared.edition
+    return "introduction" if edition.introduction else edition.lead.id
+
+
+def layout_a4(settings: Settings, prepared: Prepared) -> pdf.RenderedPdf:
+    """The A4 reading edition laid out (not written): its page starts and anchors' pages."""
     html_text = _print_html(settings, prepared, PAPERS[PAGE_SOURCE])
     return pdf.render_pdf(html_text, settings.project_root,
-                          first_anchor=prepared.edition.lead.meta.id).page_starts
+                          first_anchor=_first_anchor(prepared))
+
+
+def print_page_starts(settings: Settings, prepared: Prepared) -> tuple[pdf.PageStart, ...]:
+    """Where the A4 reading edition's pages begin (laid out, not written)."""
+    return layout_a4(settings, prepared).page_starts
 
 
 def build_epub(settings: Settings, prepared: Prepared,
@@ -150,11 +200,22 @@ def build_epub(settings: Settings, prepared: Prepared,
     page_source = f"{_name(prepared, f'-{PAGE_SOURCE}.pdf')} (pressroom print edition, A4)"
     # Pandoc's scratch files live in a private folder of build/, gone when the EPUB is made.
     with tempfile.TemporaryDirectory(prefix=".epub-", dir=_ensure(settings.build_dir)) as work:
-        data = epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata,
+        data = epub.render_epub(prepared.edition, prepared.document, prepared.metadata,
                                 settings.templates_dir, Path(work), page_starts=page_starts,
-                                page_source=page_source)
+                                page_source=page_source, sources=[
+                                    c.text for c in prepared.citations.values()])
     write_bytes_atomic(path, data)
     return Output("epub", path)
+
+
+def build_permissions(settings: Settings, prepared: Prepared, anchor_pages: Mapping[str, int]
+                      ) -> list[Output]:
+    """build/<id>-permissions.csv and .json: each reading's citation, rights and pages."""
+    report = permissions.permissions_report(prepared.edition, prepared.citations, anchor_pages,
+                                            strict=settings.strict)
+    paths = permissions.write_report(report, settings.build_dir,
+                                     _name(prepared, "-permissions"))
+    return [Output("permissions", path) for path in paths]
 
 
 def _paper(name: str) -> Paper:
@@ -249,12 +310,19 @@ def build(settings: Settings, formats: Iterable[str] = FORMATS,
             for sheet in papers:
                 say(f"booklet, {PAPERS[sheet].label}")
                 outputs.append(build_booklet(settings, prepared, sheet))
+        # The EPUB's page list and the permissions report follow the A4 edition's pages.
+        a4 = next((o for o in outputs if o.variant == "reading"
+                   and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
+        if a4 is None:
+            say("laying out the A4 edition")
+            rendered = layout_a4(settings, prepared)
+            a4 = Output("pdf", Path(), None, None, rendered.pages, rendered.page_starts,
+                        rendered.anchor_pages)
         if "epub" in formats:
             say("EPUB")
-            source = next((o for o in outputs if o.variant == "reading"
-                           and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
-            outputs.append(build_epub(settings, prepared,
-                                      source.page_starts if source else None))
+            outputs.append(build_epub(settings, prepared, a4.page_starts))
+        say("permissions report")
+        outputs += build_permissions(settings, prepared, a4.anchor_pages)
         complete = set(formats) == set(FORMATS) and set(papers) == set(DEFAULT_PAPERS)
     finally:
         if outputs:

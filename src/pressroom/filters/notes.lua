@@ -95,9 +95,9 @@ local function epub_note(reading, number, note)
     { { "epub:type", "footnote" }, { "role", "doc-footnote" } }))
 end
 
-local function notes_section(reading, gathered)
+local function notes_section(reading, gathered, level)
   local blocks = pandoc.Blocks({
-    pandoc.Header(2, "Notes", pandoc.Attr(reading .. "-notes", { "unnumbered", "notes-heading" })),
+    pandoc.Header(level + 1, "Notes", pandoc.Attr(reading .. "-notes", { "unnumbered", "notes-heading" })),
   })
   blocks:extend(gathered)
   return pandoc.Div(blocks, pandoc.Attr("", { "footnotes" }, { { "aria-labelledby", reading .. "-notes" } }))
@@ -105,16 +105,19 @@ end
 
 local function number_notes(doc)
   local out = pandoc.Blocks({})
-  local reading, count, gathered = nil, 0, pandoc.Blocks({})
+  -- A reading starts at a header of class "reading" (level 1, or 2 inside a part) and ends
+  -- at the next header of its level or above.
+  local reading, level, count, gathered = nil, 1, 0, pandoc.Blocks({})
   local function flush()
-    if is_epub and reading and #gathered > 0 then out:insert(notes_section(reading, gathered)) end
+    if is_epub and reading and #gathered > 0 then out:insert(notes_section(reading, gathered, level)) end
     gathered = pandoc.Blocks({})
   end
   for _, block in ipairs(doc.blocks) do
-    if block.t == "Header" and block.level == 1 then
+    local starts = block.t == "Header" and block.classes:includes("reading")
+    if starts or (block.t == "Header" and (block.level == 1 or (reading and block.level <= level))) then
       flush()
-      if block.classes:includes("reading") then
-        reading, count = block.identifier, 0
+      if starts then
+        reading, level, count = block.identifier, block.level, 0
       else
         reading = nil
       end
