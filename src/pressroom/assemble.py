@@ -39,7 +39,8 @@ class Chunk:
     #: Pandoc's warnings name that file and line.
     source: Path | None = None
     first_line: int = 1
-    #: Heading levels added: a reading's own "# Section" sits below the reading's title.
+    #: The level of the heading the chunk sits under (a reading's title): the chunk's own
+    #: headings are moved to start one below it. 0: left as they are.
     shift: int = 0
     #: Prefix for the ids inside the chunk (two readings may both have #introduction).
     prefix: str | None = None

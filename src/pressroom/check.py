@@ -198,7 +198,8 @@ def run_accessibility_check(epub: Path, settings) -> CheckResult:
 def check_outputs(settings) -> list[CheckResult]:
     """Run every check on the outputs listed in build/manifest.json."""
     edition = load_edition(settings.edition, settings.boundary)
-    notes = sum(len(r.notes) for r in edition.readings)
+    notes = sum(len(r.notes) for r in edition.readings) + (
+        len(edition.introduction.notes) if edition.introduction else 0)
     results: list[CheckResult] = []
     for entry in _manifest(settings.build_dir):
         path = settings.build_dir / str(entry["path"])

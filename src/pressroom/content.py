@@ -70,6 +70,7 @@ class Introduction:
     title: str
     body: str
     body_line: int
+    notes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,8 +257,7 @@ def load_introduction(path: Path) -> Introduction:
             raise doc.error("unknown field", (unknown[0],), field=unknown[0])
         if "title" in data:
             title = str(data["title"])
-    check_notes(path, body, body_line)
-    return Introduction(path, title, body, body_line)
+    return Introduction(path, title, body, body_line, check_notes(path, body, body_line))
 
 
 def _surname_first(person: Person) -> dict[str, str]:

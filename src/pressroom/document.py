@@ -68,12 +68,28 @@ def _fill_citations(blocks: list[dict[str, Any]], citations: Mapping[str, Citati
             content[:] = list(citations[ident].blocks)
 
 
+def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
+    """Move a chunk's headings so that its highest sits at level ``top``.
+
+    A file written for Pandoc may start its sections at "#" (the title in its front matter)
+    or at "##"; either way they become the sections of the reading, with no level skipped.
+    """
+    headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
+    if not headers:
+        return
+    shift = top - min(node["c"][0] for node in headers)
+    for node in headers:
+        node["c"][0] = max(1, min(6, node["c"][0] + shift))
+
+
 def chunk_ast(chunk: Chunk) -> dict[str, Any]:
     """One chunk as Pandoc's JSON AST; lines in messages are the source file's."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
-    args = [f"--shift-heading-level-by={chunk.shift}"] if chunk.shift else []
-    return json.loads(convert_text(text, "json", path=chunk.source, extra_args=args))
+    doc = json.loads(convert_text(text, "json", path=chunk.source))
+    if chunk.shift:
+        place_headings(doc["blocks"], chunk.shift + 1)
+    return doc
 
 
 def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation]
