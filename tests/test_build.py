@@ -160,3 +160,16 @@ def test_check_with_a_corrupt_manifest_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: {build_dir / 'manifest.json'}: unreadable manifest: rebuild with `inv build`")
+
+
+def test_a_bad_collection_named_with_edition_gives_one_line(tmp_path):
+    reader = copy_fixture(tmp_path, "reader")
+    alpha = reader / "readings" / "alpha.md"
+    alpha.write_text(alpha.read_text().replace("issued: 1995", "issued: spring 1995"))
+    result = _invoke("build", "--edition", str(reader / "reader.yaml"),
+                     env_extra={"INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build")})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {alpha}:9: source: date 'spring 1995': write YYYY, YYYY-MM or YYYY-MM-DD, "
+        "or CSL date-parts")
+    assert "Traceback" not in result.stdout + result.stderr

@@ -158,7 +158,8 @@ def test_the_title_page_names_editors_course_institution_and_term(reader_build: 
 
 def test_the_permissions_report_lists_every_reading_with_its_pages(reader_build: Built):
     path = reader_build.settings.build_dir / "fixture-reader-permissions.csv"
-    rows = {row["reading"]: row for row in csv.DictReader(path.open(encoding="utf-8"))}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = {row["reading"]: row for row in csv.DictReader(lines)}
     assert list(rows) == list(READINGS)
     pages = anchor_pages(reader_build)
     for reading, row in rows.items():

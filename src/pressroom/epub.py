@@ -49,10 +49,10 @@ def edition_urn(edition: Edition) -> str:
     return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
 
 
-def epub_metadata_xml(sources: Sequence[str]) -> str:
-    """Dublin Core Pandoc does not take from front matter: a dc:source per reading's source
-    (citations formatted by citeproc)."""
-    return "".join(f"<dc:source>{escape(text)}</dc:source>\n" for text in sources)
+def source_elements(sources: Sequence[str]) -> str:
+    """A dc:source per reading's source, citations formatted by citeproc. (Pandoc's
+    --epub-metadata keeps only one dc:source, so they are added to its package document.)"""
+    return "".join(f"<dc:source>{escape(text)}</dc:source>\n    " for text in sources)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None
 
 
 def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: str | None,
-                raw: Path) -> str:
+                raw: Path, sources: Sequence[str] = ()) -> str:
     day = edition.config.modified or edition.config.date
     opf, found = re.subn(
         r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
@@ -115,7 +115,7 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
         raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
     # Pandoc's own accessibility claims are replaced by ours, which know the content.
     opf = re.sub(r'\s*<meta property="schema:access[^"]*">[^<]*</meta>', "", opf)
-    extra = _opf_metadata(edition, a11y, page_source)
+    extra = source_elements(sources) + _opf_metadata(edition, a11y, page_source)
     if edition.subtitle:
         extra = (
             f'<dc:title id="epub-subtitle">{escape(edition.subtitle)}</dc:title>\n    '
@@ -193,6 +193,7 @@ def finish_epub(
     templates_dir: Path,
     page_starts: Sequence[PageStart] = (),
     page_source: str | None = None,
+    sources: Sequence[str] = (),
 ) -> bytes:
     """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
     with zipfile.ZipFile(raw) as source:
@@ -219,7 +220,7 @@ def finish_epub(
     has_images = any(n.startswith("EPUB/media/") for n in names)
     a11y = accessibility(edition, has_page_list, has_images)
     opf = _finish_opf(contents[PACKAGE].decode("utf-8"), edition, a11y,
-                      page_source if has_page_list else None, raw)
+                      page_source if has_page_list else None, raw, sources)
     contents[PACKAGE] = opf.encode("utf-8")
     contents[COVER_IMAGE] = cover_svg(edition, templates_dir).encode("utf-8")
     contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
@@ -252,8 +253,6 @@ def render_epub(
     A reader with parts has them at level 1 and their readings at level 2: one chapter per
     reading, and a navigation document grouped by part.
     """
-    metadata_xml = work_dir / "epub-metadata.xml"
-    metadata_xml.write_text(epub_metadata_xml(sources), encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
     depth = 2 if edition.has_parts else 1
     run_pandoc(
@@ -266,11 +265,9 @@ def render_epub(
             "--toc",
             f"--toc-depth={depth}",
             f"--split-level={depth}",
-            "--epub-metadata",
-            str(metadata_xml.resolve()),
             "--metadata",
             f"identifier={edition_identifier(edition)}",
             "--epub-title-page=true",
         ),
     )
-    return finish_epub(raw, edition, templates_dir, page_starts, page_source)
+    return finish_epub(raw, edition, templates_dir, page_starts, page_source, sources)
