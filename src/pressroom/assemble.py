@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from markupsafe import Markup
 
-from .content import Appendix, Edition, Part, Reading
+from .content import Appendix, Edition, Introduction, Part, Reading
 from .figure import data_uri, render_timeline_svg
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
@@ -177,7 +177,7 @@ def reading_context(reading: Reading, level: int, handout: Handout | None = None
     }
 
 
-def _body(reading: Reading | Any, level: int, prefix: str) -> Chunk:
+def _body(reading: Reading | Introduction, level: int, prefix: str) -> Chunk:
     return Chunk(reading.body, reading.path, reading.body_line, level, prefix,
                  end_anchor=f"{prefix}-end")
 
