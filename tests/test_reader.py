@@ -231,7 +231,10 @@ def test_the_plain_pandoc_reading_keeps_its_table_and_sections(reader_build: Bui
     html = reader_build.one("html").read_text(encoding="utf-8")
     section = html[html.index('<section id="plain"'):html.index('<section id="scripts-1960"')]
     assert "<table" in section and "A treaty is signed" in section
-    # Its level-1 headings sit below the reading's title, with ids of its own.
+    # Its language is its own, and its level-1 headings sit below the reading's title, with
+    # ids of its own.
+    assert section.startswith('<section id="plain" class="level2 reading"')
+    assert 'lang="en-GB"' in section.split(">")[0]
     assert '<section id="plain-background" class="level3">' in section
 
 
