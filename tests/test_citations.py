@@ -8,7 +8,7 @@ import pytest
 
 from helpers import FIXTURES, READER
 from pressroom.citations import read_bibliography, render_citations
-from pressroom.content import csl_path, load_edition
+from pressroom.content import load_edition
 from pressroom.errors import ContentError
 from pressroom.models import csl_item
 
@@ -78,7 +78,7 @@ def test_a_collection_names_its_style(tmp_path: Path):
     reader.write_text(text.replace("readings/", f"{FIXTURES / 'reader' / 'readings'}/").replace(
         "introduction: introduction.md", ""), encoding="utf-8")
     edition = load_edition(reader, root=FIXTURES)
-    assert csl_path(edition) == BARE
+    assert edition.csl == BARE
     found = render_citations([r.source for r in edition.readings if r.source], BARE)
     # Pandoc reads BibTeX titles in sentence case; this style prints them as they come.
     assert found["beta"].text == "FIXTURE STYLE: Treaties in theory."

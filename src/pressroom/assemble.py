@@ -12,7 +12,7 @@ block anywhere in a document, so Markdown written from data could otherwise rewr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,8 @@ class Chunk:
 class Assembled:
     chunks: tuple[Chunk, ...]
     metadata: str
-    markdown: str = field(default="")
+    #: The chunks joined: the edition as one Markdown file to read.
+    markdown: str
 
 
 @dataclass(frozen=True)

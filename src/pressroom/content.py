@@ -93,6 +93,8 @@ class Edition:
     #: The table of contents' top level: readings and parts, in the collection's order.
     contents: tuple[Reading | Part, ...] = ()
     introduction: Introduction | None = None
+    #: The CSL style every citation is formatted in (None: Pandoc's Chicago author-date).
+    csl: Path | None = None
 
     @property
     def content_dir(self) -> Path:
@@ -123,10 +125,6 @@ class Edition:
     def creators(self) -> list[Person]:
         """Who the collection is by: its editors, or the authors of its one reading."""
         return list(self.config.editors) or list(self.lead.meta.authors)
-
-    def part_of(self, reading: Reading) -> Part | None:
-        return next((item for item in self.contents if isinstance(item, Part)
-                     and reading in item.readings), None)
 
 
 def _describe_loc(loc: tuple[Any, ...]) -> str:
@@ -419,12 +417,7 @@ def load_edition(path: Path, root: Path | None = None) -> Edition:
                *(a.path for a in appendices), *([bib_path] if bib_path else []),
                *([csl] if csl else []))
     return Edition(config_path, config, tuple(readings), tuple(appendices), sources,
-                   tuple(contents), introduction)
-
-
-def csl_path(edition: Edition) -> Path | None:
-    """The collection's CSL style file, if it names one."""
-    return edition.content_dir / edition.config.csl if edition.config.csl else None
+                   tuple(contents), introduction, csl)
 
 
 def _inside(root: Path, path: Path, name: str, doc: YamlDoc, loc: tuple[Any, ...]) -> Path:

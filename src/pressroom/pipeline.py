@@ -14,7 +14,7 @@ from . import epub, html, imposition, pdf, permissions
 from ._io import write_bytes_atomic, write_text_atomic
 from .assemble import Handout, assemble
 from .citations import Citation, render_citations
-from .content import Edition, csl_path, load_edition
+from .content import Edition, load_edition
 from .document import build_document
 from .errors import ConfigError
 
@@ -107,7 +107,7 @@ def prepare(settings: Settings) -> Prepared:
     read), build/edition.json (the document the writers read) and its metadata file."""
     edition = load_edition(settings.edition, settings.boundary)
     citations = render_citations([r.source for r in edition.readings if r.source],
-                                 csl_path(edition))
+                                 edition.csl)
     return write_prepared(settings, edition, citations, "edition")
 
 
