@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from invoke import Collection, Exit, task
@@ -16,19 +17,20 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from pressroom import pipeline  # noqa: E402
-from pressroom._io import write_text_atomic  # noqa: E402
-from pressroom.check import check_outputs  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
-from pressroom.handout import build_handout  # noqa: E402
-from pressroom.importer import import_file  # noqa: E402
+from pressroom.workers import Limits  # noqa: E402
 
 EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
 
 
 def _settings(c, strict: bool = False, edition: str | None = None) -> pipeline.Settings:
     cfg = c.pressroom
+    try:
+        limits = Limits(**dict(cfg.get("limits", {})))
+    except TypeError as exc:
+        raise Exit(f"error: invoke.yaml: pressroom.limits: {exc}", code=1) from None
     return pipeline.Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
-                                         cfg.build_dir, strict)
+                                         cfg.build_dir, strict, limits)
 
 
 def _run(fn, *args, **kwargs):
@@ -40,11 +42,22 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {exc}", code=1) from None
 
 
-def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, strict=False, edition=None) -> None:
-    console = Console(stderr=True)
-    with console.status("building") as status:
-        outputs = _run(pipeline.build, _settings(c, strict, edition), formats=formats,
-                       papers=papers, progress=lambda stage: status.update(f"building: {stage}"))
+def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
+           strict=False, edition=None) -> None:
+    # Progress goes to standard output: standard error carries only the one-line error.
+    console = Console()
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
+                      highlight=False)
+
+    outputs = _run(pipeline.build, _settings(c, strict, edition), formats=formats,
+                   papers=papers, kinds=kinds, progress=progress)
+    if outputs and all(o.reason == "up to date" for o in outputs):
+        print(f"everything up to date ({len(outputs)} outputs in "
+              f"{os.path.relpath(outputs[0].path.parent)}/)")
+        return
     _report(outputs)
 
 
@@ -52,7 +65,8 @@ def _report(outputs) -> None:
     for out in outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         paper = f" {out.paper}" if out.paper else ""
-        print(f"wrote {os.path.relpath(out.path)} ({out.format}{paper}{pages})")
+        verb = "wrote" if out.rebuilt else "kept "
+        print(f"{verb} {os.path.relpath(out.path)} ({out.format}{paper}{pages}): {out.reason}")
 
 
 @task(help={"edition": EDITION_HELP})
@@ -62,12 +76,13 @@ def html(c, edition=None):
 
 
 @task(help={"paper": "a4, letter or all (default: all)",
+            "variant": "reading, large-print, booklet or all (default: all)",
             "strict": "stop at the first WeasyPrint warning or a reading without rights",
             "edition": EDITION_HELP})
-def pdf(c, paper="all", strict=False, edition=None):
+def pdf(c, paper="all", variant="all", strict=False, edition=None):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
-    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,), strict,
-           edition)
+    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,),
+           pipeline.KINDS if variant == "all" else (variant,), strict, edition)
 
 
 @task(help={"edition": EDITION_HELP})
@@ -88,16 +103,38 @@ def build(c, strict=False, edition=None):
             "restart": "number the handout's pages from 1, not as in the reader"})
 def handout(c, reading, edition=None, restart=False):
     """Build one reading alone as a handout: A4 and Letter PDFs and a booklet."""
-    console = Console(stderr=True)
-    with console.status("building the handout") as status:
-        outputs = _run(build_handout, _settings(c, edition=edition), reading, restart=restart,
-                       progress=lambda stage: status.update(f"handout: {stage}"))
+    from pressroom.handout import build_handout
+
+    console = Console()
+    outputs = _run(build_handout, _settings(c, edition=edition), reading, restart=restart,
+                   progress=lambda message: console.print(message, highlight=False))
     _report(outputs)
+
+
+@task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)",
+            "edition": EDITION_HELP})
+def watch(c, port=8765, edition=None):
+    """Rebuild the A4 preview on every save and serve it on localhost, reloading itself."""
+    from pressroom.watch import Status, serve
+    from pressroom.watch import watch as watch_sources
+
+    status = Status()
+    server = serve(status, int(port))
+    print(f"preview: http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
+    try:
+        watch_sources(_settings(c, edition=edition), status)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @task(help={"edition": EDITION_HELP})
 def check(c, edition=None):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
+    from pressroom.check import check_outputs
+
     failed = False
     for result in _run(check_outputs, _settings(c, edition=edition)):
         status = "skip" if result.skipped else "ok  " if result.ok else "FAIL"
@@ -109,11 +146,12 @@ def check(c, edition=None):
 
 @task
 def clean(c):
-    """Empty build/."""
+    """Empty build/ and its cache."""
     build_dir = _settings(c).build_dir.resolve()
     if build_dir == ROOT or not build_dir.is_relative_to(ROOT):
         raise Exit(f"error: refusing to empty {build_dir}: not a folder inside the project",
                    code=1)
+    # The cache lives in build/.cache, so this empties both; deleting it is always safe.
     if build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
@@ -131,6 +169,9 @@ def clean(c):
 )
 def import_text(c, source, out=None, id=None, join=None):
     """Import a plain-text article extraction as a Markdown reading with footnotes."""
+    from pressroom._io import write_text_atomic
+    from pressroom.importer import import_file
+
     def run():
         try:
             joins = [int(n) for n in join or []]
@@ -178,8 +219,8 @@ def bench(c):
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
-ns = Collection(html, pdf, epub, build, handout, check, clean, import_text, golden, test, lint,
-                bench)
+ns = Collection(html, pdf, epub, build, handout, watch, check, clean, import_text, golden, test,
+                lint, bench)
 ns.configure(
     {
         "pressroom": {

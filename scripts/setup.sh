@@ -4,12 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the book face (EB Garamond), PDF tools for checks and tests, Java for
+# Debian packages: the book faces (EB Garamond, Noto Serif, Noto Serif CJK), PDF tools for checks and tests, Java for
 # EPUBCheck, Pango and fontconfig for WeasyPrint's text and font lookup, HarfBuzz subsetting,
 # calibre's ebook-meta (the tests read our EPUB's metadata with it, as e-book shops do), and
 # chromium, the browser DAISY Ace checks the EPUB's accessibility in.
 DEBIAN_PACKAGES=(
   fonts-ebgaramond
+  # The faces for Greek, Cyrillic and Vietnamese (Noto Serif) and for Chinese, Japanese and
+  # Korean (Noto Serif CJK): the table in src/pressroom/fonts.py names them.
+  fonts-noto-core
+  fonts-noto-cjk
   fontconfig
   libpango-1.0-0
   libpangoft2-1.0-0

@@ -167,11 +167,98 @@ def test_a_bare_yaml_date_must_be_quoted(tmp_path: Path):
     )
 
 
-def test_an_unknown_strand(tmp_path: Path):
+def test_an_unknown_strand_names_the_strands_the_file_declares(tmp_path: Path):
     root = broken(tmp_path, CHRONOLOGY, "strand: alliance", "strand: alliances")
     assert load_error(root) == (
-        f"{CHRONOLOGY}:11: events[0].strand: event 'treaty': Input should be 'alliance', "
-        "'crisis', 'ideology', 'domestic-politics', 'nuclear' or 'polemic'"
+        f"{CHRONOLOGY}:11: events[0].strand: event 'treaty': unknown strand 'alliances' "
+        "(this file's strands: alliance, domestic-politics, ideology)"
+    )
+
+
+def test_a_strand_is_whatever_the_file_declares(tmp_path: Path):
+    # Nothing about the subject is built in: a new strand is one line of data.
+    root = copy_fixture(tmp_path)
+    edit(root, CHRONOLOGY, "strand: alliance", "strand: trade")
+    edit(root, CHRONOLOGY, "  - ideology\n", "  - ideology\n  - {id: trade, label: Trade}\n")
+    chronology = load_edition(root).appendices[0].data
+    assert chronology.events[0].strand == "trade"
+    assert chronology.strand_label("trade") == "Trade"
+    assert chronology.strand_label("domestic-politics") == "domestic politics"
+
+
+def test_a_chronology_must_declare_its_strands(tmp_path: Path):
+    root = copy_fixture(tmp_path)
+    path = root / CHRONOLOGY
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("# The strands")], encoding="utf-8")
+    assert load_error(root) == f"{CHRONOLOGY}:1: strands: required field is missing"
+
+
+def test_a_strand_declared_twice(tmp_path: Path):
+    root = broken(tmp_path, CHRONOLOGY, "  - ideology\n", "  - ideology\n  - alliance\n")
+    assert load_error(root) == (
+        f"{CHRONOLOGY}:40: strands[3].id: strands declares 'alliance' twice"
+    )
+
+
+def test_an_unknown_reading_names_the_approaches_the_file_declares(tmp_path: Path):
+    root = broken(tmp_path, HISTORIOGRAPHY, "reading: ideology", "reading: alliance")
+    assert load_error(root) == (
+        f"{HISTORIOGRAPHY}:27: works[1].reading: work 'an-article': unknown reading 'alliance' "
+        "(this file's approaches: survey, ideology)"
+    )
+
+
+def test_a_malformed_vocabulary_term(tmp_path: Path):
+    root = broken(tmp_path, HISTORIOGRAPHY, "  - ideology\n", "  - Ideology Proper\n")
+    assert load_error(root).startswith(f"{HISTORIOGRAPHY}:34: approaches[1].id: String should")
+
+
+# --- a date without a year -------------------------------------------------------------------
+
+
+def yearless(tmp_path: Path, sort_after: str | None) -> Path:
+    """The fixture with the 1951 event's date replaced by a month of no known year."""
+    root = broken(tmp_path, CHRONOLOGY, 'date: "1951?"', 'date: "XXXX-01"')
+    if sort_after is not None:
+        edit(root, CHRONOLOGY, "    strand: ideology\n",
+             f"    strand: ideology\n    sort_after: {sort_after}\n")
+    return root
+
+
+def test_an_event_without_a_year_goes_where_sort_after_says(tmp_path: Path):
+    chronology = load_edition(yearless(tmp_path, "founding")).appendices[0].data
+    assert [e.id for e in chronology.in_date_order()] == ["founding", "quotation", "treaty"]
+    assert chronology.events[2].date.display() == "January, year not given"
+
+
+def test_an_event_without_a_year_needs_sort_after(tmp_path: Path):
+    assert load_error(yearless(tmp_path, None)) == (
+        f"{CHRONOLOGY}:27: events[2].date: event 'quotation': 'XXXX-01' gives no year; name "
+        "the event it follows with sort_after"
+    )
+
+
+def test_sort_after_must_name_an_event(tmp_path: Path):
+    assert load_error(yearless(tmp_path, "nowhere")) == (
+        f"{CHRONOLOGY}:30: events[2].sort_after: event 'quotation': sort_after names no event "
+        "'nowhere'"
+    )
+
+
+def test_sort_after_must_name_an_event_with_a_year(tmp_path: Path):
+    assert load_error(yearless(tmp_path, "quotation")) == (
+        f"{CHRONOLOGY}:30: events[2].sort_after: event 'quotation': sort_after must name an "
+        "event with a year ('quotation' has none)"
+    )
+
+
+def test_sort_after_is_refused_on_a_date_with_a_year(tmp_path: Path):
+    root = broken(tmp_path, CHRONOLOGY, "    strand: alliance\n",
+                  "    strand: alliance\n    sort_after: founding\n")
+    assert load_error(root) == (
+        f"{CHRONOLOGY}:12: events[0].sort_after: event 'treaty': sort_after is only for a date "
+        "without a year ('1950-02-14' sorts by itself)"
     )
 
 

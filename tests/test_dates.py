@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pressroom.dates import EdtfDate, parse_date
+from pressroom.dates import EdtfDate, parse_date, short_display
 
 
 def bounds(date: EdtfDate) -> tuple[str, str]:
@@ -156,3 +156,69 @@ def test_the_29th_of_february_in_a_common_century_year_names_the_date():
 def test_a_season_code_is_refused_not_taken_for_a_month(text: str):
     message = error_of(text)
     assert re.search(r"unparseable|impossible|season", message)
+
+
+# --- abbreviated months (cross-references) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1960-04-16", "16 Apr. 1960"),
+        ("1956-02-14/1956-02-25", "14–25 Feb. 1956"),
+        ("1958-07-31/1958-08-03", "31 July – 3 Aug. 1958"),
+        ("1957-09", "Sept. 1957"),
+        ("1950-05-01", "1 May 1950"),
+        ("1960-01?", "Jan. 1960?"),
+        ("1956", "1956"),
+        ("XXXX-01", "Jan., year not given"),
+    ],
+)
+def test_short_display_abbreviates_months(text: str, shown: str):
+    assert short_display(parse_date(text)) == shown
+
+
+# --- a month whose year the source does not give --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "precision"),
+    [
+        ("XXXX-01", "January, year not given", "month"),
+        ("XXXX-12", "December, year not given", "month"),
+        ("XXXX-02-29", "29 February, year not given", "day"),
+    ],
+)
+def test_an_unknown_year_is_printed_as_written(text: str, shown: str, precision: str):
+    date = parse_date(text)
+    assert date.display() == shown
+    assert date.precision == precision
+    assert not date.year_known
+    assert (date.lower, date.upper) == (None, None)
+    assert not (date.is_range or date.uncertain or date.approximate)
+    assert str(date) == text
+
+
+def test_a_known_year_is_known():
+    assert parse_date("1960-01?").year_known and parse_date("1919/1920").year_known
+
+
+def test_a_date_without_a_year_cannot_sort_itself():
+    with pytest.raises(ValueError, match=r"'XXXX-01' gives no year, so it cannot be sorted"):
+        _ = parse_date("XXXX-01").sort_key
+
+
+@pytest.mark.parametrize("text", ["XXXX-13", "XXXX-00", "XXXX-02-30", "XXXX-04-31"])
+def test_an_impossible_month_or_day_without_a_year(text: str):
+    assert error_of(text) == f"impossible date {text!r}"
+
+
+@pytest.mark.parametrize(
+    "text", ["XXXX", "XXXX-XX", "19XX", "196X-01", "1960-XX", "1960-01-XX", "XXXX-01?",
+             "XXXX-01~", "XXXX-01/1960-02", "1959-12/XXXX-01"],
+)
+def test_other_unspecified_digits_are_refused(text: str):
+    assert error_of(text) == (
+        f"unspecified digits in {text!r}: only a whole unknown year is supported, with its "
+        'month known, as in "XXXX-01" (no qualifiers, not in a range)'
+    )

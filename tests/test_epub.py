@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
+import struct
 import subprocess
 import zipfile
 
@@ -12,6 +14,10 @@ import pytest
 from conftest import Built
 from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, epub_file, epub_xhtml
 from pressroom.check import epub_note_links, run_epubcheck
+from pressroom.content import load_edition
+from pressroom.epub import cover_html, cover_png, pdf_font_names
+from pressroom.errors import RenderError
+from pressroom.pdf import render_pdf
 from pressroom.pipeline import Settings, build_epub, prepare
 
 
@@ -51,6 +57,35 @@ def test_notes_are_footnotes_with_roles(minimal_build: Built):
              if el.get(f"{EPUB_NS}type") == "footnote"]
     assert [n.get("id") for n in notes] == [f"sample-1999-note-{i}" for i in (1, 2, 3)]
     assert all(n.get("role") == "doc-footnote" for n in notes)
+    # An <aside> is what reading systems (Apple Books, Kobo) open as a pop-up note.
+    assert all(n.tag == f"{XHTML}aside" for n in notes)
+    assert not [el for root in docs.values() for el in root.iter(f"{XHTML}div")
+                if el.get("role") == "doc-footnote"]
+
+
+def test_the_notes_section_is_labelled_by_its_heading(minimal_build: Built):
+    docs = epub_xhtml(minimal_build.one("epub"))
+    sections = [el for root in docs.values() for el in root.iter(f"{XHTML}section")
+                if el.get("role") == "doc-endnotes"]
+    assert len(sections) == 1
+    section = sections[0]
+    label = section.get("aria-labelledby")
+    assert label and label != section.get("id")
+    heading = next(el for el in section.iter() if el.get("id") == label)
+    assert heading.tag == f"{XHTML}h2" and "".join(heading.itertext()) == "Notes"
+    assert [n.get("id") for n in section.iter(f"{XHTML}aside")] == [
+        f"sample-1999-note-{i}" for i in (1, 2, 3)]
+
+
+def test_notes_cite_the_appendix_entries_in_words(minimal_build: Built):
+    docs = epub_xhtml(minimal_build.one("epub"))
+    note = next(el for root in docs.values() for el in root.iter()
+                if el.get("id") == "sample-1999-note-1")
+    citedby = next(el for el in note.iter(f"{XHTML}span") if el.get("class") == "note-citedby")
+    text = " ".join("".join(citedby.itertext()).split())
+    assert text == "See App. A, 14 Feb. 1950; App. B, Author 1998."
+    links = [a.get("href") for a in citedby.iter(f"{XHTML}a")]
+    assert links == ["ch002.xhtml#chron-treaty", "ch003.xhtml#hist-a-book"]
 
 
 def test_appendix_links_to_notes_resolve_across_files(minimal_build: Built):
@@ -87,15 +122,65 @@ def test_every_content_document_declares_its_language(minimal_build: Built):
         assert root.get("lang") == "en-GB", name
 
 
-def test_cover_is_declared_and_described(minimal_build: Built):
+def test_cover_is_a_raster_image_declared_and_described(minimal_build: Built):
     epub = minimal_build.one("epub")
     opf = _opf(epub)
-    assert re.search(r'<item id="cover-image" href="media/cover.svg" '
-                     r'media-type="image/svg\+xml" properties="cover-image" />', opf)
-    svg = epub_file(epub, "EPUB/media/cover.svg")
-    assert "On Sample Texts" in svg and "Ada Example" in svg and "<title" in svg
+    assert re.search(r'<item id="cover-image" href="media/cover.png" '
+                     r'media-type="image/png" properties="cover-image" />', opf)
+    assert "image/svg+xml\" properties=\"cover-image" not in opf
+    with zipfile.ZipFile(epub) as zf:
+        png = zf.read("EPUB/media/cover.png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert struct.unpack(">II", png[16:24]) == (1600, 2400)
+    chunks, at = [], 8
+    while at < len(png):
+        size, kind = struct.unpack(">I4s", png[at:at + 8])
+        chunks.append(kind)
+        at += 12 + size
+    # Pixels only: no time stamp or text that would differ between builds.
+    assert chunks[-1] == b"IEND" and not {b"tIME", b"tEXt", b"iTXt", b"zTXt"} & set(chunks)
     page = epub_file(epub, "EPUB/text/cover.xhtml")
+    assert 'src="../media/cover.png"' in page
     assert 'alt="Cover: On Sample Texts: A Fixture in Two Paragraphs, by Ada Example"' in page
+
+
+def test_cover_text_is_set_in_eb_garamond_from_the_metadata():
+    edition = load_edition(MINIMAL)
+    html = cover_html(edition, TEMPLATES)
+    assert "On Sample Texts" in html and "Ada Example" in html and "Fixture Press" in html
+    fonts = pdf_font_names(render_pdf(html, TEMPLATES, variant=None).data)
+    assert fonts and all(f.replace("-", "").startswith("EBGaramond") for f in fonts), fonts
+
+
+def test_a_cover_character_outside_eb_garamond_stops_the_build():
+    edition = load_edition(MINIMAL)
+    # U+262D is in DejaVu Sans, not in EB Garamond: WeasyPrint would set it in DejaVu.
+    lead = edition.lead.meta.model_copy(update={"title": "On Sample Texts \u262d"})
+    odd = dataclasses.replace(edition, readings=(
+        dataclasses.replace(edition.readings[0], meta=lead), *edition.readings[1:]))
+    with pytest.raises(RenderError, match="not EB Garamond alone"):
+        cover_png(odd, TEMPLATES)
+
+
+def test_title_page_is_styled_with_citation_link_and_human_date(minimal_build: Built):
+    epub = minimal_build.one("epub")
+    page = epub_file(epub, "EPUB/text/title_page.xhtml")
+    root = epub_xhtml(epub)["EPUB/text/title_page.xhtml"]
+    text = " ".join(" ".join(root.itertext()).split())
+    assert "2020-05-01" not in page  # the ISO date Pandoc's title page showed
+    assert "This edition: Fixture Press, 1 May 2020." in text
+    assert "University of Nowhere" in text and "A Fixture in Two Paragraphs" in text
+    # The source's citation by citeproc (Chicago author-date, the default style).
+    assert ("First published as: Example, Ada. 1999. “On Sample Texts: A Fixture in Two "
+            "Paragraphs.” Journal of Fixtures 3 (2).") in text
+    assert "Copyright 1999 by the author. All rights reserved. Ask the author before copying." \
+        in text
+    links = list(root.iter(f"{XHTML}a"))
+    assert [a.get("href") for a in links] == ["https://example.org/sample"]
+    for a in links:
+        label = "".join(a.itertext())
+        assert label and "://" not in label and label != a.get("href"), label
+    assert 'href="../styles/stylesheet1.css"' in page
 
 
 def test_accessibility_metadata(minimal_build: Built):

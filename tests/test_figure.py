@@ -6,9 +6,10 @@ import re
 import zipfile
 
 from conftest import Built
-from helpers import MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from helpers import CONTENT, MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from pressroom.assemble import assemble_markdown
 from pressroom.content import load_edition
-from pressroom.figure import layout_timeline, render_timeline_svg
+from pressroom.figure import LABEL_PX, layout_timeline, render_timeline_svg
 
 
 def _chronology(content_dir):
@@ -69,3 +70,38 @@ def test_the_figure_is_drawn_in_the_pdf(minimal_build: Built):
     # SVG text is laid out as text: the labels and the caption are in the PDF.
     assert "The quotation is spoken" in text
     assert "Figure A.1." in text
+
+
+def test_an_event_without_a_year_is_listed_but_not_drawn(tmp_path):
+    content = copy_fixture(tmp_path)
+    path = content / "timeline" / "chronology.yaml"
+    text = path.read_text()
+    path.write_text(text.replace('date: "1951?"', 'date: "XXXX-01"').replace(
+        "    strand: ideology\n", "    strand: ideology\n    sort_after: founding\n"))
+    chronology = _chronology(content)
+    layout = layout_timeline(chronology)
+    assert [r.title_lines[0] for r in layout.rows] == ["A state is founded", "A treaty is signed"]
+    assert layout.description.endswith(
+        "Not drawn, because no year is given: The quotation is spoken (January, year not given).")
+    svg, _ = render_timeline_svg(chronology, TEMPLATES)
+    drawn = " ".join(re.findall(r"<text [^>]*>([^<]*)</text>", svg))
+    assert "A treaty is signed" in drawn
+    assert "quotation" not in drawn and "year not given" not in drawn
+    markdown = assemble_markdown(load_edition(content), TEMPLATES)
+    caption = next(line for line in markdown.splitlines() if line.startswith("[Figure A.1."))
+    assert caption.endswith("Not drawn, as no year is given: The quotation is spoken.]{.caption}")
+    # The appendix still lists it, after the event its sort_after names.
+    order = [markdown.index(f"#chron-{i} ") for i in ("founding", "quotation", "treaty")]
+    assert order == sorted(order)
+    assert "## [January, year not given]{.event-date}" in markdown
+
+
+def test_every_band_is_tall_enough_for_its_label():
+    # The edition's first phase holds a single event; its name must still fit its band.
+    layout = layout_timeline(_chronology(CONTENT))
+    assert [b.label for b in layout.bands] == [
+        "Inequality", "Revival", "Strain", "Interregnum", "Rupture"]
+    for band in layout.bands:
+        assert band.height >= LABEL_PX * len(band.label), band.label
+    for upper, lower in zip(layout.bands, layout.bands[1:], strict=False):
+        assert upper.y + upper.height <= lower.y, (upper.label, lower.label)

@@ -12,7 +12,7 @@ from helpers import ROOT, TEMPLATES, copy_fixture, epub_file
 from pressroom.errors import RenderError, SafetyError
 from pressroom.fetcher import ConfinedFetcher
 from pressroom.pdf import render_pdf
-from pressroom.pipeline import Settings, build_epub, build_html, prepare
+from pressroom.pipeline import Settings, build, build_epub, prepare
 
 
 def _edit(root: Path, name: str, old: str, new: str) -> None:
@@ -31,7 +31,7 @@ def test_an_annotation_cannot_rewrite_the_metadata(tmp_path):
     _edit(content, "timeline/chronology.yaml", "The treaty the first paragraph discusses.",
           "|-\n      Innocent.\n\n      ---\n      title: HIJACKED\n      lang: fr\n      ---")
     settings = _settings(tmp_path, content)
-    epub = build_epub(settings, prepare(settings), page_starts=()).path
+    epub = build_epub(settings, prepare(settings), page_map=()).path
     opf = epub_file(epub, "EPUB/content.opf")
     assert "HIJACKED" not in opf and "<dc:language>en-GB</dc:language>" in opf
     assert re.search(r'<dc:title id="epub-title-1">On Sample Texts</dc:title>', opf)
@@ -42,11 +42,12 @@ def test_metadata_strings_print_literally(tmp_path):
     _edit(content, "readings/sample.md", "title: On Sample Texts",
           "title: '1984. The *Year* [x](#sample-1999)'")
     settings = _settings(tmp_path, content)
-    epub = build_epub(settings, prepare(settings), page_starts=()).path
+    epub = build_epub(settings, prepare(settings), page_map=()).path
     opf = epub_file(epub, "EPUB/content.opf")
     assert "<dc:title id=\"epub-title-1\">1984. The *Year* [x](#sample-1999)</dc:title>" in opf
     title_page = epub_file(epub, "EPUB/text/title_page.xhtml")
-    assert "<em>" not in title_page and "<a " not in title_page
+    assert "<em>" not in title_page and 'href="#sample-1999"' not in title_page
+    assert "1984. The *Year* [x](#sample-1999)</h1>" in title_page
 
 
 def test_a_duplicate_id_from_data_stops_the_build(tmp_path):
@@ -55,7 +56,7 @@ def test_a_duplicate_id_from_data_stops_the_build(tmp_path):
           "The year is [uncertain]{#sample-1999-note-1}.")
     settings = _settings(tmp_path, content)
     with pytest.raises(RenderError, match="duplicate id #sample-1999-note-1"):
-        build_html(settings, prepare(settings))
+        build(settings, formats=("html",))
 
 
 @pytest.mark.parametrize("target", ["javascript:alert(1)", "file:///etc/passwd", "../x.html"])
@@ -65,7 +66,7 @@ def test_links_to_other_schemes_stop_the_build(tmp_path, target):
           f"The year is [uncertain]({target}).")
     settings = _settings(tmp_path, content)
     with pytest.raises(RenderError, match="link to unsupported target"):
-        build_html(settings, prepare(settings))
+        build(settings, formats=("html",))
 
 
 def test_pandoc_reads_no_image_from_outside_the_project(tmp_path):
@@ -74,7 +75,7 @@ def test_pandoc_reads_no_image_from_outside_the_project(tmp_path):
           "The year is ![uncertain](/etc/hostname).")
     settings = _settings(tmp_path, content)
     with pytest.raises(RenderError, match="hostname"):
-        build_epub(settings, prepare(settings), page_starts=())
+        build_epub(settings, prepare(settings), page_map=())
 
 
 def test_the_fetcher_allows_data_and_project_files_only(tmp_path):

@@ -1,6 +1,7 @@
 """pressroom: printable and e-reader editions of scholarly readings, built from sources."""
 
-from .content import Edition, load_edition
+from typing import TYPE_CHECKING
+
 from .errors import (
     CheckError,
     ConfigError,
@@ -11,6 +12,18 @@ from .errors import (
     TemplateError,
 )
 from .pipeline import Settings, build
+
+if TYPE_CHECKING:
+    from .content import Edition, load_edition
+
+
+def __getattr__(name: str):
+    # Loading sources needs pydantic; an up-to-date build should not pay for importing it.
+    if name in ("Edition", "load_edition"):
+        from . import content
+
+        return getattr(content, name)
+    raise AttributeError(name)
 
 __all__ = [
     "CheckError",

@@ -20,7 +20,13 @@ READER = (
     "-yaml_metadata_block-inline_notes"
 )
 
-_LUA_ERROR = re.compile(r"notes\.lua:\d+: (.+)")
+#: Our Lua filters, in the order they run: media (images checked at load time, figures,
+#: tables), languages (xml:lang for EPUB), pages (block anchors and page-break markers; it
+#: counts the text before notes turn into links), then notes (numbering, backlinks, the link
+#: check).
+LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua")
+
+_LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
 _AT_LINE = re.compile(r"line (\d+) column \d+")
 
 
@@ -42,8 +48,7 @@ def run_pandoc(
     args = [
         "--sandbox",
         "--fail-if-warnings",
-        "--lua-filter",
-        str(FILTERS / "notes.lua"),
+        *(arg for name in LUA_FILTERS for arg in ("--lua-filter", str(FILTERS / name))),
         *(["--metadata-file", str(metadata.resolve())] if metadata else []),
         *extra_args,
     ]

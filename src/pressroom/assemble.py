@@ -20,7 +20,9 @@ import yaml
 from markupsafe import Markup
 
 from .content import Appendix, Edition, Introduction, Part, Reading
-from .figure import data_uri, render_timeline_svg
+from .dates import short_display
+from .figure import data_uri, render_timeline_svg, undrawn
+from .images import allowed_sources
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
 
@@ -79,9 +81,9 @@ def note_citations(edition: Edition) -> dict[str, dict[str, list[dict[str, str]]
         per_note = out.setdefault(appendix.reading.id, {})
         for entry in _entries(appendix):
             label = (
-                f"{letter}, {entry.date.display()}"
+                f"App. {letter}, {short_display(entry.date)}"
                 if appendix.kind == "chronology"
-                else f"{letter}, {entry.short_citation}"
+                else f"App. {letter}, {entry.short_citation}"
             )
             for note in entry.notes:
                 per_note.setdefault(str(note), []).append(
@@ -122,6 +124,7 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
         "description": config.description,
         "subject": config.keywords,
         "pressroom-citations": note_citations(edition),
+        "pressroom-images": allowed_sources(edition.readings),
     }
     return {k: _escaped(v) for k, v in meta.items() if v not in (None, [], "")}
 
@@ -140,7 +143,8 @@ def _figure(appendix: Appendix, templates_dir: Path) -> dict[str, Any] | None:
     if not isinstance(appendix.data, Chronology):
         return None
     svg, description = render_timeline_svg(appendix.data, templates_dir)
-    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg}
+    return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg,
+            "undrawn": undrawn(appendix.data)}
 
 
 def rights_line(reading: Reading) -> str:

@@ -13,9 +13,9 @@ from xml.etree import ElementTree as ET
 
 from pypdf import PdfReader
 
-from . import ace
+from . import ace, fonts
 from .content import load_edition
-from .errors import CheckError
+from .errors import CheckError, RenderError
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
@@ -173,6 +173,20 @@ def run_qpdf(pdf: Path) -> CheckResult:
     return CheckResult(f"qpdf {pdf.name}", ok, detail)
 
 
+def check_faces(pdf: Path) -> CheckResult:
+    """The PDF names only real faces of the families chosen in fonts.py (no fallback face,
+    no slanted copy of an upright one)."""
+    try:
+        problems = fonts.pdf_face_problems(pdf)
+    except RenderError as exc:
+        return CheckResult(f"fonts {pdf.name}", False, exc.message)
+    if problems:
+        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return CheckResult(f"fonts {pdf.name}", False, problems[0] + extra)
+    return CheckResult(f"fonts {pdf.name}", True,
+                       f"{len(fonts.pdf_font_names(pdf))} faces, all chosen")
+
+
 #: Metadata Ace lists as missing that only a third-party certifier can supply.
 CERTIFIER_FIELDS = {"a11y:certifiedBy", "a11y:certifierCredential", "a11y:certifierReport"}
 
@@ -224,4 +238,5 @@ def check_outputs(settings) -> list[CheckResult]:
             results.append(check_pdf(path, entry.get("pages"), notes))
         if entry["format"] == "pdf":
             results.append(run_qpdf(path))
+            results.append(check_faces(path))
     return results

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from .citations import read_bibliography
 from .errors import ConfigError, ContentError
+from .fonts import check_coverage
+from .images import ReadingImage, resolve_images
 from .models import (
     Chronology,
     EditionConfig,
@@ -44,6 +46,8 @@ class Reading:
     #: The source as a CSL JSON item (id: the reading's id), resolved against the
     #: collection's bibliography; None when the reading names no source.
     source: dict[str, Any] | None = None
+    #: The images the body shows, checked (images.resolve_images).
+    images: tuple[ReadingImage, ...] = ()
 
     @property
     def id(self) -> str:
@@ -300,6 +304,8 @@ def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Readi
     items, label = (
         (data.events, "events") if isinstance(data, Chronology) else (data.works, "works")
     )
+    for loc, message in data.problems():
+        raise doc.error(message, loc, field=_describe_loc(loc))
     seen: dict[str, int] = {}
     available = set(reading.notes)
     span = f"1-{max(reading.notes)}" if reading.notes else "none"
@@ -372,20 +378,22 @@ def load_edition(path: Path, root: Path | None = None) -> Edition:
     bibliography = read_bibliography(bib_path) if bib_path else None
     csl = file(config.csl, ("csl",)) if config.csl else None
 
+    def reading_at(path: Path) -> Reading:
+        reading = resolve_images(load_reading(path), root)
+        check_coverage(reading, config.language)
+        return resolve_source(reading, bibliography, bib_path)
+
     readings: list[Reading] = []
     contents: list[Reading | Part] = []
     for index, entry in enumerate(config.readings):
         if isinstance(entry, PartRef):
-            members = []
-            for k, name in enumerate(entry.readings):
-                reading = load_reading(file(name, ("readings", index, "readings", k)))
-                members.append(resolve_source(reading, bibliography, bib_path))
+            members = [reading_at(file(name, ("readings", index, "readings", k)))
+                       for k, name in enumerate(entry.readings)]
             readings += members
             contents.append(Part(f"part-{sum(isinstance(c, Part) for c in contents) + 1}",
                                  entry.part, tuple(members)))
         else:
-            reading = resolve_source(load_reading(file(entry, ("readings", index))),
-                                     bibliography, bib_path)
+            reading = reading_at(file(entry, ("readings", index)))
             readings.append(reading)
             contents.append(reading)
     by_id: dict[str, Reading] = {}

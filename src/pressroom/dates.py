@@ -2,11 +2,17 @@
 
 We accept EDTF level 1's everyday part: ``1956``, ``1956-02``, ``1956-02-14``, intervals
 ``1956-02-14/1956-02-25``, and the qualifiers ``?`` (uncertain) and ``~`` (approximate).
+
+One level-2 form is accepted as well: a month (or day) whose year the source does not give,
+written with an unspecified year, ``XXXX-01``. Such a date is printed as written ("January,
+year not given"); it has no bounds, so it cannot place itself in a sequence: whoever sorts it
+(the chronology, by its ``sort_after`` field) must say where it goes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 
@@ -19,9 +25,15 @@ MONTHS = (
 )
 
 
+NO_YEAR = "year not given"
+"""How a date without a year says so when printed."""
+
+_NO_YEAR = re.compile(r"XXXX-(\d\d)(?:-(\d\d))?")
+
+
 @dataclass(frozen=True)
 class Point:
-    year: int
+    year: int | None  # None: the source gives no year (EDTF XXXX)
     month: int | None
     day: int | None
     uncertain: bool = False
@@ -37,7 +49,8 @@ class Point:
             out.append(str(self.day))
         if self.month:
             out.append(MONTHS[self.month - 1])
-        out.append(str(self.year))
+        if self.year is not None:
+            out.append(str(self.year))
         return tuple(out)
 
 
@@ -48,8 +61,8 @@ class EdtfDate:
     text: str
     start: Point
     end: Point | None
-    lower: dt.date
-    upper: dt.date
+    lower: dt.date | None  # None (both) when the year is not given
+    upper: dt.date | None
 
     @property
     def precision(self) -> str:
@@ -68,12 +81,21 @@ class EdtfDate:
         return self.start.approximate or bool(self.end and self.end.approximate)
 
     @property
+    def year_known(self) -> bool:
+        return self.start.year is not None
+
+    @property
     def sort_key(self) -> tuple[dt.date, dt.date]:
+        if self.lower is None or self.upper is None:
+            raise ValueError(f"{self.text!r} gives no year, so it cannot be sorted by itself")
         return (self.lower, self.upper)
 
     def display(self) -> str:
-        """Human form: '14–25 February 1956', '31 July – 3 August 1958', 'c. 1956'."""
+        """Human form: '14–25 February 1956', '31 July – 3 August 1958', 'c. 1956',
+        'January, year not given'."""
         start = self.start.parts()
+        if not self.year_known:
+            return f"{' '.join(start)}, {NO_YEAR}"
         if self.end is None:
             text = " ".join(start)
         else:
@@ -115,6 +137,23 @@ def _point(text: str) -> Point:
     return Point(numbers[0], numbers[1], numbers[2], uncertain, approximate)
 
 
+def _no_year(text: str) -> EdtfDate:
+    """XXXX-MM or XXXX-MM-DD: a month (or day) that is known, in a year that is not."""
+    found = _NO_YEAR.fullmatch(text)
+    if found is None:
+        raise ValueError(
+            f"unspecified digits in {text!r}: only a whole unknown year is supported, with its "
+            "month known, as in \"XXXX-01\" (no qualifiers, not in a range)"
+        )
+    month = int(found.group(1))
+    day = int(found.group(2)) if found.group(2) else None
+    try:
+        dt.date(2000, month, day or 1)  # a leap year: 29 February is possible in some year
+    except ValueError:
+        raise ValueError(f"impossible date {text!r}") from None
+    return EdtfDate(text, Point(None, month, day), None, None, None)
+
+
 def _to_date(struct: time.struct_time) -> dt.date:
     return dt.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
 
@@ -130,6 +169,8 @@ def parse_date(value: object) -> EdtfDate:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("a date must be an EDTF string such as \"1956-02-14\"")
     text = value.strip()
+    if "X" in text:
+        return _no_year(text)
     try:
         parsed = parse_edtf(text)
     except EDTFParseException:
@@ -157,3 +198,22 @@ def parse_date(value: object) -> EdtfDate:
     if end == start:
         end = None  # a one-day range is that day
     return EdtfDate(text, start, end, lower, upper)
+
+
+#: Month names as cross-references abbreviate them ("16 Apr. 1960"); the short ones stay whole.
+MONTH_ABBREVIATIONS = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "May", "June",
+    "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+)
+
+
+def abbreviate_months(text: str) -> str:
+    """Every full month name in ``text`` abbreviated: '14–25 February 1956' -> '14–25 Feb. 1956'."""
+    for name, short in zip(MONTHS, MONTH_ABBREVIATIONS, strict=True):
+        text = text.replace(name, short)
+    return text
+
+
+def short_display(date: EdtfDate) -> str:
+    """The date as display() prints it, months abbreviated: for references to an entry."""
+    return abbreviate_months(date.display())

@@ -1,39 +1,57 @@
 """Turn the assembled Markdown into an EPUB 3: Pandoc writes it, we finish the package.
 
 Pandoc runs sandboxed, so it can read nothing but its input: no stylesheet, no cover, not even
-the clock. Finishing the package is ours: the stylesheet and a cover drawn from the metadata go
-in, the package document gets the edition's dates, subtitle and accessibility metadata, the
-content documents get page-break markers of the A4 print edition and the navigation document
-its page list. The zip is written byte-reproducibly.
+the clock. Finishing the package is ours: the stylesheet goes in, a raster cover drawn from the
+metadata (templates/cover.html.j2, laid out by WeasyPrint in EB Garamond and rasterised by
+poppler's pdftoppm) and a title page from templates/epub-title-page.xhtml.j2 replace what
+Pandoc would make, the package document gets the edition's dates, subtitle and accessibility
+metadata, the content documents get page-break markers of the A4 print edition and the
+navigation document its page list. The zip is written byte-reproducibly.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import re
-import textwrap
+import subprocess
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from . import pagelist
+from pypdf import PdfReader
+
+from . import fonts, pagelist
 from ._pandoc import run_pandoc
 from .content import Edition
+from .dates import MONTHS
 from .errors import RenderError
-from .pdf import PageStart
+from .pdf import render_pdf, require_fonts
 from .templating import make_environment, read_template_file, render_template
 
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
 EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
 
+#: The files of templates/ that the EPUB reads besides the assembled Markdown (which
+#: carries the Markdown templates' output): the EPUB's cache key covers exactly these.
+TEMPLATES = ("epub.css", "fonts.css.j2", "cover.html.j2", "epub-title-page.xhtml.j2")
+
 PACKAGE = "EPUB/content.opf"
 NAV = "EPUB/nav.xhtml"
 STYLESHEET = "EPUB/styles/stylesheet1.css"
-COVER_IMAGE = "EPUB/media/cover.svg"
+COVER_IMAGE = "EPUB/media/cover.png"
 COVER_PAGE = "EPUB/text/cover.xhtml"
+TITLE_PAGE = "EPUB/text/title_page.xhtml"
+#: The cover's size in pixels: the 2:3 portrait shops and reading systems ask for.
+COVER_SIZE = (1600, 2400)
+#: The only face the cover may be set in (as PDF font names spell it).
+COVER_FACE = "EBGaramond"
 CHAPTER = re.compile(r"EPUB/text/ch\d+\.xhtml")
 
 
@@ -125,10 +143,10 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
     opf = opf.replace("</metadata>", f"  {extra}\n  </metadata>", 1)
     opf = opf.replace(
         "</manifest>",
-        '  <item id="cover-image" href="media/cover.svg" media-type="image/svg+xml" '
+        '  <item id="cover-image" href="media/cover.png" media-type="image/png" '
         'properties="cover-image" />\n'
         '    <item id="cover_xhtml" href="text/cover.xhtml" media-type="application/xhtml+xml" '
-        'properties="svg" />\n  </manifest>',
+        '/>\n  </manifest>',
         1,
     )
     opf, found = re.subn(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" />', opf,
@@ -152,17 +170,102 @@ def _cover_source_line(edition: Edition) -> str:
     return ", ".join(str(p) for p in (f"{container}{number}".strip(), issued) if p)
 
 
-def cover_svg(edition: Edition, templates_dir: Path) -> str:
+def cover_html(edition: Edition, templates_dir: Path) -> str:
+    """The cover as an HTML page for WeasyPrint (templates/cover.html.j2)."""
     context = {
+        "language": edition.config.language,
         "full_title": edition.full_title,
-        "title_lines": textwrap.wrap(edition.title, 22),
-        "subtitle_lines": textwrap.wrap(edition.subtitle or "", 36),
+        "title": edition.title,
+        "subtitle": edition.subtitle,
         "authors": ", ".join(p.name for p in edition.creators),
-        "source_lines": textwrap.wrap(_cover_source_line(edition), 50),
+        "source_line": _cover_source_line(edition),
         "publisher": edition.config.publisher,
     }
-    return render_template(make_environment(templates_dir, "xml"), "cover.svg.j2", context,
+    return render_template(make_environment(templates_dir, "xml"), "cover.html.j2", context,
                            templates_dir)
+
+
+def pdf_font_names(data: bytes) -> set[str]:
+    """The base names of the fonts a PDF uses, subset prefixes removed."""
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        for ref in fonts.values():
+            base = str(ref.get_object().get("/BaseFont", ""))
+            names.add(base.lstrip("/").split("+", 1)[-1])
+    return names
+
+
+def cover_png(edition: Edition, templates_dir: Path) -> bytes:
+    """The raster cover, COVER_SIZE pixels: the cover page laid out, then rasterised.
+
+    The text must be in EB Garamond: a face missing from the system, or a character the face
+    lacks (which WeasyPrint would set in some fallback face), stops the build. pdftoppm's PNG
+    holds pixels only (no time stamp), so the same page gives the same bytes.
+    """
+    html = cover_html(edition, templates_dir)
+    require_fonts(html, templates_dir / "cover.html.j2")
+    pdf = render_pdf(html, templates_dir, variant=None)
+    if pdf.pages != 1:
+        raise RenderError(f"the cover takes {pdf.pages} pages, not 1 (shorten it or its type)",
+                          path=templates_dir / "cover.html.j2")
+    strays = sorted(f for f in pdf_font_names(pdf.data)
+                    if not re.sub(r"[^A-Za-z]", "", f).startswith(COVER_FACE))
+    if strays:
+        raise RenderError(f"the cover uses {', '.join(strays)}, not EB Garamond alone (a "
+                          "character EB Garamond lacks?)", path=templates_dir / "cover.html.j2")
+    width, height = COVER_SIZE
+    with tempfile.TemporaryDirectory(prefix="pressroom-cover-") as work:
+        source = Path(work) / "cover.pdf"
+        source.write_bytes(pdf.data)
+        try:
+            subprocess.run(
+                ["pdftoppm", "-png", "-singlefile", "-scale-to-x", str(width),
+                 "-scale-to-y", str(height), str(source), str(Path(work) / "cover")],
+                capture_output=True, check=True, timeout=120,
+            )
+        except FileNotFoundError as exc:
+            raise RenderError("pdftoppm (poppler-utils) is not installed: it rasterises "
+                              "the EPUB cover") from exc
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            detail = getattr(exc, "stderr", b"") or b""
+            raise RenderError(f"pdftoppm failed on the cover: "
+                              f"{detail.decode('utf-8', 'replace').strip() or exc}") from exc
+        return (Path(work) / "cover.png").read_bytes()
+
+
+def human_date(day: dt.date) -> str:
+    """'27 November 2026'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = ()) -> str:
+    """The title page (templates/epub-title-page.xhtml.j2), in place of Pandoc's: a reader's
+    title, editors and course; an edition of one reading, its source and rights as well."""
+    config, lead = edition.config, edition.lead.meta
+    single = len(edition.readings) == 1
+    source = edition.lead.source or {}
+    permalink = source.get("URL") or (f"https://doi.org/{source['DOI']}"
+                                      if source.get("DOI") else None)
+    context = {
+        "language": config.language,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "full_title": edition.full_title,
+        "creators": edition.creators,
+        "edited": bool(config.editors),
+        "course_line": ", ".join(filter(None, [config.course, config.institution,
+                                               config.term])),
+        "citation": sources[0] if single and sources else None,
+        "permalink": permalink if single else None,
+        "permalink_host": (urlsplit(permalink).hostname or "").removeprefix("www.")
+        if permalink else None,
+        "rights": " ".join(filter(None, [lead.rights, lead.permissions])) if single else None,
+        "publisher": config.publisher,
+        "date": human_date(config.date),
+    }
+    return render_template(make_environment(templates_dir, "xml"), "epub-title-page.xhtml.j2",
+                           context, templates_dir)
 
 
 def cover_page(edition: Edition) -> str:
@@ -173,10 +276,10 @@ def cover_page(edition: Edition) -> str:
         '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
         f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
         f"  <title>{escape(edition.title)}</title>\n"
-        "  <style>body { margin: 0; text-align: center; } img { max-width: 100%; "
-        "max-height: 100vh; }</style>\n</head>\n"
+        "  <style>:root { color-scheme: light dark; } body { margin: 0; text-align: center; } "
+        "img { max-width: 100%; max-height: 100vh; }</style>\n</head>\n"
         '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
-        f'  <img role="doc-cover" src="../media/cover.svg" '
+        f'  <img role="doc-cover" src="../media/cover.png" '
         f'alt="{escape(alt, {chr(34): "&quot;"})}" />\n'
         "</section>\n</body>\n</html>\n"
     )
@@ -191,7 +294,7 @@ def finish_epub(
     raw: Path,
     edition: Edition,
     templates_dir: Path,
-    page_starts: Sequence[PageStart] = (),
+    has_page_list: bool = False,
     page_source: str | None = None,
     sources: Sequence[str] = (),
 ) -> bytes:
@@ -199,22 +302,27 @@ def finish_epub(
     with zipfile.ZipFile(raw) as source:
         names = source.namelist()
         contents = {name: source.read(name) for name in names}
-    for required in (PACKAGE, NAV, STYLESHEET):
+    for required in (PACKAGE, NAV, STYLESHEET, TITLE_PAGE):
         if required not in contents:
             raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
-    contents[STYLESHEET] = read_template_file(templates_dir, "epub.css").encode("utf-8")
+    contents[STYLESHEET] = (read_template_file(templates_dir, "epub.css")
+                            + fonts.render_font_css(templates_dir, "epub")).encode("utf-8")
+    contents[TITLE_PAGE] = title_page(edition, templates_dir, sources).encode("utf-8")
 
+    # Pandoc copies each heading's inlines into the navigation, with them the empty anchor
+    # spans and page-break markers pages.lua puts in headings: a span in a nav must hold
+    # text (EPUBCheck RSC-005), and a page break belongs in the text, not in the contents
+    # (Ace). They anchor nothing there, so they go. (Better: pages.lua could keep them out
+    # of the copy; it cannot tell the copy from the heading.)
+    contents[NAV] = re.sub(rb'<span (?:id="pm-\d+"|epub:type="pagebreak"[^>]*)\s*(?:/>|>'
+                           rb'</span>)', b"", contents[NAV])
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
-    has_page_list = bool(page_starts)
     if has_page_list:
-        texts = [contents[n].decode("utf-8") for n in chapters]
-        markers = pagelist.place_markers(texts, page_starts)
-        for name, text in zip(chapters, pagelist.insert_markers(texts, markers), strict=True):
-            contents[name] = text.encode("utf-8")
-        hrefs = [n.removeprefix("EPUB/") for n in chapters]
+        markers = pagelist.find_markers(
+            {n.removeprefix("EPUB/"): contents[n].decode("utf-8") for n in chapters})
         nav = contents[NAV].decode("utf-8")
         contents[NAV] = nav.replace(
-            "</body>", f"  {pagelist.page_list_nav(markers, hrefs)}</body>", 1
+            "</body>", f"  {pagelist.page_list_nav(markers)}</body>", 1
         ).encode("utf-8")
 
     has_images = any(n.startswith("EPUB/media/") for n in names)
@@ -222,7 +330,7 @@ def finish_epub(
     opf = _finish_opf(contents[PACKAGE].decode("utf-8"), edition, a11y,
                       page_source if has_page_list else None, raw, sources)
     contents[PACKAGE] = opf.encode("utf-8")
-    contents[COVER_IMAGE] = cover_svg(edition, templates_dir).encode("utf-8")
+    contents[COVER_IMAGE] = cover_png(edition, templates_dir)
     contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
 
     order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
@@ -232,7 +340,9 @@ def finish_epub(
         for name in order:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            # The PNG is compressed already; deflating it again gains nothing.
+            stored = name == "mimetype" or name == COVER_IMAGE
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             target.writestr(info, contents[name])
     return buffer.getvalue()
 
@@ -244,15 +354,18 @@ def render_epub(
     templates_dir: Path,
     work_dir: Path,
     *,
-    page_starts: Sequence[PageStart] = (),
+    page_map: Sequence[dict] = (),
     page_source: str | None = None,
     sources: Sequence[str] = (),
 ) -> bytes:
     """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
 
-    A reader with parts has them at level 1 and their readings at level 2: one chapter per
-    reading, and a navigation document grouped by part.
-    """
+    page_map (pdf.page_map of the A4 layout, as dicts) tells the pages filter where to put a
+    page-break marker for each print page. A reader with parts has them at level 1 and their
+    readings at level 2: one chapter per reading, and a navigation grouped by part."""
+    pages_meta = work_dir / "pages-meta.json"
+    pages_meta.write_text(json.dumps({"pressroom-pagemap": pagelist.resolve(page_map)}),
+                          encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
     depth = 2 if edition.has_parts else 1
     run_pandoc(
@@ -267,7 +380,13 @@ def render_epub(
             f"--split-level={depth}",
             "--metadata",
             f"identifier={edition_identifier(edition)}",
+            # Pandoc's title page is replaced by ours (title_page()); its place in the spine
+            # and the landmarks stay.
             "--epub-title-page=true",
+            "--metadata-file",
+            str(pages_meta.resolve()),
+            "--metadata",
+            "toc-title=Contents",
         ),
     )
-    return finish_epub(raw, edition, templates_dir, page_starts, page_source, sources)
+    return finish_epub(raw, edition, templates_dir, bool(page_map), page_source, sources)

@@ -3,7 +3,9 @@
 The geometry is computed here from the same data as the appendix; the drawing itself is the
 Jinja template templates/figure-timeline.svg.j2, so an editor can restyle it without Python.
 The figure reads top to bottom, one row per event, which keeps every label legible at phone
-width as well as on paper.
+width as well as on paper. An event whose date gives no year (XXXX-01) is not drawn: a mark
+would give it a place in time it does not have. The text alternative says which, and the
+appendix caption can (see undrawn()).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ DATE_X = 76
 TEXT_X = 212
 BAND_X = 4
 BAND_W = 38
+LABEL_PX = 11  # a band label's run per character: 16px type, 2px letter-spacing, rotated
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,42 @@ def _shape(event: Event) -> str:
     return "bar" if event.date.is_range else "dot"
 
 
+def undrawn(chronology: Chronology) -> list[Event]:
+    """The events the figure leaves out: those whose date gives no year."""
+    return [e for e in chronology.in_date_order() if not e.date.year_known]
+
+
 def layout_timeline(chronology: Chronology) -> Layout:
     """Rows for the events in date order and bands for the phases around their rows."""
-    events = chronology.in_date_order()
+    events = [e for e in chronology.in_date_order() if e.date.year_known]
+    left_out = undrawn(chronology)
+    bounds = _bounds(list(chronology.phases))
+
+    def phase_of(event: Event) -> int | None:
+        return next((i for i, (_, start, end) in enumerate(bounds)
+                     if start <= _year(event.date) < end), None)
+
     rows: list[Row] = []
+    bands: list[Band] = []
     y = TOP
+    current: int | None = None
+    band_top = y
+
+    def close_band() -> float:
+        # A band is at least as tall as its rotated label, so a phase with one or two events
+        # still shows its name: the space after its last row grows instead.
+        if current is None:
+            return y
+        label = bounds[current][0].label
+        bottom = max(y, band_top + LABEL_PX * len(label) + 2 * PAD)
+        bands.append(Band(label, band_top - 3, bottom - band_top, current % 4))
+        return bottom
+
     for event in events:
+        phase = phase_of(event)
+        if phase != current:
+            y = close_band()
+            current, band_top = phase, y
         # One row per event: the date in a column of its own, the title beside it; either
         # wraps, and the row grows to the longer of the two.
         title = tuple(textwrap.wrap(event.title, TITLE_CHARS)) or ("",)
@@ -93,19 +126,15 @@ def layout_timeline(chronology: Chronology) -> Layout:
         height = LINE * max(len(title), len(date)) + PAD
         rows.append(Row(y, date, title, _shape(event), height))
         y += height
-    bands: list[Band] = []
-    for tone, (phase, start, end) in enumerate(_bounds(list(chronology.phases))):
-        inside = [r for r, e in zip(rows, events, strict=True) if start <= _year(e.date) < end]
-        if inside:
-            top = inside[0].y - 3
-            bottom = inside[-1].y + inside[-1].height - 3
-            bands.append(Band(phase.label, top, bottom - top, tone % 4))
+    y = close_band()
     phases = ", ".join(f"{p.label.lower()} ({p.start}–{p.end})" for p in chronology.phases)
     description = (
         f"A timeline of {len(events)} events from {events[0].date.display()} to "
         f"{events[-1].date.display()}, read top to bottom"
         + (f", grouped in the phases {phases}" if phases else "")
         + ". Every event is listed with its annotation in the chronology that follows."
+        + "".join(f" Not drawn, because no year is given: {e.title} ({e.date.display()})."
+                  for e in left_out)
     )
     return Layout(WIDTH, y + 40, tuple(rows), tuple(bands), description)
 

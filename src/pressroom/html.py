@@ -65,8 +65,7 @@ def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:
 
 def render_print_html(
     edition: Edition,
-    document_path: Path,
-    metadata_path: Path,
+    body: str,
     templates_dir: Path,
     stylesheets: list[str],
     citations: Mapping[str, Citation] | None = None,
@@ -75,9 +74,9 @@ def render_print_html(
 ) -> str:
     """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out.
 
-    A handout is its reading alone: no title page or contents, the opener first.
+    body is render_body's fragment, made once and shared by every variant. A handout is
+    its reading alone: no title page or contents, the opener first.
     """
-    body = render_body(document_path, metadata_path)
     css = "\n".join(stylesheets)
     lead = (citations or {}).get(edition.lead.id)
     context = {
@@ -94,6 +93,9 @@ def render_print_html(
         "toc": toc_entries(edition),
         "body": Markup(body),
         "css": Markup(_safe_css(css)),
+        # For a browser only: print.html.j2 puts it in a <style media="screen">, which
+        # WeasyPrint (laying out for print) skips.
+        "screen_css": Markup(_safe_css(read_template_file(templates_dir, "screen.css"))),
     }
     return render_template(make_environment(templates_dir, "xml"), "print.html.j2", context,
                            templates_dir)

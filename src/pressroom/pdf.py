@@ -6,8 +6,8 @@ import contextlib
 import logging
 import re
 import subprocess
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -56,19 +56,26 @@ def require_fonts(css: str, css_path: Path) -> None:
 
 
 _FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
+#: The id prefix of the block anchors that the pages filter (filters/pages.lua) writes.
+ANCHOR_PREFIX = "pm-"
+#: What counts as white space when characters are counted; pages.lua uses the same set.
+_SPACES = frozenset(
+    [0x09, 0x0A, 0x0D, 0x20, 0xA0, 0x1680, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200C)]
+)
+#: The character WeasyPrint adds where it hyphenates a word (CSS hyphenate-character: auto).
+_ADDED_HYPHEN = "\u2010"
 
 
 @dataclass(frozen=True)
 class PageStart:
-    """Where a printed page begins: its number and the first words of its body text.
-
-    ``split_word`` is true when the page opens with the end of a word hyphenated on the page
-    before; a page-break marker then belongs after that word.
-    """
+    """Where a printed page begins, by identity: the anchor of the block its first line belongs
+    to and how many visible characters of that block lie on earlier pages. ``block`` is None
+    for a page with no text of the readings (a blank page, the title page): it begins where
+    the next page with text begins."""
 
     number: int
-    words: tuple[str, ...]
-    split_word: bool
+    block: str | None
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,20 +83,24 @@ class RenderedPdf:
     data: bytes
     pages: int
     page_starts: tuple[PageStart, ...]
-    #: The page number (1-based) each id of the document is laid out on: where each reading
-    #: begins and ends, for the permissions report and the handouts.
-    anchor_pages: Mapping[str, int] = field(default_factory=dict)
+    #: Every element id and the (1-based) page it is laid out on.
+    anchor_pages: dict[str, int]
+    warnings: tuple[str, ...] = ()
 
 
-_HYPHENS = ("-", "\u2010", "\u00ad")
+def visible_length(text: str) -> int:
+    return sum(1 for ch in text if ord(ch) not in _SPACES)
+
+
+def _skipped(box: boxes.Box) -> bool:
+    # Running heads and folios (margin boxes), footnotes and generated content (the page
+    # numbers after cross-references) are not in an e-book's text.
+    return isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox) or "::" in (
+        getattr(box, "element_tag", "") or "")
 
 
 def _body_text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
-    # Body text only: running heads and folios (margin boxes), footnotes and generated
-    # content (e.g. the page numbers added after cross-references) are not in an e-book.
-    if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox):
-        return
-    if "::" in (getattr(box, "element_tag", "") or ""):
+    if _skipped(box):
         return
     if isinstance(box, boxes.TextBox):
         yield box
@@ -98,26 +109,37 @@ def _body_text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
         yield from _body_text_boxes(child)
 
 
-def page_starts(document: weasyprint.Document, first_anchor: str, words: int = 8
-                ) -> tuple[PageStart, ...]:
-    """The start of every page from the one holding ``first_anchor`` to the end."""
-    first = next((i for i, page in enumerate(document.pages) if first_anchor in page.anchors),
-                 None)
-    if first is None:
-        return ()
+def _anchor_of(element, parents: dict) -> str | None:
+    """The pages filter's anchor of the block an element belongs to, or None (note calls and
+    text outside the readings, such as the contents page, have none)."""
+    while element is not None:
+        classes = (element.get("class") or "").split()
+        if "noteref" in classes or "footnote" in classes:
+            return None
+        first = element[0] if len(element) else None
+        if first is not None and (first.get("id") or "").startswith(ANCHOR_PREFIX):
+            return first.get("id")
+        element = parents.get(element)
+    return None
+
+
+def page_map(document: weasyprint.Document, root) -> tuple[PageStart, ...]:
+    """Where every page of the laid-out document begins, by block anchor and offset; root is
+    the parsed HTML (its tree gives each text box's enclosing block)."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    counted: dict[str, int] = {}
     starts: list[PageStart] = []
-    previous_last = ""
-    for index in range(first, len(document.pages)):
-        texts = [box.text for box in _body_text_boxes(document.pages[index]._page_box)]
-        collected: list[str] = []
-        for text in texts:
-            collected.extend(text.split())
-            if len(collected) >= words:
-                break
-        split = bool(texts) and previous_last.rstrip().endswith(_HYPHENS)
-        starts.append(PageStart(index + 1, tuple(collected[:words]), split))
-        if texts:
-            previous_last = texts[-1]
+    for index, page in enumerate(document.pages):
+        first: tuple[str, int] | None = None
+        for box in _body_text_boxes(page._page_box):
+            anchor = _anchor_of(box.element, parents)
+            if anchor is None:
+                continue
+            if first is None:
+                first = (anchor, counted.get(anchor, 0))
+            counted[anchor] = counted.get(anchor, 0) + visible_length(
+                box.text.removesuffix(_ADDED_HYPHEN))
+        starts.append(PageStart(index + 1, *first) if first else PageStart(index + 1, None))
     return tuple(starts)
 
 
@@ -131,13 +153,14 @@ class _Collect(logging.Handler):
 
 
 @contextlib.contextmanager
-def _weasyprint_warnings(strict: bool) -> Iterator[None]:
-    """WeasyPrint's warnings reach our logging; in strict mode the first one stops the build."""
+def _weasyprint_warnings(strict: bool) -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings (a layout may run in a worker process, so they travel
+    back with its result); in strict mode the first one stops the build."""
     handler = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        yield
+        yield handler.messages
     finally:
         logger.removeHandler(handler)
     if strict and handler.messages:
@@ -147,8 +170,9 @@ def _weasyprint_warnings(strict: bool) -> Iterator[None]:
 
 
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
-               first_anchor: str | None = None, strict: bool = False) -> RenderedPdf:
-    """The PDF of one print HTML document; only files under project_root may be read.
+               strict: bool = False) -> RenderedPdf:
+    """The PDF of one print HTML document and its page map; only files under project_root
+    may be read.
 
     Every footnote must come out laid out on some page: WeasyPrint has dropped a footnote
     whose call was pushed to the next page by widow/orphan control, and a lost note is a
@@ -156,12 +180,15 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     """
     fetcher = ConfinedFetcher(project_root)
     try:
-        with _weasyprint_warnings(strict):
-            document = weasyprint.HTML(
-                string=html, base_url=str(project_root) + "/", url_fetcher=fetcher
-            ).render()
-        anchors = {name for page in document.pages for name in page.anchors}
-        lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchors]
+        with _weasyprint_warnings(strict) as warnings:
+            parsed = weasyprint.HTML(string=html, base_url=str(project_root) + "/",
+                                     url_fetcher=fetcher)
+            document = parsed.render()
+        anchor_pages: dict[str, int] = {}
+        for number, page in enumerate(document.pages, start=1):
+            for name in page.anchors:
+                anchor_pages.setdefault(name, number)
+        lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchor_pages]
         if lost:
             raise RenderError(
                 f"WeasyPrint dropped footnote {lost[0]} while paginating"
@@ -169,15 +196,9 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 "check footnote-policy in the print stylesheet"
             )
         data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
-        starts = page_starts(document, first_anchor) if first_anchor else ()
-        where: dict[str, int] = {}
-        for number, page in enumerate(document.pages, start=1):
-            for name in page.anchors:
-                where.setdefault(name, number)
-        return RenderedPdf(data, len(document.pages), starts, where)
+        return RenderedPdf(data, len(document.pages), page_map(document, parsed.etree_element),
+                           anchor_pages, tuple(warnings))
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:
         raise RenderError(f"WeasyPrint failed: {exc}") from exc
-
-

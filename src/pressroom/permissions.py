@@ -127,16 +127,22 @@ def permissions_report(edition: Edition, citations: Mapping[str, Citation],
     return rows
 
 
-def write_report(rows: list[PermissionRow], build_dir: Path, stem: str) -> tuple[Path, Path]:
-    """Write <stem>.csv and <stem>.json; return their paths."""
+def render_report(rows: list[PermissionRow]) -> tuple[str, str]:
+    """The report as CSV text and JSON text."""
     fields = list(PermissionRow.__dataclass_fields__)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in asdict(row).items()})
+    data = json.dumps({"readings": [asdict(r) for r in rows]}, indent=2, ensure_ascii=False)
+    return buffer.getvalue(), data + "\n"
+
+
+def write_report(rows: list[PermissionRow], build_dir: Path, stem: str) -> tuple[Path, Path]:
+    """Write <stem>.csv and <stem>.json; return their paths."""
+    csv_text, json_text = render_report(rows)
     csv_path, json_path = build_dir / f"{stem}.csv", build_dir / f"{stem}.json"
-    write_text_atomic(csv_path, buffer.getvalue())
-    write_text_atomic(json_path, json.dumps({"readings": [asdict(r) for r in rows]}, indent=2,
-                                            ensure_ascii=False) + "\n")
+    write_text_atomic(csv_path, csv_text)
+    write_text_atomic(json_path, json_text)
     return csv_path, json_path

@@ -1,52 +1,83 @@
-"""The build, top to bottom: load, assemble, render each output, write the manifest."""
+"""The build, top to bottom: load, assemble, convert once, lay out the variants in parallel,
+make the EPUB from the recorded page map, commit the outputs and the manifest together.
+
+A build first compares a fingerprint of everything it reads (sources, templates, the
+package's code, tool versions, fonts, options) with the one the last complete build
+recorded; if they match and the outputs are as that build left them, nothing is done. Past
+that, every expensive step is cached by a key over its own inputs (cache.py), so an edit
+redoes only the layouts and conversions that it changes.
+
+Heavy libraries (WeasyPrint, Pandoc's wrapper, pydantic models) are imported inside the
+stages, so an up-to-date build costs a fraction of a second.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import epub, html, imposition, pdf, permissions
-from ._io import write_bytes_atomic, write_text_atomic
-from .assemble import Handout, assemble
-from .citations import Citation, render_citations
-from .content import Edition, load_edition
-from .document import build_document
+from ._io import Staging, build_lock, write_text_atomic
+from .cache import (
+    Cache,
+    code_version,
+    digest,
+    file_digest,
+    fonts_fingerprint,
+    tool_versions,
+    tree_digest,
+)
 from .errors import ConfigError
+from .workers import Layout, LayoutJob, Limits, page_map_json, run_layouts
+
+if TYPE_CHECKING:
+    from .assemble import Handout
+    from .citations import Citation
+    from .content import Edition
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("html", "pdf", "epub")
-#: The print edition whose page numbers the EPUB's page list follows.
-PAGE_SOURCE = "a4"
+DEFAULT_PAPERS = ("a4", "letter")
+KINDS = ("reading", "large-print", "booklet")
 
 
 @dataclass(frozen=True)
-class Paper:
+class Variant:
+    """One printed output: the one table of papers, variants and their stylesheets."""
+
     name: str
-    stylesheet: str  # in templates/: page size and margins; print.css does the rest
-    label: str
+    kind: str  # reading, large-print or booklet
+    paper: str  # the --paper that selects it: a4 or letter
+    label: str  # the paper as the manifest names it
+    #: Stylesheets in templates/, after print.css: the variant's own, then the page sheet.
+    stylesheets: tuple[str, ...]
+    #: Booklets: the sheet the pages are imposed on, two up.
+    sheet: str | None = None
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.name}.pdf"
 
 
-#: Reading editions (inv pdf --paper) and the pages the booklets are made of.
-PAPERS: dict[str, Paper] = {
-    "a4": Paper("a4", "page-a4.css", "A4"),
-    "letter": Paper("letter", "page-letter.css", "US Letter"),
-}
-BOOKLET_PAGES: dict[str, Paper] = {
-    "a4": Paper("a5", "page-a5.css", "A5"),
-    "letter": Paper("halfletter", "page-halfletter.css", "half letter"),
-}
-DEFAULT_PAPERS = ("a4", "letter")
+VARIANTS: tuple[Variant, ...] = (
+    Variant("a4", "reading", "a4", "A4", ("page-a4.css",)),
+    Variant("letter", "reading", "letter", "US Letter", ("page-letter.css",)),
+    Variant("large-print-a4", "large-print", "a4", "A4", ("large-print.css", "page-a4.css")),
+    Variant("booklet-a4", "booklet", "a4", "A4 landscape", ("page-a5.css",), sheet="a4"),
+    Variant("booklet-letter", "booklet", "letter", "US Letter landscape",
+            ("page-halfletter.css",), sheet="letter"),
+)
+#: The print edition whose pages the EPUB's page list follows (and the standalone HTML shows).
+PAGE_SOURCE = VARIANTS[0]
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where things are; the tasks fill this from their configuration."""
+    """Where things are and how to build; the tasks fill this from their configuration."""
 
     project_root: Path
     #: The collection file to build (a folder stands for its edition.yaml).
@@ -56,6 +87,7 @@ class Settings:
     #: Treat renderer warnings (an unknown CSS property, a missing glyph, a reading without
     #: a rights statement) as errors.
     strict: bool = False
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def content_dir(self) -> Path:
@@ -71,9 +103,14 @@ class Settings:
 
     @classmethod
     def for_project(cls, root: Path, edition: str = "src/content/edition.yaml",
-                    templates: str = "templates", build: str = "build",
-                    strict: bool = False) -> Settings:
-        return cls(root, root / edition, root / templates, root / build, strict)
+                    templates: str = "templates", build: str = "build", strict: bool = False,
+                    limits: Limits | None = None) -> Settings:
+        return cls(root, root / edition, root / templates, root / build, strict,
+                   limits or Limits())
+
+    @property
+    def cache(self) -> Cache:
+        return Cache(self.build_dir / ".cache")
 
 
 @dataclass(frozen=True)
@@ -83,9 +120,12 @@ class Output:
     paper: str | None = None
     variant: str | None = None
     pages: int | None = None
-    #: For PDFs: where each page of the readings and appendices begins (for the EPUB page list).
-    page_starts: tuple[pdf.PageStart, ...] = ()
-    #: For PDFs: the page each id is on (where each reading begins and ends).
+    #: False if the bytes came from the cache (or the whole build was up to date).
+    rebuilt: bool = True
+    #: Why it was rebuilt, or where it came from.
+    reason: str = ""
+    #: For PDFs laid out in this build: the page each id is on (where each reading begins
+    #: and ends).
     anchor_pages: Mapping[str, int] = field(default_factory=dict, compare=False)
 
 
@@ -101,10 +141,17 @@ class Prepared:
     #: CSS added after the paper's sheet (a handout's first page number).
     extra_css: str = ""
 
+    @property
+    def id(self) -> str:
+        return self.edition.config.id
+
 
 def prepare(settings: Settings) -> Prepared:
     """Load and validate the sources, format the citations, and write build/edition.md (to
     read), build/edition.json (the document the writers read) and its metadata file."""
+    from .citations import render_citations
+    from .content import load_edition
+
     edition = load_edition(settings.edition, settings.boundary)
     citations = render_citations([r.source for r in edition.readings if r.source],
                                  edition.csl)
@@ -114,217 +161,416 @@ def prepare(settings: Settings) -> Prepared:
 def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str, Citation],
                    stem: str, handout: Handout | None = None, extra_css: str = "") -> Prepared:
     """Assemble an edition (or a handout's one-reading edition) and write its documents."""
+    from .assemble import assemble
+    from .document import build_document
+
     assembled = assemble(edition, settings.templates_dir, handout)
     document = build_document(assembled.chunks, citations)
     markdown = settings.build_dir / f"{stem}.md"
     metadata = settings.build_dir / f"{stem}-meta.yaml"
     document_path = settings.build_dir / f"{stem}.json"
-    write_text_atomic(markdown, assembled.markdown)
-    write_text_atomic(metadata, assembled.metadata)
-    write_text_atomic(document_path, json.dumps(document, ensure_ascii=False))
+    _write_if_changed(markdown, assembled.markdown)
+    _write_if_changed(metadata, assembled.metadata)
+    _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
     return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
                     extra_css)
 
 
-def _name(prepared: Prepared, suffix: str) -> str:
-    return f"{prepared.edition.config.id}{suffix}"
+def _write_if_changed(path: Path, text: str) -> None:
+    # Intermediates keep their time stamps when nothing changed, for tools that watch them.
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    write_text_atomic(path, text)
 
 
-def _print_html(settings: Settings, prepared: Prepared, paper: Paper, large: bool = False
-                ) -> str:
-    names = ("print.css", "large-print.css" if large else None, paper.stylesheet)
-    sheets = [html.read_stylesheet(settings.templates_dir, n) for n in names if n]
+def print_body(settings: Settings, prepared: Prepared) -> str:
+    """The edition's body as an HTML fragment: Pandoc once per build, shared by every
+    variant (they differ only in stylesheet), cached by the Markdown it comes from."""
+    from . import html
+
+    cache = settings.cache
+    key = digest("body", prepared.document.read_text(encoding="utf-8"),
+                 prepared.metadata.read_text(encoding="utf-8"), code_version(), tool_versions())
+    cached = cache.get("pandoc", key, ".html")
+    if cached is not None:
+        return cached.decode("utf-8")
+    body = html.render_body(prepared.document, prepared.metadata)
+    cache.put("pandoc", key, ".html", body.encode("utf-8"))
+    return body
+
+
+def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant,
+               hints: dict[str, int] | None = None) -> str:
+    """The standalone print HTML of one variant (its stylesheets inlined).
+
+    With ``hints`` (target id -> page, from an earlier layout of this variant) the
+    cross-references' page numbers are literal counters instead of target-counter(), so that
+    WeasyPrint lays every page out once (pagehints.py); None keeps target-counter()."""
+    from . import fonts, html, pagehints, pdf
+
+    sheets = [html.read_stylesheet(settings.templates_dir, n)
+              for n in ("print.css", *variant.stylesheets)]
+    # The faces by language come from the table in fonts.py, right after print.css.
+    sheets.insert(1, ("fonts.css.j2", fonts.render_font_css(settings.templates_dir, "print")))
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
-    return html.render_print_html(prepared.edition, prepared.document, prepared.metadata,
-                                  settings.templates_dir,
-                                  [css for _, css in sheets] + [prepared.extra_css],
+    css = [text for _, text in sheets] + [prepared.extra_css]
+    if hints is not None:
+        css += [pagehints.literal_rules("\n".join(css)), pagehints.hint_rules(hints)]
+    return html.render_print_html(prepared.edition, body, settings.templates_dir, css,
                                   prepared.citations, handout=prepared.handout)
 
 
-def build_html(settings: Settings, prepared: Prepared) -> Output:
-    """The standalone print HTML (what WeasyPrint lays out), for looking at in a browser."""
-    path = settings.build_dir / _name(prepared, ".html")
-    write_text_atomic(path, _print_html(settings, prepared, PAPERS[PAGE_SOURCE]))
-    return Output("html", path)
+def selected_variants(formats: Iterable[str], papers: Iterable[str],
+                      kinds: Iterable[str] = KINDS) -> list[Variant]:
+    """The variants a build makes; large print is made on A4 only."""
+    formats, papers, kinds = set(formats), tuple(papers), set(kinds)
+    for paper in papers:
+        if paper not in DEFAULT_PAPERS:
+            raise ConfigError(f"unknown paper {paper!r} (choose from "
+                              f"{', '.join(DEFAULT_PAPERS)})")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ConfigError(f"unknown variant {kind!r} (choose from {', '.join(KINDS)})")
+    if "pdf" not in formats:
+        return []
+    return [v for v in VARIANTS if v.paper in papers and v.kind in kinds]
 
 
-def build_pdf(settings: Settings, prepared: Prepared, paper_name: str = "a4", *,
-              large: bool = False) -> Output:
-    """One reading-edition PDF on the given paper (large: the large-print edition)."""
-    paper = _paper(paper_name)
-    rendered = pdf.render_pdf(_print_html(settings, prepared, paper, large),
-                              settings.project_root, first_anchor=_first_anchor(prepared),
-                              strict=settings.strict)
-    suffix = f"-large-print-{paper.name}.pdf" if large else f"-{paper.name}.pdf"
-    path = settings.build_dir / _name(prepared, suffix)
-    write_bytes_atomic(path, rendered.data)
-    return Output("pdf", path, paper.label, "large-print" if large else "reading",
-                  rendered.pages, rendered.page_starts, rendered.anchor_pages)
+#: Layouts with literal page numbers before falling back to target-counter().
+LITERAL_ROUNDS = 3
 
 
-def build_booklet(settings: Settings, prepared: Prepared, sheet: str = "a4") -> Output:
-    """The handout booklet: the A5 (half-letter) edition imposed two-up for saddle stitching."""
-    sheet_paper = _paper(sheet)
-    single = pdf.render_pdf(_print_html(settings, prepared, BOOKLET_PAGES[sheet]),
-                            settings.project_root, strict=settings.strict)
-    data, sheets = imposition.impose_booklet(single.data, imposition.SHEETS[sheet])
-    path = settings.build_dir / _name(prepared, f"-booklet-{sheet}.pdf")
-    write_bytes_atomic(path, data)
-    return Output("pdf", path, f"{sheet_paper.label} landscape", "booklet", 2 * sheets)
+def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
+            report: Callable[[str, Layout], None] | None = None,
+            ) -> dict[Variant, tuple[LayoutJob, Layout]]:
+    """Lay out each variant with literal page numbers until every number is where its
+    target is (pagehints.py); the page numbers each variant settled on are kept in the
+    cache as the next build's starting point."""
+    from . import pagehints
+
+    cache = settings.cache
+    hints: dict[str, dict[str, int]] = {}
+    for variant in variants:
+        recorded = cache.get_json("hints", variant.name)
+        hints[variant.name] = recorded if isinstance(recorded, dict) else {}
+    done: dict[Variant, tuple[LayoutJob, Layout]] = {}
+    pending = list(variants)
+    for _ in range(LITERAL_ROUNDS):
+        if not pending:
+            break
+        jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v,
+                                                 hints[v.name]))) for v in pending]
+        layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
+        pending = []
+        for variant, job in jobs:
+            layout = layouts[job.name]
+            if pagehints.moved(hints[variant.name], layout.anchor_pages, job.html):
+                targets = pagehints.referenced(job.html)
+                hints[variant.name] = {k: v for k, v in layout.anchor_pages.items()
+                                       if k in targets}
+                pending.append(variant)
+            else:
+                done[variant] = (job, layout)
+                cache.put_json("hints", variant.name, hints[variant.name])
+    if pending:  # numbers that do not settle: let WeasyPrint resolve them itself
+        jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v)))
+                for v in pending]
+        layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
+        done.update({v: (job, layouts[job.name]) for v, job in jobs})
+    return {v: done[v] for v in variants}
 
 
-def _first_anchor(prepared: Prepared) -> str:
-    edition = prepared.edition
-    return "introduction" if edition.introduction else edition.lead.id
+def _job(settings: Settings, variant: Variant, html_text: str) -> LayoutJob:
+    return LayoutJob(f"PDF, {variant.name}", html_text, settings.project_root,
+                     strict=settings.strict)
 
 
-def layout_a4(settings: Settings, prepared: Prepared) -> pdf.RenderedPdf:
-    """The A4 reading edition laid out (not written): its page starts and anchors' pages."""
-    html_text = _print_html(settings, prepared, PAPERS[PAGE_SOURCE])
-    return pdf.render_pdf(html_text, settings.project_root,
-                          first_anchor=_first_anchor(prepared))
+def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...],
+               page_source: str) -> tuple[bytes, bool]:
+    """The EPUB, with page-break markers where the page map says the A4 pages begin; cached
+    by its Markdown, templates, page map and tools. (bytes, rebuilt)."""
+    import tempfile
+
+    from . import epub
+
+    cache = settings.cache
+    key = digest("epub", prepared.document.read_text(encoding="utf-8"),
+                 prepared.metadata.read_text(encoding="utf-8"),
+                 *(_template_digest(settings, name) for name in epub.TEMPLATES),
+                 json.dumps(list(page_map), sort_keys=True), page_source,
+                 code_version(), tool_versions())
+    cached = cache.get("epub", key, ".epub")
+    if cached is not None:
+        return cached, False
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".epub-", dir=settings.build_dir) as work:
+        data = epub.render_epub(prepared.edition, prepared.document, prepared.metadata,
+                                settings.templates_dir, Path(work), page_map=page_map,
+                                page_source=page_source,
+                                sources=[c.text for c in prepared.citations.values()])
+    cache.put("epub", key, ".epub", data)
+    return data, True
 
 
-def print_page_starts(settings: Settings, prepared: Prepared) -> tuple[pdf.PageStart, ...]:
-    """Where the A4 reading edition's pages begin (laid out, not written)."""
-    return layout_a4(settings, prepared).page_starts
+def _template_digest(settings: Settings, name: str) -> str:
+    path = settings.templates_dir / name
+    return f"{name}:{file_digest(path) if path.exists() else 'absent'}"
 
 
 def build_epub(settings: Settings, prepared: Prepared,
-               page_starts: tuple[pdf.PageStart, ...] | None = None) -> Output:
-    """The EPUB, with page-break markers where the A4 print edition's pages begin."""
-    if page_starts is None:
-        page_starts = print_page_starts(settings, prepared)
-    path = settings.build_dir / _name(prepared, ".epub")
-    page_source = f"{_name(prepared, f'-{PAGE_SOURCE}.pdf')} (pressroom print edition, A4)"
-    # Pandoc's scratch files live in a private folder of build/, gone when the EPUB is made.
-    with tempfile.TemporaryDirectory(prefix=".epub-", dir=_ensure(settings.build_dir)) as work:
-        data = epub.render_epub(prepared.edition, prepared.document, prepared.metadata,
-                                settings.templates_dir, Path(work), page_starts=page_starts,
-                                page_source=page_source, sources=[
-                                    c.text for c in prepared.citations.values()])
-    write_bytes_atomic(path, data)
-    return Output("epub", path)
-
-
-def build_permissions(settings: Settings, prepared: Prepared, anchor_pages: Mapping[str, int]
-                      ) -> list[Output]:
-    """build/<id>-permissions.csv and .json: each reading's citation, rights and pages."""
-    report = permissions.permissions_report(prepared.edition, prepared.citations, anchor_pages,
-                                            strict=settings.strict)
-    paths = permissions.write_report(report, settings.build_dir,
-                                     _name(prepared, "-permissions"))
-    return [Output("permissions", path) for path in paths]
-
-
-def _paper(name: str) -> Paper:
+               page_map: tuple[dict, ...] | None = None) -> Output:
+    """Only the EPUB, written into build/ (the page map from the A4 layout, cached or made)."""
+    if page_map is None:
+        body = print_body(settings, prepared)
+        page_map = lay_out(settings, prepared, body, [PAGE_SOURCE])[PAGE_SOURCE][1].page_map
+    data, rebuilt = epub_bytes(settings, prepared, page_map, _page_source(prepared))
+    staging = Staging(settings.build_dir)
     try:
-        return PAPERS[name]
-    except KeyError:
-        raise ConfigError(f"unknown paper {name!r} (choose from {', '.join(PAPERS)})") from None
+        path = staging.write(f"{prepared.id}.epub", data)
+        staging.commit()
+    finally:
+        staging.discard()
+    return Output("epub", path, rebuilt=rebuilt)
 
 
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _page_source(prepared: Prepared) -> str:
+    return f"{prepared.id}{PAGE_SOURCE.suffix} (pressroom print edition, {PAGE_SOURCE.label})"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+# ---------------------------------------------------------------------------------------------
+# Up to date?
+
+STATE = "state.json"
 
 
-def write_manifest(settings: Settings, outputs: Iterable[Output], *, merge: bool = True) -> Path:
-    """build/manifest.json: one entry per output.
+def fingerprint(settings: Settings, formats: Iterable[str], papers: Iterable[str],
+                kinds: Iterable[str], shared: Iterable[str] = ()) -> dict[str, str]:
+    """What a build reads, as digests by component: a change to any makes the build run.
 
-    A partial build (one format, one paper, or a build that failed half-way) merges its entries
-    with what the manifest listed, so every listed file is described as it is on disk; a
-    complete build lists exactly its own outputs.
+    ``shared`` are the files outside the collection's folder that the last build read (a
+    reader's readings may live beside another collection): the collection file itself is in
+    the folder, so a change to the list of readings changes "content" first.
     """
-    manifest_path = settings.build_dir / "manifest.json"
-    entries: dict[str, dict[str, object]] = {}
-    if merge and manifest_path.exists():
+    return {
+        "collection": str(settings.edition.resolve()),
+        "content": tree_digest(settings.content_dir),
+        "shared": digest(*(f"{name}:{file_digest(Path(name))}" if Path(name).is_file()
+                           else f"{name}:absent" for name in shared)),
+        "templates": tree_digest(settings.templates_dir),
+        "code": code_version(),
+        "tools": tool_versions(),
+        "fonts": fonts_fingerprint(),
+        "options": digest(",".join(sorted(formats)), ",".join(papers), ",".join(sorted(kinds)),
+                          str(settings.strict)),
+    }
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def up_to_date(settings: Settings, print_: dict[str, str]) -> list[Output] | None:
+    """The outputs of the last build if it read exactly what this one would and every output
+    listed in its manifest is still byte for byte as it wrote it; else None."""
+    state = _read_json(settings.cache.root / STATE)
+    manifest = _read_json(settings.build_dir / "manifest.json")
+    if not state or not manifest or state.get("fingerprint") != print_:
+        return None
+    outputs = []
+    for entry in manifest.get("outputs", []):
+        path = settings.build_dir / str(entry.get("path"))
         try:
-            previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-            entries = {str(e["path"]): e for e in previous["outputs"]}
-        except (ValueError, KeyError, TypeError, AttributeError, OSError):
-            log.warning("%s: unreadable, starting a new manifest", manifest_path)
-            entries = {}
-    for out in outputs:
-        rel = out.path.relative_to(settings.build_dir).as_posix()
-        entry: dict[str, object] = {
-            "format": out.format,
-            "path": rel,
-            "bytes": out.path.stat().st_size,
-            "sha256": _sha256(out.path),
-        }
-        if out.paper:
-            entry["paper"] = out.paper
-        if out.variant:
-            entry["variant"] = out.variant
-        if out.pages is not None:
-            entry["pages"] = out.pages
-        entries[rel] = entry
-    kept = [e for path, e in sorted(entries.items()) if (settings.build_dir / path).exists()]
-    write_text_atomic(manifest_path,
-                      json.dumps({"outputs": kept}, indent=2, ensure_ascii=False) + "\n")
-    return manifest_path
+            if entry.get("sha256") != file_digest(path):
+                return None
+        except OSError:
+            return None
+        outputs.append(Output(str(entry["format"]), path, entry.get("paper"),
+                              entry.get("variant"), entry.get("pages"), rebuilt=False,
+                              reason="up to date"))
+    if state.get("manifest") != file_digest(settings.build_dir / "manifest.json"):
+        return None
+    return outputs
+
+
+# ---------------------------------------------------------------------------------------------
+# The manifest
+
+
+def manifest_entry(out: Output, build_dir: Path, staged: Path) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "format": out.format,
+        "path": out.path.relative_to(build_dir).as_posix(),
+        "bytes": staged.stat().st_size,
+        "sha256": file_digest(staged),
+    }
+    if out.paper:
+        entry["paper"] = out.paper
+    if out.variant:
+        entry["variant"] = out.variant
+    if out.pages is not None:
+        entry["pages"] = out.pages
+    return entry
+
+
+def merged_manifest(settings: Settings, entries: list[dict[str, object]],
+                     complete: bool) -> str:
+    """A partial build (one format, one paper) keeps what the manifest listed of the others;
+    a complete build lists exactly its own outputs."""
+    merged: dict[str, dict[str, object]] = {}
+    if not complete:
+        previous = _read_json(settings.build_dir / "manifest.json") or {}
+        for entry in previous.get("outputs", []):
+            if isinstance(entry, dict) and "path" in entry and (
+                    settings.build_dir / str(entry["path"])).exists():
+                merged[str(entry["path"])] = entry
+    for entry in entries:
+        merged[str(entry["path"])] = entry
+    return json.dumps({"outputs": [merged[k] for k in sorted(merged)]}, indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The build
 
 
 def build(settings: Settings, formats: Iterable[str] = FORMATS,
-          papers: Iterable[str] = DEFAULT_PAPERS,
+          papers: Iterable[str] = DEFAULT_PAPERS, kinds: Iterable[str] = KINDS,
           progress: Callable[[str], None] | None = None) -> list[Output]:
     """Build the requested outputs and list them in the manifest.
 
-    PDFs: the reading edition on each paper, large print (with A4), and a booklet for each
-    sheet. Each output is written atomically as it is made; if a stage fails, the manifest
-    still describes every file as it is, and the error goes up unchanged. ``progress`` is
-    told what each stage is about to make.
+    PDFs: every variant of the table for the chosen papers and kinds. All outputs and the
+    manifest are committed together at the end: a build that fails, is interrupted or is
+    killed leaves every earlier output and the manifest as they were. ``progress`` is told
+    what each step is about to do and what each finished layout took.
     """
-    say = progress or (lambda _stage: None)
-    formats, papers = tuple(formats), tuple(papers)
+    say = progress or (lambda _message: None)
+    formats, papers, kinds = tuple(formats), tuple(papers), tuple(kinds)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ConfigError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
-    for paper in papers:
-        _paper(paper)
-    say("checking and assembling the sources")
-    prepared = prepare(settings)
+    variants = selected_variants(formats, papers, kinds)
+    with build_lock(settings.build_dir):
+        last = _read_json(settings.cache.root / STATE) or {}
+        shared = [str(name) for name in last.get("shared", [])]
+        state = fingerprint(settings, formats, papers, kinds, shared)
+        reused = up_to_date(settings, state)
+        if reused is not None:
+            return reused
+        say("checking and assembling the sources")
+        prepared = prepare(settings)
+        previous = last.get("keys", {})
+        staging = Staging(settings.build_dir)
+        try:
+            outputs, keys = _make(settings, prepared, formats, variants, staging, previous, say)
+            complete = (set(formats) == set(FORMATS) and set(papers) == set(DEFAULT_PAPERS)
+                        and set(kinds) == set(KINDS))
+            entries = [manifest_entry(o, settings.build_dir,
+                                      staging.path(o.path.relative_to(settings.build_dir)
+                                                   .as_posix())) for o in outputs]
+            staging.write("manifest.json",
+                          merged_manifest(settings, entries, complete).encode("utf-8"))
+            staging.commit()
+        finally:
+            staging.discard()
+        folder = settings.content_dir.resolve()
+        now_shared = sorted(str(p.resolve()) for p in prepared.edition.sources
+                            if not p.resolve().is_relative_to(folder))
+        if now_shared != shared:
+            state = fingerprint(settings, formats, papers, kinds, now_shared)
+        write_text_atomic(settings.cache.root / STATE, json.dumps({
+            "fingerprint": state,
+            "shared": now_shared,
+            "manifest": file_digest(settings.build_dir / "manifest.json"),
+            "keys": {**previous, **keys},
+        }, indent=1, sort_keys=True))
+        return outputs
+
+
+def _reason(name: str, key: str, previous: dict[str, str], rebuilt: bool) -> str:
+    if not rebuilt:
+        return "reused from the cache"
+    if name not in previous:
+        return "first build"
+    return "its inputs changed" if previous[name] != key else "not in the cache"
+
+
+def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
+          variants: list[Variant], staging: Staging, previous: dict[str, str],
+          say: Callable[[str], None]) -> tuple[list[Output], dict[str, str]]:
+    from . import imposition
+
+    name = prepared.id
     outputs: list[Output] = []
-    complete = False
-    try:
-        if "html" in formats:
-            say("print HTML")
-            outputs.append(build_html(settings, prepared))
-        if "pdf" in formats:
-            for paper in papers:
-                say(f"PDF, {PAPERS[paper].label}")
-                outputs.append(build_pdf(settings, prepared, paper))
-            if PAGE_SOURCE in papers:
-                say("PDF, large print")
-                outputs.append(build_pdf(settings, prepared, PAGE_SOURCE, large=True))
-            for sheet in papers:
-                say(f"booklet, {PAPERS[sheet].label}")
-                outputs.append(build_booklet(settings, prepared, sheet))
-        # The EPUB's page list and the permissions report follow the A4 edition's pages.
-        a4 = next((o for o in outputs if o.variant == "reading"
-                   and o.path.name.endswith(f"-{PAGE_SOURCE}.pdf")), None)
-        if a4 is None:
-            say("laying out the A4 edition")
-            rendered = layout_a4(settings, prepared)
-            a4 = Output("pdf", Path(), None, None, rendered.pages, rendered.page_starts,
-                        rendered.anchor_pages)
-        if "epub" in formats:
-            say("EPUB")
-            outputs.append(build_epub(settings, prepared, a4.page_starts))
-        say("permissions report")
-        outputs += build_permissions(settings, prepared, a4.anchor_pages)
-        complete = set(formats) == set(FORMATS) and set(papers) == set(DEFAULT_PAPERS)
-    finally:
-        if outputs:
-            write_manifest(settings, outputs, merge=not complete)
-    return outputs
+    keys: dict[str, str] = {}
+    say("converting the edition with Pandoc")
+    body = print_body(settings, prepared)
+    wanted = list(variants)
+    if PAGE_SOURCE not in wanted:
+        # Laid out (or taken from the cache) for its page map, which the EPUB's page list
+        # and the permissions report follow.
+        wanted.insert(0, PAGE_SOURCE)
+
+    def report(job_name: str, layout: Layout) -> None:
+        how = "reused" if layout.reused else f"{layout.seconds:.1f} s"
+        say(f"{job_name}: {layout.pages} pages ({how})")
+
+    laid_out = lay_out(settings, prepared, body, wanted, report)
+    for warning in sorted({w for _, layout in laid_out.values() for w in layout.warnings}):
+        log.warning("WeasyPrint: %s", warning)
+
+    if "html" in formats:
+        # The page to look at in a browser keeps target-counter(): it is no layout's input.
+        html_text = print_html(settings, prepared, body, PAGE_SOURCE)
+        path = staging.write(f"{name}.html", html_text.encode("utf-8"))
+        outputs.append(Output("html", path, reason="written"))
+    for variant, (job, layout) in laid_out.items():
+        keys[variant.name] = job.key
+        if variant not in variants:
+            continue
+        data, pages = layout.data, layout.pages
+        if variant.sheet:
+            data, sheets = imposition.impose_booklet(data, imposition.SHEETS[variant.sheet])
+            pages = 2 * sheets
+        path = staging.write(f"{name}{variant.suffix}", data)
+        outputs.append(Output("pdf", path, variant.label, variant.kind, pages,
+                              rebuilt=not layout.reused,
+                              reason=_reason(variant.name, job.key, previous,
+                                             not layout.reused),
+                              anchor_pages=layout.anchor_pages))
+        if variant is PAGE_SOURCE:
+            path = staging.write(f"{name}-{variant.name}.pagemap.json",
+                                 page_map_json(layout).encode("utf-8"))
+            outputs.append(Output("json", path, variant.label, "page-map", reason="written"))
+    if "epub" in formats:
+        say("EPUB")
+        page_map = laid_out[PAGE_SOURCE][1].page_map
+        data, rebuilt = epub_bytes(settings, prepared, page_map, _page_source(prepared))
+        path = staging.write(f"{name}.epub", data)
+        outputs.append(Output("epub", path, rebuilt=rebuilt,
+                              reason="made" if rebuilt else "reused from the cache"))
+    say("permissions report")
+    outputs += write_permissions(settings, prepared, laid_out[PAGE_SOURCE][1].anchor_pages,
+                                 staging)
+    return outputs, keys
+
+
+def write_permissions(settings: Settings, prepared: Prepared,
+                      anchor_pages: Mapping[str, int], staging: Staging) -> list[Output]:
+    """<id>-permissions.csv and .json: each reading's citation, rights and pages in the A4
+    edition."""
+    from . import permissions
+
+    rows = permissions.permissions_report(prepared.edition, prepared.citations, anchor_pages,
+                                          strict=settings.strict)
+    csv_text, json_text = permissions.render_report(rows)
+    return [Output("permissions", staging.write(f"{prepared.id}-permissions{ext}",
+                                                text.encode("utf-8")), reason="written")
+            for ext, text in ((".csv", csv_text), (".json", json_text))]

@@ -3,15 +3,21 @@
 --
 -- For print HTML (FORMAT html*) a note stays where it is called, as an inline element that the
 -- print stylesheet floats to the foot of the page. For EPUB (FORMAT epub*) the notes of a
--- reading are gathered after it, each an epub:type="footnote" block with a backlink.
+-- reading are gathered after it in a section headed "Notes", each an
+-- <aside epub:type="footnote" role="doc-footnote"> with a backlink, which reading systems show
+-- as pop-up notes. Pandoc has no block that writes <aside>, so the section, its heading and
+-- each aside's tags are raw HTML blocks around the note's own (Pandoc) blocks; Pandoc's EPUB
+-- writer reads the ids in raw HTML, so links from other chapters still find the notes.
 -- Metadata `pressroom-citations` maps "reading-id" -> "note number" -> list of {id, label}
--- entries that cite the note; each note links back to them. Finally every internal link is
--- checked: a link to a missing id stops the build.
+-- entries that cite the note; each note links back to them ("See App. A, 16 Apr. 1960; ...").
+-- Finally every internal link is checked: a link to a missing id stops the build.
 
 local stringify = pandoc.utils.stringify
 local is_epub = FORMAT:match("epub") ~= nil
 
 local citations = {}
+-- Ids written in raw HTML (EPUB notes and their section): check_links counts them too.
+local raw_ids = {}
 
 local function read_citations(meta)
   local raw = meta["pressroom-citations"]
@@ -44,12 +50,15 @@ end
 local function cited_by(reading, number)
   local entries = (citations[reading] or {})[tostring(number)]
   if not entries or #entries == 0 then return nil end
-  local out = pandoc.Inlines({ pandoc.Str("Timeline:"), pandoc.Space() })
+  -- "See App. A, 16 Apr. 1960; App. B, Hudson et al. 1961." The print stylesheet adds each
+  -- entry's page number after its link; the EPUB has links and no page numbers.
+  local out = pandoc.Inlines({ pandoc.Str("See"), pandoc.Space() })
   for i, entry in ipairs(entries) do
     if i > 1 then out:extend({ pandoc.Str(";"), pandoc.Space() }) end
     out:insert(pandoc.Link(entry.label, "#" .. entry.id, "",
       pandoc.Attr("", { "entry-xref" }, {})))
   end
+  out:insert(pandoc.Str("."))
   return pandoc.Span(out, pandoc.Attr("", { "note-citedby" }, {}))
 end
 
@@ -78,29 +87,51 @@ local function print_note(reading, number, note)
     { { "role", "doc-footnote" } }))
 end
 
+local function html_escape(text)
+  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local function raw(html)
+  return pandoc.RawBlock("html", html)
+end
+
 local function epub_note(reading, number, note)
-  local blocks = pandoc.Blocks({})
+  local id = reading .. "-note-" .. number
+  raw_ids[id] = (raw_ids[id] or 0) + 1
+  local blocks = pandoc.Blocks({
+    raw('<aside id="' .. html_escape(id) .. '" class="footnote" epub:type="footnote" '
+      .. 'role="doc-footnote">'),
+  })
   for _, block in ipairs(note.content) do blocks:insert(block) end
-  local first = blocks[1]
+  local first = blocks[2]
   local lead = pandoc.Inlines({ back_link(reading, number), pandoc.Space() })
   if first and (first.t == "Para" or first.t == "Plain") then
     lead:extend(first.content)
-    blocks[1] = pandoc.Para(lead)
+    blocks[2] = pandoc.Para(lead)
   else
-    blocks:insert(1, pandoc.Para(lead))
+    blocks:insert(2, pandoc.Para(lead))
   end
   local back = cited_by(reading, number)
   if back then blocks:insert(pandoc.Para({ back })) end
-  return pandoc.Div(blocks, pandoc.Attr(reading .. "-note-" .. number, { "footnote" },
-    { { "epub:type", "footnote" }, { "role", "doc-footnote" } }))
+  blocks:insert(raw("</aside>"))
+  return blocks
 end
 
 local function notes_section(reading, gathered, level)
+  -- The heading is raw too: a Pandoc Header would open a section of its own that the raw
+  -- closing tag could not close.
+  local section, heading = reading .. "-notes", reading .. "-notes-heading"
+  for _, id in ipairs({ section, heading }) do raw_ids[id] = (raw_ids[id] or 0) + 1 end
   local blocks = pandoc.Blocks({
-    pandoc.Header(level + 1, "Notes", pandoc.Attr(reading .. "-notes", { "unnumbered", "notes-heading" })),
+    raw('<section id="' .. html_escape(section) .. '" class="footnotes" epub:type="endnotes" '
+      .. 'role="doc-endnotes" aria-labelledby="' .. html_escape(heading) .. '">'),
+    -- One level below the reading's own heading (an h3 under a reading that is in a part).
+    raw('<h' .. (level + 1) .. ' id="' .. html_escape(heading) .. '" class="notes-heading">Notes</h'
+      .. (level + 1) .. '>'),
   })
   blocks:extend(gathered)
-  return pandoc.Div(blocks, pandoc.Attr("", { "footnotes" }, { { "aria-labelledby", reading .. "-notes" } }))
+  blocks:insert(raw("</section>"))
+  return blocks
 end
 
 local function number_notes(doc)
@@ -109,7 +140,7 @@ local function number_notes(doc)
   -- at the next header of its level or above.
   local reading, level, count, gathered = nil, 1, 0, pandoc.Blocks({})
   local function flush()
-    if is_epub and reading and #gathered > 0 then out:insert(notes_section(reading, gathered, level)) end
+    if is_epub and reading and #gathered > 0 then out:extend(notes_section(reading, gathered, level)) end
     gathered = pandoc.Blocks({})
   end
   for _, block in ipairs(doc.blocks) do
@@ -127,7 +158,7 @@ local function number_notes(doc)
         Note = function(note)
           count = count + 1
           if is_epub then
-            gathered:insert(epub_note(reading, count, note))
+            gathered:extend(epub_note(reading, count, note))
             return call_link(reading, count)
           end
           return pandoc.Inlines({ call_link(reading, count), print_note(reading, count, note) })
@@ -143,6 +174,10 @@ end
 
 local function check_links(doc)
   local ids, missing, duplicate = {}, {}, nil
+  for id, count in pairs(raw_ids) do
+    if count > 1 then duplicate = duplicate or id end
+    ids[id] = true
+  end
   local function note_id(el)
     if el.identifier and el.identifier ~= "" then
       if ids[el.identifier] then duplicate = duplicate or el.identifier end

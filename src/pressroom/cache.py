@@ -1,0 +1,124 @@
+"""A content-addressed cache of expensive intermediates (Pandoc output, WeasyPrint layouts).
+
+Every entry is keyed by a hash of everything its bytes depend on: the input text, the tool
+versions, the fonts fontconfig offers, the package's own code. A key that matches can only
+give the bytes a clean build would give, so reusing it is safe; a key that does not match is
+never looked at again, and deleting the folder is always safe (the next build is cold).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from ._io import write_bytes_atomic
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: The distributions whose versions change what a build produces.
+_TOOLS = ("weasyprint", "pypandoc-binary", "pydyf", "tinyhtml5", "tinycss2", "jinja2",
+          "pydantic", "pypdf", "edtf", "pyyaml")
+
+
+def digest(*parts: str | bytes) -> str:
+    """The hash of the parts, each length-prefixed so that no two lists collide."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tree_digest(root: Path, pattern: str = "*") -> str:
+    """The hash of every file below root (names and bytes), in a stable order."""
+    if not root.exists():
+        return digest("missing", str(root))
+    parts: list[str] = []
+    for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+        if "__pycache__" in path.parts:
+            continue
+        parts += [path.relative_to(root).as_posix(), file_digest(path)]
+    return digest(*parts)
+
+
+@cache
+def tool_versions() -> str:
+    """Versions of the libraries and tools that shape the outputs (read without importing)."""
+    found = []
+    for name in _TOOLS:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=absent")
+    return ";".join(found)
+
+
+@cache
+def code_version() -> str:
+    """The package's own code and filters: a change to either is a change to every output."""
+    return tree_digest(PACKAGE_DIR)
+
+
+@cache
+def fonts_fingerprint() -> str:
+    """The faces fontconfig offers, with their files' sizes and times: installing, removing
+    or updating a font changes the layouts that could use it."""
+    try:
+        out = subprocess.run(["fc-list", "--format", "%{file}|%{family}|%{style}\n"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "fc-list unavailable"
+    lines = []
+    for line in sorted(set(out.splitlines())):
+        path = line.split("|", 1)[0]
+        try:
+            stat = Path(path).stat()
+            lines.append(f"{line}|{stat.st_size}|{stat.st_mtime_ns}")
+        except OSError:
+            lines.append(line)
+    return digest(*lines)
+
+
+class Cache:
+    """Files under build/.cache/<kind>/<key><suffix>, written atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, kind: str, key: str, suffix: str) -> Path:
+        return self.root / kind / f"{key}{suffix}"
+
+    def get(self, kind: str, key: str, suffix: str) -> bytes | None:
+        try:
+            return self.path(kind, key, suffix).read_bytes()
+        except OSError:
+            return None
+
+    def put(self, kind: str, key: str, suffix: str, data: bytes) -> None:
+        write_bytes_atomic(self.path(kind, key, suffix), data)
+
+    def get_json(self, kind: str, key: str) -> object | None:
+        raw = self.get(kind, key, ".json")
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def put_json(self, kind: str, key: str, value: object) -> None:
+        self.put(kind, key, ".json",
+                 json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"))

@@ -1,0 +1,77 @@
+-- Pressroom media filter: figures, the EPUB's image files, and tables that scroll on a phone.
+--
+-- Images in readings were checked at load time (pressroom/images.py): their files lie inside
+-- the content folder, and their URLs are listed in the metadata `pressroom-images`.
+--
+-- * A paragraph that holds one such image and nothing else becomes a figure whose caption is
+--   the alt text, as Pandoc's implicit_figures would make it (the reader leaves that extension
+--   off so that generated Markdown, such as the timeline plate, keeps its own layout).
+-- * For EPUB, Pandoc runs sandboxed and reads no image itself; this filter reads the listed
+--   files, and only those, into Pandoc's media bag. Any other image is left to the sandbox,
+--   which refuses it.
+-- * For EPUB, a table is wrapped in a focusable region that scrolls sideways on a narrow
+--   screen instead of overflowing the page.
+
+local stringify = pandoc.utils.stringify
+local is_epub = FORMAT:match("epub") ~= nil
+
+local allowed = {}
+
+local function decode(url)
+  return (url:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+end
+
+local function read_allowed(meta)
+  local list = meta["pressroom-images"]
+  if not list then return end
+  for _, item in ipairs(list) do allowed[decode(stringify(item))] = true end
+end
+
+local media_types = { png = "image/png", jpg = "image/jpeg", jpeg = "image/jpeg",
+  svg = "image/svg+xml" }
+
+local function is_ours(img)
+  return allowed[decode(img.src)] == true
+end
+
+local function embed(img)
+  local path = decode(img.src):gsub("^file://", "")
+  local ext = path:match("%.(%w+)$"):lower()
+  local file = io.open(path, "rb")
+  if not file then error("cannot read image " .. path) end
+  local data = file:read("a")
+  file:close()
+  local name = "images/" .. pandoc.utils.sha1(data) .. "." .. ext
+  pandoc.mediabag.insert(name, media_types[ext], data)
+  img.src = name
+  return img
+end
+
+local function figure(para)
+  if #para.content ~= 1 or para.content[1].t ~= "Image" then return nil end
+  local img = para.content[1]
+  if not is_ours(img) then return nil end
+  return pandoc.Figure({ pandoc.Plain({ img }) }, { pandoc.Plain(img.caption) })
+end
+
+local count = 0
+
+local function scrolling(tbl)
+  count = count + 1
+  local label = stringify(tbl.caption.long)
+  if label == "" then label = "Table " .. count end
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" },
+    { { "role", "region" }, { "tabindex", "0" }, { "aria-label", label } }))
+end
+
+function Pandoc(doc)
+  read_allowed(doc.meta)
+  doc = doc:walk({ Para = figure })
+  if is_epub then
+    doc = doc:walk({
+      Image = function(img) if is_ours(img) then return embed(img) end end,
+      Table = scrolling,
+    })
+  end
+  return doc
+end

@@ -1,0 +1,141 @@
+-- Pressroom page filter: the identities that let the print edition's pages be found in the
+-- EPUB without searching its text.
+--
+-- Every paragraph, plain block and heading gets an empty anchor span with a sequential id
+-- ("pm-12") as its first inline. The print HTML and the EPUB are written from the same
+-- document, so the ids are the same in both. After layout, the page map records for each
+-- print page the anchor of the block its first line belongs to and how many visible
+-- characters of that block came before the page (pdf.page_map). When the metadata carries
+-- that map (`pressroom-pagemap`), this filter puts an EPUB page-break marker at exactly that
+-- place: before the word in which the count is reached.
+--
+-- Characters are counted as the layout sees them: every code point that is not white space,
+-- quotation marks that Pandoc's smart extension made into Quoted elements included, the
+-- contents of notes and images excluded (notes float to the foot of the page; an image has
+-- no text line).
+
+local is_epub = FORMAT:match("epub") ~= nil
+
+local SPACES = {
+  [0x09] = true, [0x0A] = true, [0x0D] = true, [0x20] = true, [0xA0] = true, [0x1680] = true,
+  [0x202F] = true, [0x205F] = true, [0x3000] = true,
+}
+for cp = 0x2000, 0x200B do SPACES[cp] = true end
+
+local function visible_length(text)
+  local n = 0
+  for _, cp in utf8.codes(text) do
+    if not SPACES[cp] then n = n + 1 end
+  end
+  return n
+end
+
+-- page map: anchor id -> list of {page, offset}, in page order
+local wanted = {}
+
+local function read_map(meta)
+  local raw = meta["pressroom-pagemap"]
+  if not raw then return end
+  for _, entry in ipairs(raw) do
+    local block = pandoc.utils.stringify(entry.block)
+    local list = wanted[block] or {}
+    table.insert(list, {
+      page = tonumber(pandoc.utils.stringify(entry.page)),
+      offset = tonumber(pandoc.utils.stringify(entry.offset)),
+    })
+    wanted[block] = list
+  end
+end
+
+local function marker(page)
+  return pandoc.RawInline("html", '<span epub:type="pagebreak" role="doc-pagebreak" id="page-'
+    .. page .. '" aria-label="Page ' .. page .. '"></span>')
+end
+
+local CONTAINERS = {
+  Emph = true, Strong = true, Span = true, Link = true, SmallCaps = true, Strikeout = true,
+  Superscript = true, Subscript = true, Underline = true, Quoted = true,
+}
+
+-- Walk inlines, counting visible characters; put each pending marker before the inline in
+-- which its offset is reached. `state` = { count, pending (sorted), next }.
+local function place(inlines, state)
+  local out = pandoc.Inlines({})
+  for _, el in ipairs(inlines) do
+    local t = el.t
+    if t == "Note" or t == "Image" then
+      out:insert(el)
+    else
+      local own = 0
+      if t == "Str" then own = visible_length(el.text)
+      elseif t == "Code" then own = visible_length(el.text)
+      end
+      -- a Quoted element prints an opening mark before its content
+      local before = (t == "Quoted") and 1 or 0
+      while state.next <= #state.pending
+        and state.pending[state.next].offset < state.count + own + before
+        and state.pending[state.next].offset >= 0 do
+        out:insert(marker(state.pending[state.next].page))
+        state.next = state.next + 1
+      end
+      if CONTAINERS[t] then
+        state.count = state.count + before
+        el.content = place(el.content, state)
+        if t == "Quoted" then state.count = state.count + 1 end
+        out:insert(el)
+      else
+        state.count = state.count + own
+        out:insert(el)
+      end
+    end
+  end
+  return out
+end
+
+local counter = 0
+
+local function anchored(block)
+  counter = counter + 1
+  local id = "pm-" .. counter
+  local inlines = pandoc.Inlines({ pandoc.Span({}, pandoc.Attr(id)) })
+  local pending = is_epub and wanted[id] or nil
+  if pending then
+    table.sort(pending, function(a, b) return a.page < b.page end)
+    local state = { count = 0, pending = pending, next = 1 }
+    local content = place(block.content, state)
+    -- offsets beyond the text (a page that begins after the block's last character)
+    while state.next <= #pending do
+      content:insert(marker(pending[state.next].page))
+      state.next = state.next + 1
+    end
+    inlines:extend(content)
+  else
+    inlines:extend(block.content)
+  end
+  block.content = inlines
+  return block
+end
+
+local function walk(blocks)
+  for i, block in ipairs(blocks) do
+    local t = block.t
+    if t == "Para" or t == "Plain" or t == "Header" then
+      blocks[i] = anchored(block)
+    elseif t == "BlockQuote" or t == "Div" or t == "Figure" then
+      walk(block.content)
+    elseif t == "BulletList" or t == "OrderedList" then
+      for _, item in ipairs(block.content) do walk(item) end
+    elseif t == "DefinitionList" then
+      for _, item in ipairs(block.content) do
+        for _, definition in ipairs(item[2]) do walk(definition) end
+      end
+    end
+  end
+  return blocks
+end
+
+function Pandoc(doc)
+  read_map(doc.meta)
+  doc.blocks = walk(doc.blocks)
+  return doc
+end

@@ -1,0 +1,176 @@
+"""Run WeasyPrint layouts in worker processes: in parallel, cached, bounded in time and memory.
+
+Each layout is a job: the print HTML of one variant and what it may read. A job whose key (a
+hash of the HTML, the code, the tool versions and the fonts) is in the cache is not laid out
+again. The others run in forked processes, at most ``jobs`` at a time, each under an
+address-space limit and a deadline: a layout that runs away is killed and named, and the
+memory of one layout is returned to the system when its process ends, so a long reader's
+peak stays that of its largest layout.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import resource
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from .cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
+from .errors import PressroomError, RenderError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one layout; a user raises them in the configuration."""
+
+    layout_seconds: float = 300.0
+    layout_memory_mb: int = 4096
+    #: Layouts at once (0: one per core).
+    jobs: int = 0
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    name: str  # what progress and errors call it, e.g. "PDF, A4"
+    html: str
+    project_root: Path
+    pdf_variant: str | None = "pdf/ua-1"
+    strict: bool = False
+
+    @property
+    def key(self) -> str:
+        return digest("layout", self.html, str(self.pdf_variant), str(self.strict),
+                      str(self.project_root), code_version(), tool_versions(),
+                      fonts_fingerprint())
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A finished layout: the PDF, its page map and where each id fell."""
+
+    data: bytes
+    pages: int
+    page_map: tuple[dict, ...]
+    anchor_pages: dict[str, int]
+    warnings: tuple[str, ...]
+    seconds: float
+    reused: bool
+
+
+def _as_record(layout: Layout) -> dict:
+    return {"pages": layout.pages, "page_map": list(layout.page_map),
+            "anchor_pages": layout.anchor_pages, "warnings": list(layout.warnings),
+            "seconds": layout.seconds}
+
+
+def _lay_out(job: LayoutJob) -> Layout:
+    from . import pdf  # WeasyPrint is imported where it is used, never by a no-op build
+
+    start = time.perf_counter()
+    rendered = pdf.render_pdf(job.html, job.project_root, variant=job.pdf_variant,
+                              strict=job.strict)
+    starts = tuple({"page": s.number, "block": s.block, "offset": s.offset}
+                   for s in rendered.page_starts)
+    return Layout(rendered.data, rendered.pages, starts, rendered.anchor_pages,
+                  rendered.warnings, time.perf_counter() - start, False)
+
+
+def _child(job: LayoutJob, memory_mb: int, conn: Connection) -> None:
+    try:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(("ok", _lay_out(job)))
+    except PressroomError as exc:
+        conn.send(("error", str(exc)))
+    except MemoryError:
+        conn.send(("memory", ""))
+    except BaseException as exc:  # a bug: report it whole rather than hang the parent
+        conn.send(("bug", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _workers(limits: Limits) -> int:
+    return limits.jobs or max(1, len(os.sched_getaffinity(0)))
+
+
+def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = Limits(),
+                report: Callable[[str, Layout], None] | None = None) -> dict[str, Layout]:
+    """Lay out every job (from the cache where its key is there); results by job name."""
+    results: dict[str, Layout] = {}
+    todo: list[LayoutJob] = []
+    for job in jobs:
+        record = cache.get_json("layout", job.key)
+        data = cache.get("layout", job.key, ".pdf")
+        if isinstance(record, dict) and data is not None:
+            results[job.name] = Layout(data, record["pages"], tuple(record["page_map"]),
+                                       record["anchor_pages"], tuple(record["warnings"]),
+                                       record["seconds"], True)
+            if report:
+                report(job.name, results[job.name])
+        else:
+            todo.append(job)
+    context = multiprocessing.get_context("fork")
+    running: dict[Connection, tuple[LayoutJob, multiprocessing.Process, float]] = {}
+    pending = list(todo)
+    try:
+        while pending or running:
+            while pending and len(running) < _workers(limits):
+                job = pending.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(job, limits.layout_memory_mb,
+                                                               send), daemon=True)
+                process.start()
+                send.close()
+                running[receive] = (job, process, time.monotonic())
+            deadline = min(t + limits.layout_seconds for _, _, t in running.values())
+            ready = wait(list(running), timeout=max(0.0, deadline - time.monotonic()))
+            if not ready:
+                job = next(j for j, _, t in running.values()
+                           if t + limits.layout_seconds <= time.monotonic())
+                raise RenderError(f"{job.name}: layout stopped after {limits.layout_seconds:g} s "
+                                  "(limit layout_seconds; raise it in the configuration)")
+            for conn in ready:
+                job, process, _ = running.pop(conn)
+                try:
+                    status, value = conn.recv()
+                except EOFError:
+                    status, value = "died", ""
+                conn.close()
+                process.join()
+                if status == "ok":
+                    cache.put("layout", job.key, ".pdf", value.data)
+                    cache.put_json("layout", job.key, _as_record(value))
+                    results[job.name] = value
+                    if report:
+                        report(job.name, value)
+                elif status == "error":
+                    raise RenderError(value)
+                elif status == "memory":
+                    raise RenderError(
+                        f"{job.name}: layout ran out of memory (limit layout_memory_mb = "
+                        f"{limits.layout_memory_mb}; raise it in the configuration)")
+                elif status == "died":
+                    # Native code (Pango, HarfBuzz) that cannot allocate aborts the process.
+                    raise RenderError(
+                        f"{job.name}: layout process died (exit code {process.exitcode}), most "
+                        f"likely out of memory (limit layout_memory_mb = "
+                        f"{limits.layout_memory_mb}; raise it in the configuration)")
+                else:
+                    raise RenderError(f"{job.name}: layout failed: {value}")
+    finally:
+        for _, process, _ in running.values():
+            process.kill()
+            process.join()
+    return results
+
+
+def page_map_json(layout: Layout) -> str:
+    """The page map recorded beside a PDF: where each page begins and where each id fell."""
+    return json.dumps({"pages": list(layout.page_map), "anchors": layout.anchor_pages},
+                      indent=1, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,247 @@
+"""Faces by language: the table, the coverage check at load time, and the built outputs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import weasyprint
+
+from helpers import FIXTURES, ROOT, TEMPLATES, copy_fixture, epub_file, epub_xhtml, pdftotext
+from pressroom import fonts
+from pressroom.check import run_epubcheck
+from pressroom.content import load_edition
+from pressroom.errors import ContentError
+from pressroom.pipeline import Settings, build_epub, build_html, build_pdf, prepare
+
+SCRIPTS = FIXTURES / "scripts"
+
+#: Text of the fixture, by language, as pdftotext should find it.
+SAMPLES = {
+    "zh-Hans": "中华人民共和国与苏联在莫斯科签订了友好",
+    "ru": "Договор о дружбе, союзе и взаимной помощи",
+    "vi": "Việt Nam Dân chủ Cộng hòa; Nguyễn Ái Quốc",
+    "el": "Ἡ ἱστορία τῆς συμμαχίας",
+    "ja": "日本の新聞は「中ソ友好同盟相互援助条約」を報じた",
+}
+
+
+@pytest.fixture(scope="module")
+def scripts_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    settings = Settings(ROOT, SCRIPTS, TEMPLATES, tmp_path_factory.mktemp("scripts-build"))
+    prepared = prepare(settings)
+    pdf = build_pdf(settings, prepared, "a4").path
+    epub = build_epub(settings, prepared, page_starts=()).path
+    return pdf, epub
+
+
+def _flat(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def test_the_pdf_names_only_chosen_faces(scripts_build):
+    pdf, _ = scripts_build
+    names = fonts.pdf_font_names(pdf)
+    assert fonts.pdf_face_problems(pdf) == []
+    for face in ("EB-Garamond", "Noto-Serif", "Noto-Serif-Italic", "Noto-Serif-CJK-SC",
+                 "Noto-Serif-CJK-JP"):
+        assert face in names
+    # No slanted CJK: emphasis in Chinese and Japanese is set in the bold face.
+    assert "Noto-Serif-CJK-SC-Bold" in names and "Noto-Serif-CJK-JP-Bold" in names
+    assert not any("Oblique" in n or ("CJK" in n and "Italic" in n) for n in names)
+
+
+def test_the_pdf_has_every_script_as_text(scripts_build):
+    pdf, _ = scripts_build
+    text = _flat(pdftotext(pdf))
+    # CJK lines break without spaces, so compare with the spaces taken out.
+    squeezed = text.replace(" ", "")
+    for lang, sample in SAMPLES.items():
+        assert sample.replace(" ", "") in squeezed, lang
+
+
+def test_the_face_check_sees_a_slanted_copy(tmp_path):
+    # Chinese in italics with no language: fontconfig finds no italic and slants the upright
+    # face. The check after layout must say so; this is what it exists for.
+    html = ('<html lang="en"><body style="font-family: \'Noto Serif CJK SC\'">'
+            "<p><i>中文</i></p></body></html>")
+    pdf = tmp_path / "slanted.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    problems = fonts.pdf_face_problems(pdf)
+    assert problems and "Noto-Serif-CJK-SC-Oblique" in problems[0]
+
+
+def test_the_epub_marks_languages_and_uses_the_same_faces(scripts_build):
+    _, epub = scripts_build
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    marked = {
+        el.get("lang"): el.get(xml_lang)
+        for root in epub_xhtml(epub).values() for el in root.iter() if el.get("lang")
+    }
+    for lang in SAMPLES:
+        assert marked.get(lang) == lang
+    css = epub_file(epub, "EPUB/styles/stylesheet1.css")
+    for stack in fonts.STACKS[1:]:
+        assert f"{{ font-family: {fonts.css_families(stack)}; }}" in css
+    assert "font-synthesis: none" in css
+
+
+def test_a_character_no_face_has_stops_the_build_naming_file_and_line(tmp_path):
+    # U+1F9EA (test tube): checked absent from every chosen face below.
+    char = "\U0001F9EA"
+    assert all(ord(char) not in fonts.coverage(f) for f in fonts.chosen_families())
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    lines = reading.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("Договор"))
+    lines[number - 1] += f" Пробирка: {char}."
+    reading.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ContentError) as caught:
+        load_edition(content)
+    assert str(caught.value).startswith(f"{reading}:{number}: U+1F9EA '{char}' has no glyph")
+    assert "'ru'" in str(caught.value)
+
+
+def test_linear_b_is_refused_too(tmp_path):
+    char = "\U00010000"  # LINEAR B SYLLABLE B008 A
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("Ἡ ἱστορία", f"Ἡ {char} ἱστορία"))
+    with pytest.raises(ContentError, match=r"sample\.md:\d+: U\+10000 "):
+        load_edition(content)
+
+
+def test_decomposed_vietnamese_is_covered():
+    # "Nguyễn" typed as e + circumflex + tilde: shaping composes it, so it is no error.
+    nfd = unicodedata.normalize("NFD", "Nguyễn")
+    assert len(nfd) > len("Nguyễn")
+    for _, cluster in fonts._clusters(nfd):
+        assert fonts._covered(cluster, fonts.stack_for("vi").families) is None
+
+
+@pytest.mark.parametrize(("lang", "stack"), [
+    ("zh", "zh-Hans"), ("zh-Hans", "zh-Hans"), ("zh-Hans-HK", "zh-Hans"), ("zh-Hant", "zh-Hant"),
+    ("zh-Hant-TW", "zh-Hant"), ("zh-TW", "zh-Hant"), ("ja-JP", "ja"), ("ko", "ko"),
+    ("ru", "greek-cyrillic-vietnamese"), ("vi", "greek-cyrillic-vietnamese"),
+    ("en-GB", "default"), ("jam", "default"), (None, "default"),
+])
+def test_languages_pick_their_stack(lang, stack):
+    assert fonts.stack_for(lang).name == stack
+
+
+def test_lang_ranges_find_spans_and_divs():
+    body = ("A [中文]{lang=zh-Hans} b [x [y]{lang=ja} z]{.c lang=\"ko\"}\n\n"
+            "::: {lang=ru}\nТекст\n:::\n\nafter")
+    ranges = fonts.lang_ranges(body)
+    found = {body[s:e].strip(): lang for s, e, lang in ranges}
+    assert found["中文"] == "zh-Hans"
+    assert found["y"] == "ja"
+    assert found["x [y]{lang=ja} z"] == "ko"
+    assert found["Текст"] == "ru"
+    assert "after" not in "".join(found)
+
+
+def test_every_chosen_face_is_installed_from_its_package():
+    for family in fonts.chosen_families():
+        assert fonts.PACKAGES[family].startswith("fonts-")
+        assert fonts.resolved_file(family).path.is_file()
+
+
+def test_the_stylesheets_name_only_chosen_faces():
+    # The hand-written stylesheets may name a face (margin boxes, the body); it must be one
+    # of the table's, or the coverage check would be checking other faces than the layout's.
+    quoted = re.compile(r"font(?:-family)?\s*:[^;}]*")
+    chosen = set(fonts.chosen_families())
+    for name in ("print.css", "large-print.css", "epub.css"):
+        css = (TEMPLATES / name).read_text()
+        for declaration in quoted.findall(css):
+            for family in re.findall(r"\"([^\"]+)\"|'([^']+)'", declaration):
+                assert (family[0] or family[1]) in chosen, (name, declaration)
+
+
+def test_the_generated_rules_follow_the_table():
+    css = fonts.render_font_css(TEMPLATES, "print")
+    assert f"html {{ font-family: {fonts.css_families(fonts.DEFAULT)}; }}" in css
+    for stack in fonts.STACKS[1:]:
+        selectors = ", ".join(f":lang({t})" for t in stack.langs)
+        assert f"{selectors} {{ font-family: {fonts.css_families(stack)}; }}" in css
+    # WeasyPrint does not know font-synthesis and would warn (an error in strict mode).
+    assert "font-synthesis" not in css
+
+
+def test_greek_cyrillic_and_vietnamese_face_has_them_upright_and_italic():
+    # The reason the table sends these languages to Noto Serif: one file per style that has
+    # every letter of the samples, so no style is borrowed from elsewhere.
+    family = fonts.stack_for("ru").families[0]
+    for slant in (0, 100):
+        files = [f for f in fonts.family_files(family) if f.slant == slant and f.weight == 80]
+        assert files
+        have = frozenset().union(*(fonts._cmap(f.path, f.index) for f in files))
+        for lang in ("ru", "vi", "el"):
+            text = unicodedata.normalize("NFC", SAMPLES[lang])
+            assert all(ord(c) in have for c in text if not c.isspace()), (lang, slant)
+
+
+def test_the_print_html_carries_the_reading_language(tmp_path):
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("id: sample-1999\n",
+                                                   "id: sample-1999\nlang: ja\n", 1))
+    settings = Settings(ROOT, content, TEMPLATES, tmp_path / "build")
+    html = build_html(settings, prepare(settings)).path.read_text()
+    assert re.search(r'<section id="sample-1999" class="[^"]*reading[^"]*"[^>]* lang="ja"', html)
+
+
+def test_cjk_text_without_a_language_is_refused(tmp_path):
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    text = reading.read_text().replace("[*牢不可破的友谊*]{lang=zh-Hans}", "*牢不可破的友谊*")
+    reading.write_text(text)
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if "牢不可破" in line)
+    with pytest.raises(ContentError) as caught:
+        load_edition(content)
+    assert str(caught.value).startswith(f"{reading}:{number}: U+7262 '牢' is Chinese, Japanese")
+    assert "mark its language" in str(caught.value)
+
+
+def test_the_scripts_epub_passes_epubcheck(scripts_build):
+    _, epub = scripts_build
+    result = run_epubcheck(epub)
+    assert result.ok, result.detail
+
+
+def test_the_set_up_installs_every_chosen_face():
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    for package in set(fonts.PACKAGES.values()):
+        assert re.search(rf"^\s+{re.escape(package)}$", setup, re.MULTILINE), package
+
+
+def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):
+    # The running head and the title page's italic subtitle carry the title: on the pages of
+    # a reading marked zh they are upright, and quoted Russian italics stay italic.
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text()
+                       .replace("id: sample-1999\n", "id: sample-1999\nlang: zh-Hans\n", 1)
+                       .replace("title: On Sample Texts", "title: 论样本文本")
+                       .replace("subtitle: A Fixture in Two Paragraphs", "subtitle: 两段的测试"))
+    settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build", strict=True)
+    pdf = build_pdf(settings, prepare(settings), "a4").path
+    assert fonts.pdf_face_problems(pdf) == []
+    names = fonts.pdf_font_names(pdf)
+    assert "Noto-Serif-Italic" in names  # «Дружба навеки!» in a Chinese reading
+    assert "论样本文本" in pdftotext(pdf, 1, 1)
+
+
+def test_a_letter_only_in_a_second_file_of_the_family_is_refused(tmp_path):
+    # EB Garamond's 12 pt file has U+0180 (ƀ), its 08 pt file (the one fontconfig resolves)
+    # has not: WeasyPrint would embed one file's glyph program for both, so it counts missing.
+    char = "\u0180"
+    assert ord(char) in fonts.sibling_coverage("EB Garamond")
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("It goes on,", f"It goes {char} on,"))
+    with pytest.raises(ContentError, match=r"U\+0180 .* only in a second file of the family"):
+        load_edition(content)

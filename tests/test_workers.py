@@ -1,0 +1,150 @@
+"""The build engine: cache keys, incremental builds, bounded layouts, builds that lose nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import MINIMAL, ROOT, TEMPLATES
+from pressroom.errors import ConfigError, RenderError
+from pressroom.pipeline import Settings, build
+from pressroom.workers import LayoutJob, Limits, run_layouts
+
+
+def _project(tmp_path: Path) -> Settings:
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    return Settings(ROOT, content, templates, tmp_path / "build")
+
+
+def _digests(build_dir: Path) -> dict[str, str]:
+    manifest = json.loads((build_dir / "manifest.json").read_text())
+    return {e["path"]: hashlib.sha256((build_dir / e["path"]).read_bytes()).hexdigest()
+            for e in manifest["outputs"]}
+
+
+def _outputs(build_dir: Path) -> dict[str, bytes]:
+    """The manifest and every output it lists, as bytes."""
+    manifest = (build_dir / "manifest.json").read_bytes()
+    return {"manifest.json": manifest, **{
+        e["path"]: (build_dir / e["path"]).read_bytes()
+        for e in json.loads(manifest)["outputs"]}}
+
+
+def test_a_second_build_is_up_to_date_and_touches_nothing(tmp_path):
+    settings = _project(tmp_path)
+    build(settings)
+    stamps = {p: p.stat().st_mtime_ns for p in settings.build_dir.iterdir() if p.is_file()
+              and p.name != ".lock"}
+    again = build(settings)
+    assert again and all(o.reason == "up to date" and not o.rebuilt for o in again)
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+
+
+def test_editing_one_stylesheet_rebuilds_exactly_the_outputs_that_use_it(tmp_path):
+    settings = _project(tmp_path)
+    first = {o.path.name: o for o in build(settings)}
+    sheet = settings.templates_dir / "page-a5.css"
+    sheet.write_text(sheet.read_text() + "\nhtml { word-spacing: 0.01em; }\n")
+    second = {o.path.name: o for o in build(settings)}
+    rebuilt = {name for name, o in second.items() if o.format in ("pdf", "epub") and o.rebuilt}
+    assert rebuilt == {next(n for n in first if n.endswith("-booklet-a4.pdf"))}
+    assert second[next(n for n in first if n.endswith("-booklet-a4.pdf"))].reason == (
+        "its inputs changed")
+
+
+def test_an_incremental_build_gives_the_bytes_of_a_clean_build(tmp_path):
+    settings = _project(tmp_path / "incremental")
+    build(settings)
+    reading = next((settings.content_dir / "readings").glob("*.md"))
+    reading.write_text(reading.read_text().replace("fixture", "fixtures", 1))
+    build(settings)
+    sheet = settings.templates_dir / "epub.css"
+    sheet.write_text(sheet.read_text() + "\np { orphans: 2 }\n")
+    build(settings)
+    clean = Settings(ROOT, settings.content_dir, settings.templates_dir, tmp_path / "clean")
+    build(clean)
+    assert _digests(settings.build_dir) == _digests(clean.build_dir)
+
+
+def test_deleting_the_cache_is_safe(tmp_path):
+    settings = _project(tmp_path)
+    build(settings)
+    before = _digests(settings.build_dir)
+    shutil.rmtree(settings.build_dir / ".cache")
+    outputs = build(settings)
+    assert any(o.rebuilt for o in outputs)
+    assert _digests(settings.build_dir) == before
+
+
+def test_a_second_build_at_once_stops_with_one_clear_line(tmp_path):
+    import fcntl
+
+    settings = _project(tmp_path)
+    settings.build_dir.mkdir(parents=True)
+    with (settings.build_dir / ".lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242")
+        held.flush()
+        with pytest.raises(ConfigError, match=r"another build is running in this project "
+                                              r"\(pid 4242\)"):
+            build(settings)
+
+
+def test_a_layout_over_its_time_limit_is_stopped_and_named(tmp_path):
+    settings = _project(tmp_path)
+    html = "<p>" + "word " * 200_000 + "</p>"
+    job = LayoutJob("PDF, slow", html, ROOT, pdf_variant=None)
+    start = time.monotonic()
+    with pytest.raises(RenderError, match=r"PDF, slow: layout stopped after 1 s "
+                                          r"\(limit layout_seconds"):
+        run_layouts([job], settings.cache, Limits(layout_seconds=1))
+    assert time.monotonic() - start < 30
+
+
+def test_a_layout_over_its_memory_limit_is_stopped_and_named(tmp_path):
+    settings = _project(tmp_path)
+    job = LayoutJob("PDF, big", "<p>text</p>", ROOT, pdf_variant=None)
+    with pytest.raises(RenderError, match=r"PDF, big: .*out of memory \(limit "
+                                          r"layout_memory_mb = 64;"):
+        run_layouts([job], settings.cache, Limits(layout_memory_mb=64))
+
+
+def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_were(tmp_path):
+    settings = _project(tmp_path)
+    build(settings)
+    before = _outputs(settings.build_dir)
+    reading = next((settings.content_dir / "readings").glob("*.md"))
+    reading.write_text(reading.read_text().replace("fixture", "changed fixture", 1))
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from pressroom.pipeline import Settings, build;"
+        "build(Settings(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]),"
+        " Path(sys.argv[5])))"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, str(ROOT / "src"), str(ROOT),
+                                str(settings.content_dir), str(settings.templates_dir),
+                                str(settings.build_dir)], start_new_session=True)
+    # Wait until it is laying out (a staging folder exists), then kill the whole group.
+    deadline = time.monotonic() + 60
+    while not list(settings.build_dir.glob(".staging-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert _outputs(settings.build_dir) == before
+    # The next build clears what the killed one left and makes the new outputs.
+    build(settings)
+    assert not list(settings.build_dir.glob(".staging-*"))
+    assert not list(settings.build_dir.glob(".*.tmp"))
