@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -17,18 +18,17 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from pressroom import pipeline  # noqa: E402
+from pressroom._run import Limits  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
-from pressroom.workers import Limits  # noqa: E402
 
 EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
 
 
 def _settings(c, strict: bool = False, edition: str | None = None) -> pipeline.Settings:
     cfg = c.pressroom
-    try:
-        limits = Limits(**dict(cfg.get("limits", {})))
-    except TypeError as exc:
-        raise Exit(f"error: invoke.yaml: pressroom.limits: {exc}", code=1) from None
+    # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
+    # the time and memory the outside programs get; the package only sees a Limits value.
+    limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
     return pipeline.Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
                                          cfg.build_dir, strict, limits)
 
@@ -219,14 +219,42 @@ def bench(c):
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
+#: The tool that writes requirements.lock, installed for the occasion and thrown away after.
+LOCK_TOOL = "uv==0.13.9"
+
+
+@task
+def lock(c):
+    """Regenerate requirements.lock (exact versions, hashes) from pyproject.toml and PyPI."""
+    import tempfile
+    import venv
+
+    with tempfile.TemporaryDirectory(prefix="pressroom-lock-") as tmp:
+        venv.create(tmp, with_pip=True)
+        python = Path(tmp) / "bin" / "python"
+        # PyPI alone: no local pip configuration (extra indexes, find-links) may leak in.
+        env = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "",
+               "PIP_CONSTRAINT": ""}
+        c.run(f"{python} -m pip install --quiet {LOCK_TOOL}", env=env)
+        # setuptools is what `pip install --no-build-isolation -e .` builds pressroom with.
+        build_requires = Path(tmp) / "build-requires.in"
+        build_requires.write_text("setuptools>=69\n", encoding="utf-8")
+        c.run(f"{python} -m uv pip compile --quiet --no-config --universal "
+              "--python-version 3.11 --generate-hashes --extra test "
+              "--custom-compile-command 'inv lock' "
+              f"--output-file {ROOT / 'requirements.lock'} {ROOT / 'pyproject.toml'} "
+              f"{build_requires}", env=env)
+
+
 ns = Collection(html, pdf, epub, build, handout, watch, check, clean, import_text, golden, test,
-                lint, bench)
+                lint, bench, lock)
 ns.configure(
     {
         "pressroom": {
             "edition": "src/content/edition.yaml",
             "templates_dir": "templates",
             "build_dir": "build",
+            "limits": dataclasses.asdict(Limits()),
         }
     }
 )

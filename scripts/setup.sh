@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages: the book faces (EB Garamond, Noto Serif, Noto Serif CJK), PDF tools for checks and tests, Java for
 # EPUBCheck, Pango and fontconfig for WeasyPrint's text and font lookup, HarfBuzz subsetting,
 # calibre's ebook-meta (the tests read our EPUB's metadata with it, as e-book shops do), and
-# chromium, the browser DAISY Ace checks the EPUB's accessibility in.
+# chromium, the browser DAISY Ace checks the EPUB's accessibility in. The Noto faces set
+# Chinese, Japanese, Korean, Cyrillic and Vietnamese text that EB Garamond lacks; OCRmyPDF
+# with Tesseract's English data makes scanned PDF readings searchable text.
 DEBIAN_PACKAGES=(
   fonts-ebgaramond
   # The faces for Greek, Cyrillic and Vietnamese (Noto Serif) and for Chinese, Japanese and
@@ -23,6 +25,9 @@ DEBIAN_PACKAGES=(
   default-jre-headless
   calibre
   chromium
+  ocrmypdf
+  tesseract-ocr
+  tesseract-ocr-eng
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -51,14 +56,40 @@ else
   echo "setup: npm not found; DAISY Ace will not be installed (inv check will skip it)" >&2
 fi
 
-# Python packages: pressroom itself (editable) with the test tools, into the python3 on PATH.
-# Where that is Debian's own Python (marked externally managed), pip needs python3-pip and
-# leave to install beside Debian's packages; pip ignores the variable where it is not needed.
-if ! python3 -m pip --version >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  apt-get install -y -qq --no-install-recommends python3-pip
+# Python: a virtual environment of the project's own, .venv, made with the machine's python3;
+# nothing is installed into the system's Python. Debian's python3 makes virtual environments
+# only with python3-venv (its ensurepip), so that is installed where it is missing.
+PYTHON=$(command -v python3 || true)
+if [ -z "$PYTHON" ]; then
+  echo "setup: no python3 on PATH (pressroom needs Python 3.11 or newer)" >&2
+  exit 1
 fi
-PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check \
-  --root-user-action=ignore -e ".[test]"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "setup: $PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); pressroom needs 3.11 or newer" >&2
+  exit 1
+fi
+if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends python3-venv
+  else
+    echo "setup: $PYTHON cannot make virtual environments (no venv/ensurepip module)" >&2
+    exit 1
+  fi
+fi
+# A half-made or moved environment (its python no longer starts) is made again.
+if ! .venv/bin/python -c 'import sys' >/dev/null 2>&1; then
+  rm -rf .venv
+  "$PYTHON" -m venv .venv
+fi
+
+# Exact versions, each file checked against its sha256 (requirements.lock, written by
+# `inv lock`): pressroom's dependencies and the test tools. Then pressroom itself, editable,
+# built with the locked setuptools, so no unpinned package is fetched.
+PIP=(.venv/bin/python -m pip --quiet --disable-pip-version-check --require-virtualenv)
+"${PIP[@]}" install --require-hashes -r requirements.lock
+"${PIP[@]}" install --no-deps --no-build-isolation -e .
 
 # Build the default edition.
-python3 -m invoke build
+.venv/bin/python -m invoke build

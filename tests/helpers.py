@@ -16,6 +16,9 @@ READER = FIXTURES / "reader" / "reader.yaml"
 TEMPLATES = ROOT / "templates"
 CONTENT = ROOT / "src" / "content"
 SEED_NAME = "000_6279f2246c7e17cc.txt"
+#: The plain-text extraction the default edition's article was imported from, kept in the
+#: project as the edition's source.
+SEED = CONTENT / "sources" / SEED_NAME
 
 
 def copy_fixture(tmp_path: Path, name: str = "minimal") -> Path:
@@ -61,3 +64,19 @@ def page_head(pdf: Path, page: int, height_pt: float = 60) -> str:
             "-x", "0", "-y", "0", "-W", str(int(box.width)), "-H", str(int(height_pt))]
     return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout.strip()
+def build_a4(settings) -> Path:
+    """Build only the A4 reading edition; its path."""
+    from pressroom.pipeline import build
+
+    outputs = build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
+    return next(o.path for o in outputs if o.format == "pdf")
+
+
+def variant_html(settings, name: str = "a4") -> str:
+    """The print HTML of one variant of the table (a4, letter, large-print-a4, booklet-a4 …),
+    with WeasyPrint's own target-counter() page numbers."""
+    from pressroom.pipeline import VARIANTS, prepare, print_body, print_html
+
+    prepared = prepare(settings)
+    variant = next(v for v in VARIANTS if v.name == name)
+    return print_html(settings, prepared, print_body(settings, prepared), variant)

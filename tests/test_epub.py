@@ -6,13 +6,13 @@ import dataclasses
 import hashlib
 import re
 import struct
-import subprocess
 import zipfile
 
 import pytest
 
 from conftest import Built
 from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, epub_file, epub_xhtml
+from pressroom._run import DEFAULT_LIMITS, run_bounded
 from pressroom.check import epub_note_links, run_epubcheck
 from pressroom.content import load_edition
 from pressroom.epub import cover_html, cover_png, pdf_font_names
@@ -210,8 +210,10 @@ def test_subtitle_is_a_refined_title(minimal_build: Built):
 
 
 def test_calibre_reads_title_author_language_and_identifier(minimal_build: Built):
-    result = subprocess.run(["ebook-meta", str(minimal_build.one("epub"))],
-                            capture_output=True, text=True, timeout=120, check=True)
+    seconds, memory_mb = DEFAULT_LIMITS.of("tool")
+    result = run_bounded(["ebook-meta", str(minimal_build.one("epub"))], seconds=seconds,
+                         memory_mb=memory_mb, what="ebook-meta", limit="tool")
+    assert result.returncode == 0, result.stderr
     fields = dict(re.findall(r"^(\w[\w() ]*?)\s*:\s(.+)$", result.stdout, re.MULTILINE))
     assert fields["Title"].startswith("On Sample Texts")
     assert fields["Author(s)"] == "Ada Example"

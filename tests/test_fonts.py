@@ -9,12 +9,21 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from helpers import FIXTURES, ROOT, TEMPLATES, copy_fixture, epub_file, epub_xhtml, pdftotext
+from helpers import (
+    FIXTURES,
+    ROOT,
+    TEMPLATES,
+    build_a4,
+    copy_fixture,
+    epub_file,
+    epub_xhtml,
+    pdftotext,
+)
 from pressroom import fonts
 from pressroom.check import run_epubcheck
 from pressroom.content import load_edition
 from pressroom.errors import ContentError
-from pressroom.pipeline import Settings, build_epub, build_html, build_pdf, prepare
+from pressroom.pipeline import Settings, build, build_epub, prepare
 
 SCRIPTS = FIXTURES / "scripts"
 
@@ -32,8 +41,8 @@ SAMPLES = {
 def scripts_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     settings = Settings(ROOT, SCRIPTS, TEMPLATES, tmp_path_factory.mktemp("scripts-build"))
     prepared = prepare(settings)
-    pdf = build_pdf(settings, prepared, "a4").path
-    epub = build_epub(settings, prepared, page_starts=()).path
+    pdf = build_a4(settings)
+    epub = build_epub(settings, prepared, page_map=()).path
     return pdf, epub
 
 
@@ -190,7 +199,7 @@ def test_the_print_html_carries_the_reading_language(tmp_path):
     reading.write_text(reading.read_text().replace("id: sample-1999\n",
                                                    "id: sample-1999\nlang: ja\n", 1))
     settings = Settings(ROOT, content, TEMPLATES, tmp_path / "build")
-    html = build_html(settings, prepare(settings)).path.read_text()
+    html = build(settings, formats=("html",))[0].path.read_text()
     assert re.search(r'<section id="sample-1999" class="[^"]*reading[^"]*"[^>]* lang="ja"', html)
 
 
@@ -228,7 +237,7 @@ def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):
                        .replace("title: On Sample Texts", "title: 论样本文本")
                        .replace("subtitle: A Fixture in Two Paragraphs", "subtitle: 两段的测试"))
     settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build", strict=True)
-    pdf = build_pdf(settings, prepare(settings), "a4").path
+    pdf = build_a4(settings)
     assert fonts.pdf_face_problems(pdf) == []
     names = fonts.pdf_font_names(pdf)
     assert "Noto-Serif-Italic" in names  # «Дружба навеки!» in a Chinese reading

@@ -12,20 +12,20 @@ import weasyprint
 from PIL import Image
 from weasyprint.formatting_structure import boxes
 
-from helpers import FIXTURES, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from helpers import (
+    FIXTURES,
+    TEMPLATES,
+    build_a4,
+    copy_fixture,
+    epub_xhtml,
+    pdftotext,
+    variant_html,
+)
 from pressroom.check import run_epubcheck
 from pressroom.content import load_edition
 from pressroom.errors import ContentError, RenderError
 from pressroom.fetcher import ConfinedFetcher
-from pressroom.pipeline import (
-    BOOKLET_PAGES,
-    PAPERS,
-    Settings,
-    _print_html,
-    build_epub,
-    build_pdf,
-    prepare,
-)
+from pressroom.pipeline import Settings, build_epub, prepare
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 IMAGES = ("map.png", "portrait.jpg", "diagram.svg")
@@ -39,8 +39,8 @@ def images_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Pa
     content = copy_fixture(project, "images")
     settings = Settings(project, content, TEMPLATES, project / "build")
     prepared = prepare(settings)
-    pdf = build_pdf(settings, prepared, "a4").path
-    epub = build_epub(settings, prepared, page_starts=()).path
+    pdf = build_a4(settings)
+    epub = build_epub(settings, prepared, page_map=()).path
     return settings, pdf, epub
 
 
@@ -108,7 +108,7 @@ def test_a_lone_image_is_a_figure_in_both_outputs(images_build):
             img = figure.find(f"{XHTML}img")
             caption = "".join(figure.find(f"{XHTML}figcaption").itertext())
             assert img is not None and caption.strip() == img.get("alt")
-    print_html = _print_html(settings, prepare(settings), PAPERS["a4"])
+    print_html = variant_html(settings, "a4")
     assert len(re.findall(r"<figure>\s*<img ", print_html)) == 3
     assert "<figcaption" in print_html
 
@@ -192,8 +192,8 @@ def test_the_print_figures_fit_every_paper(tmp_path, paper):
     reading.write_text(reading.read_text().replace("](map.png)", "](tall.png)")
                        .replace("](portrait.jpg ", "](wide.png "))
     settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build")
-    sheet = BOOKLET_PAGES["a4"] if paper == "a5" else PAPERS[paper.removesuffix("-large")]
-    html = _print_html(settings, prepare(settings), sheet, large=paper.endswith("-large"))
+    name = {"a5": "booklet-a4", "a4-large": "large-print-a4"}.get(paper, paper)
+    html = variant_html(settings, name)
     document = weasyprint.HTML(string=html, base_url=f"{tmp_path}/",
                                url_fetcher=ConfinedFetcher(tmp_path)).render()
     laid_out = {Path(box.element.get("src")).stem: (page._page_box, box)
@@ -225,4 +225,4 @@ def test_the_epub_takes_no_image_the_load_time_check_did_not_list(tmp_path):
         "The year is uncertain.", f"The year is ![uncertain]({unlisted.as_uri()})."))
     settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build")
     with pytest.raises(RenderError, match=r"unlisted\.png"):
-        build_epub(settings, prepare(settings), page_starts=())
+        build_epub(settings, prepare(settings), page_map=())

@@ -15,13 +15,12 @@ import pypandoc
 import pytest
 import yaml
 
-from helpers import CONTENT, ROOT, SEED_NAME
+from helpers import CONTENT, SEED
 from pressroom.content import load_reading
 from pressroom.errors import ContentError
 from pressroom.importer import ImportResult, import_text
 from pressroom.models import ReadingMeta
 
-SEED = ROOT.parent / "shared" / "seeds" / SEED_NAME
 SOURCE = Path("sample.txt")
 
 FIELDS = {
@@ -534,7 +533,6 @@ def test_a_publication_date_that_is_not_a_year_names_its_line():
 # --- the edition's own article ---------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the seed text is not beside the project")
 def test_the_seed_imports_to_the_committed_reading_byte_for_byte():
     text = SEED.read_text(encoding="utf-8")
     result = import_text(text, SEED, joins=[60])

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from helpers import MINIMAL, ROOT, TEMPLATES
+from pressroom._run import Limits
 from pressroom.errors import ConfigError, RenderError
 from pressroom.pipeline import Settings, build
-from pressroom.workers import LayoutJob, Limits, run_layouts
+from pressroom.workers import LayoutJob, run_layouts
 
 
 def _project(tmp_path: Path) -> Settings:

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._run import DEFAULT_LIMITS, Limits, run_bounded
 from .errors import CheckError
 
 #: Where the set-up installs Ace (`npm install --ignore-scripts @daisy/ace`), per project.
@@ -22,7 +23,6 @@ TOOLS_DIR = Path(".tools") / "ace"
 #: Electron build, whose binary --ignore-scripts never downloads, so it cannot start here.
 ACE_BIN = Path("node_modules") / ".bin" / "ace-puppeteer"
 IMPACTS = ("critical", "serious", "moderate", "minor")
-TIMEOUT = 300  # seconds; a run of the edition takes about 5
 
 #: Ace already passes --no-sandbox (Chromium refuses to run as root without it) and Puppeteer
 #: adds --disable-background-networking, but neither lets us add flags, and Chromium still looks
@@ -81,7 +81,7 @@ class AceReport:
 
 
 def find_ace(project_root: Path, tools_dir: Path | None = None) -> Path | None:
-    ace = (tools_dir or project_root / TOOLS_DIR) / ACE_BIN
+    ace = ((tools_dir or project_root / TOOLS_DIR) / ACE_BIN).absolute()
     return ace if ace.is_file() and os.access(ace, os.X_OK) else None
 
 
@@ -111,9 +111,14 @@ def run_ace(
     build_dir: Path,
     *,
     tools_dir: Path | None = None,
-    timeout: float = TIMEOUT,
+    timeout: float | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> AceReport:
-    """Run Ace on epub in a temporary folder under build_dir and return its parsed report."""
+    """Run Ace on epub in a temporary folder under build_dir and return its parsed report.
+
+    Ace (Node and the Chromium it drives) runs within limits.ace_seconds (or ``timeout``) and
+    limits.ace_memory_mb; a run of the edition takes about 5 s.
+    """
     reason = ace_available(project_root, tools_dir)
     ace, chromium = find_ace(project_root, tools_dir), find_chromium()
     if reason or ace is None or chromium is None:
@@ -124,7 +129,8 @@ def run_ace(
     # a deep build folder would stop the browser from starting, so TMPDIR stays short.
     runtime = Path(tempfile.mkdtemp(prefix="pressroom-ace-"))
     try:
-        _run(ace, chromium, epub.resolve(), work, timeout, runtime)
+        seconds = timeout if timeout is not None else limits.ace_seconds
+        _run(ace, chromium, epub.resolve(), work, seconds, limits.ace_memory_mb, runtime)
         return _read_report(work / "report" / "report.json", epub)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -146,7 +152,7 @@ def _write_launcher(chromium: Path, folder: Path) -> Path:
     return launcher
 
 
-def _run(ace: Path, chromium: Path, epub: Path, work: Path, timeout: float,
+def _run(ace: Path, chromium: Path, epub: Path, work: Path, seconds: float, memory_mb: int,
          runtime: Path) -> None:
     home = work / "home"
     home.mkdir()
@@ -164,30 +170,26 @@ def _run(ace: Path, chromium: Path, epub: Path, work: Path, timeout: float,
     }
     args = [str(ace), "--force", "--lang", "en", "--outdir", str(work / "report"),
             "--tempdir", str(work / "unzipped"), str(epub)]
-    # A session of its own, so that a timeout can signal Node without signalling us.
-    with subprocess.Popen(args, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as proc:
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _stop(proc, work)
-            raise CheckError(f"DAISY Ace took longer than {timeout:g} s", path=epub) from None
-    if proc.returncode != 0:
-        raise CheckError(f"DAISY Ace failed (exit {proc.returncode}): "
-                         f"{_last_error(stdout + stderr)}", path=epub)
+    # run_bounded gives Node a session of its own, so that a timeout can signal it without
+    # signalling us; _stop then finds the browser, which Puppeteer starts in another session.
+    try:
+        result = run_bounded(args, seconds=seconds, memory_mb=memory_mb, what="DAISY Ace",
+                             limit="ace", source_path=epub, cwd=work, env=env,
+                             on_timeout=lambda proc: _stop(proc, work), memory="data")
+    except OSError as exc:
+        raise CheckError(f"cannot run DAISY Ace: {exc}", path=epub) from exc
+    if result.returncode != 0:
+        raise CheckError(f"DAISY Ace failed (exit {result.returncode}): "
+                         f"{_last_error(result.stdout + result.stderr)}", path=epub)
 
 
 def _stop(proc: subprocess.Popen[str], work: Path) -> None:
-    # SIGTERM first: Puppeteer's handler for it closes the browser it started.
+    # SIGTERM first: Puppeteer's handler for it closes the browser it started. run_bounded
+    # kills Node's group outright afterwards.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
     # Puppeteer starts Chromium in a session of its own, which outlives a killed Node. Its
     # group is the launcher's pid; the command line naming our folder proves it is still ours.
     with contextlib.suppress(OSError, ValueError):

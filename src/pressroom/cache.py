@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -76,11 +75,10 @@ def code_version() -> str:
 def fonts_fingerprint() -> str:
     """The faces fontconfig offers, with their files' sizes and times: installing, removing
     or updating a font changes the layouts that could use it."""
-    try:
-        out = subprocess.run(["fc-list", "--format", "%{file}|%{family}|%{style}\n"],
-                             capture_output=True, text=True, check=True, timeout=60).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "fc-list unavailable"
+    from ._run import run_tool
+
+    out = run_tool(["fc-list", "--format", "%{file}|%{family}|%{style}\n"],
+                   what="fontconfig (fc-list)").stdout
     lines = []
     for line in sorted(set(out.splitlines())):
         path = line.split("|", 1)[0]

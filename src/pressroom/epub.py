@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import json
 import re
-import subprocess
 import tempfile
 import uuid
 import zipfile
@@ -29,6 +28,7 @@ from pypdf import PdfReader
 
 from . import fonts, pagelist
 from ._pandoc import run_pandoc
+from ._run import DEFAULT_LIMITS, Limits, run_tool
 from .content import Edition
 from .dates import MONTHS
 from .errors import RenderError
@@ -218,19 +218,9 @@ def cover_png(edition: Edition, templates_dir: Path) -> bytes:
     with tempfile.TemporaryDirectory(prefix="pressroom-cover-") as work:
         source = Path(work) / "cover.pdf"
         source.write_bytes(pdf.data)
-        try:
-            subprocess.run(
-                ["pdftoppm", "-png", "-singlefile", "-scale-to-x", str(width),
-                 "-scale-to-y", str(height), str(source), str(Path(work) / "cover")],
-                capture_output=True, check=True, timeout=120,
-            )
-        except FileNotFoundError as exc:
-            raise RenderError("pdftoppm (poppler-utils) is not installed: it rasterises "
-                              "the EPUB cover") from exc
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            detail = getattr(exc, "stderr", b"") or b""
-            raise RenderError(f"pdftoppm failed on the cover: "
-                              f"{detail.decode('utf-8', 'replace').strip() or exc}") from exc
+        run_tool(["pdftoppm", "-png", "-singlefile", "-scale-to-x", str(width),
+                  "-scale-to-y", str(height), str(source), str(Path(work) / "cover")],
+                 what="pdftoppm (the cover)", source_path=templates_dir / "cover.html.j2")
         return (Path(work) / "cover.png").read_bytes()
 
 
@@ -357,6 +347,7 @@ def render_epub(
     page_map: Sequence[dict] = (),
     page_source: str | None = None,
     sources: Sequence[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
 
@@ -388,5 +379,6 @@ def render_epub(
             "--metadata",
             "toc-title=Contents",
         ),
+        limits=limits,
     )
     return finish_epub(raw, edition, templates_dir, bool(page_map), page_source, sources)

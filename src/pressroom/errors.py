@@ -55,3 +55,7 @@ class CheckError(PressroomError):
 
 class SafetyError(RenderError):
     """A renderer tried to read something outside the project."""
+
+
+class LimitError(PressroomError):
+    """An outside program (Pandoc, a checker) ran out of its time or memory limit."""

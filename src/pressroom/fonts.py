@@ -15,7 +15,6 @@ first character none of them has, naming the reading's file and line; after layo
 from __future__ import annotations
 
 import re
-import subprocess
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
 
+from ._run import run_tool
 from .errors import ContentError, RenderError
 from .templating import make_environment, render_template
 
@@ -111,16 +111,10 @@ def stack_for(lang: str | None) -> FaceStack:
 
 # -- fontconfig and character maps --------------------------------------------------------
 
-FC_TIMEOUT = 30
-
 
 def _fontconfig(*args: str) -> str:
     """Run one fontconfig tool (fc-list, fc-match) with a timeout; failures are RenderErrors."""
-    try:
-        return subprocess.run(list(args), capture_output=True, text=True, check=True,
-                              timeout=FC_TIMEOUT).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise RenderError(f"cannot ask fontconfig ({args[0]}): {exc}") from exc
+    return run_tool(args, what=f"fontconfig ({args[0]})").stdout
 
 
 @dataclass(frozen=True)
@@ -401,12 +395,7 @@ _VARIANT = re.compile(r"-(?:All-)?(?:Small|Petite)-Caps$|-Unicase$|-Titling$")
 
 def pdf_font_names(pdf: Path) -> list[str]:
     """The font names pdffonts lists for a PDF, without the subset prefix."""
-    try:
-        out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
-                             check=True, timeout=120).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise RenderError(f"cannot list the fonts of the PDF with pdffonts: {exc}",
-                          path=pdf) from exc
+    out = run_tool(["pdffonts", str(pdf)], what="pdffonts", source_path=pdf).stdout
     lines = out.splitlines()[2:]  # a header line and a rule
     return sorted({_SUBSET.sub("", line.split()[0]) for line in lines if line.strip()})
 

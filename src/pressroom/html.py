@@ -10,6 +10,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ._pandoc import run_pandoc
+from ._run import DEFAULT_LIMITS, Limits
 from .assemble import APPENDIX_LETTERS, appendix_id
 from .citations import Citation
 from .content import Edition, Part, Reading
@@ -52,10 +53,11 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
     return entries
 
 
-def render_body(document_path: Path, metadata_path: Path) -> str:
+def render_body(document_path: Path, metadata_path: Path,
+                limits: Limits = DEFAULT_LIMITS) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats."""
     return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
-                      extra_args=("--section-divs", "--wrap=none"))
+                      extra_args=("--section-divs", "--wrap=none"), limits=limits)
 
 
 def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:
@@ -71,6 +73,7 @@ def render_print_html(
     citations: Mapping[str, Citation] | None = None,
     *,
     handout: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> str:
     """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +14,8 @@ import weasyprint
 from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError
 
-from .errors import RenderError, SafetyError
+from ._run import DEFAULT_LIMITS, run_bounded
+from .errors import LimitError, RenderError, SafetyError
 from .fetcher import ConfinedFetcher
 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit",
@@ -27,11 +27,15 @@ _QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'")
 @cache
 def installed_families() -> frozenset[str]:
     """Font families fontconfig knows (what WeasyPrint will find)."""
+    seconds, memory_mb = DEFAULT_LIMITS.of("tool")
     try:
-        out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                             check=True, timeout=60).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
+        result = run_bounded(["fc-list", ":", "family"], seconds=seconds, memory_mb=memory_mb,
+                             what="fc-list", limit="tool")
+    except (OSError, LimitError) as exc:
         raise RenderError(f"cannot list fonts with fc-list: {exc}") from exc
+    if result.returncode != 0:
+        raise RenderError(f"cannot list fonts with fc-list: exit {result.returncode}")
+    out = result.stdout
     names = set()
     for line in out.splitlines():
         names.update(part.strip().lower() for part in line.split(","))

@@ -13,14 +13,16 @@ stages, so an up-to-date build costs a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._io import Staging, build_lock, write_text_atomic
+from ._run import DEFAULT_LIMITS, Limits
 from .cache import (
     Cache,
     code_version,
@@ -30,8 +32,8 @@ from .cache import (
     tool_versions,
     tree_digest,
 )
-from .errors import ConfigError
-from .workers import Layout, LayoutJob, Limits, page_map_json, run_layouts
+from .errors import ConfigError, LimitError
+from .workers import Layout, LayoutJob, page_map_json, run_layouts
 
 if TYPE_CHECKING:
     from .assemble import Handout
@@ -87,7 +89,8 @@ class Settings:
     #: Treat renderer warnings (an unknown CSS property, a missing glyph, a reading without
     #: a rights statement) as errors.
     strict: bool = False
-    limits: Limits = field(default_factory=Limits)
+    #: Time and memory for each outside program, and the largest source file.
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def content_dir(self) -> Path:
@@ -104,9 +107,8 @@ class Settings:
     @classmethod
     def for_project(cls, root: Path, edition: str = "src/content/edition.yaml",
                     templates: str = "templates", build: str = "build", strict: bool = False,
-                    limits: Limits | None = None) -> Settings:
-        return cls(root, root / edition, root / templates, root / build, strict,
-                   limits or Limits())
+                    limits: Limits = DEFAULT_LIMITS) -> Settings:
+        return cls(root, root / edition, root / templates, root / build, strict, limits)
 
     @property
     def cache(self) -> Cache:
@@ -152,9 +154,10 @@ def prepare(settings: Settings) -> Prepared:
     from .citations import render_citations
     from .content import load_edition
 
-    edition = load_edition(settings.edition, settings.boundary)
+    edition = load_edition(settings.edition, settings.boundary,
+                           max_source_mb=settings.limits.source_mb)
     citations = render_citations([r.source for r in edition.readings if r.source],
-                                 edition.csl)
+                                 edition.csl, settings.limits)
     return write_prepared(settings, edition, citations, "edition")
 
 
@@ -165,7 +168,7 @@ def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str,
     from .document import build_document
 
     assembled = assemble(edition, settings.templates_dir, handout)
-    document = build_document(assembled.chunks, citations)
+    document = build_document(assembled.chunks, citations, settings.limits)
     markdown = settings.build_dir / f"{stem}.md"
     metadata = settings.build_dir / f"{stem}-meta.yaml"
     document_path = settings.build_dir / f"{stem}.json"
@@ -186,6 +189,19 @@ def _write_if_changed(path: Path, text: str) -> None:
     write_text_atomic(path, text)
 
 
+@contextlib.contextmanager
+def _blame_the_reading(prepared: Prepared) -> Iterator[None]:
+    # Pandoc reads the joined build/edition.json; a limit it hits is the reading's doing
+    # when the edition has one reading, so the error names the file the user can fix.
+    try:
+        yield
+    except LimitError as exc:
+        readings = prepared.edition.readings
+        if exc.path == prepared.document and len(readings) == 1:
+            raise LimitError(exc.message, path=readings[0].path) from exc
+        raise
+
+
 def print_body(settings: Settings, prepared: Prepared) -> str:
     """The edition's body as an HTML fragment: Pandoc once per build, shared by every
     variant (they differ only in stylesheet), cached by the Markdown it comes from."""
@@ -197,7 +213,8 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     cached = cache.get("pandoc", key, ".html")
     if cached is not None:
         return cached.decode("utf-8")
-    body = html.render_body(prepared.document, prepared.metadata)
+    with _blame_the_reading(prepared):
+        body = html.render_body(prepared.document, prepared.metadata, settings.limits)
     cache.put("pandoc", key, ".html", body.encode("utf-8"))
     return body
 
@@ -210,6 +227,7 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     cross-references' page numbers are literal counters instead of target-counter(), so that
     WeasyPrint lays every page out once (pagehints.py); None keeps target-counter()."""
     from . import fonts, html, pagehints, pdf
+    from .fetcher import check_html
 
     sheets = [html.read_stylesheet(settings.templates_dir, n)
               for n in ("print.css", *variant.stylesheets)]
@@ -220,8 +238,11 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     css = [text for _, text in sheets] + [prepared.extra_css]
     if hints is not None:
         css += [pagehints.literal_rules("\n".join(css)), pagehints.hint_rules(hints)]
-    return html.render_print_html(prepared.edition, body, settings.templates_dir, css,
+    page = html.render_print_html(prepared.edition, body, settings.templates_dir, css,
                                   prepared.citations, handout=prepared.handout)
+    # Whatever the page would fetch is checked before any output is written.
+    check_html(page, settings.project_root)
+    return page
 
 
 def selected_variants(formats: Iterable[str], papers: Iterable[str],
@@ -307,11 +328,13 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
     if cached is not None:
         return cached, False
     settings.build_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".epub-", dir=settings.build_dir) as work:
+    with tempfile.TemporaryDirectory(prefix=".epub-", dir=settings.build_dir) as work, \
+            _blame_the_reading(prepared):
         data = epub.render_epub(prepared.edition, prepared.document, prepared.metadata,
                                 settings.templates_dir, Path(work), page_map=page_map,
                                 page_source=page_source,
-                                sources=[c.text for c in prepared.citations.values()])
+                                sources=[c.text for c in prepared.citations.values()],
+                                limits=settings.limits)
     cache.put("epub", key, ".epub", data)
     return data, True
 

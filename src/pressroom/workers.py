@@ -20,18 +20,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from ._run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
 from .cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
-from .errors import PressroomError, RenderError
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on one layout; a user raises them in the configuration."""
-
-    layout_seconds: float = 300.0
-    layout_memory_mb: int = 4096
-    #: Layouts at once (0: one per core).
-    jobs: int = 0
+from .errors import LimitError, PressroomError, RenderError
 
 
 @dataclass(frozen=True)
@@ -96,10 +87,10 @@ def _child(job: LayoutJob, memory_mb: int, conn: Connection) -> None:
 
 
 def _workers(limits: Limits) -> int:
-    return limits.jobs or max(1, len(os.sched_getaffinity(0)))
+    return limits.layout_jobs or max(1, len(os.sched_getaffinity(0)))
 
 
-def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = Limits(),
+def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAULT_LIMITS,
                 report: Callable[[str, Layout], None] | None = None) -> dict[str, Layout]:
     """Lay out every job (from the cache where its key is there); results by job name."""
     results: dict[str, Layout] = {}
@@ -133,8 +124,8 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = Limits
             if not ready:
                 job = next(j for j, _, t in running.values()
                            if t + limits.layout_seconds <= time.monotonic())
-                raise RenderError(f"{job.name}: layout stopped after {limits.layout_seconds:g} s "
-                                  "(limit layout_seconds; raise it in the configuration)")
+                raise LimitError(f"{job.name}: layout stopped after {limits.layout_seconds:g} s "
+                                 f"(limit layout_seconds; {WHERE_TO_RAISE})")
             for conn in ready:
                 job, process, _ = running.pop(conn)
                 try:
@@ -152,15 +143,15 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = Limits
                 elif status == "error":
                     raise RenderError(value)
                 elif status == "memory":
-                    raise RenderError(
+                    raise LimitError(
                         f"{job.name}: layout ran out of memory (limit layout_memory_mb = "
-                        f"{limits.layout_memory_mb}; raise it in the configuration)")
+                        f"{limits.layout_memory_mb}; {WHERE_TO_RAISE})")
                 elif status == "died":
                     # Native code (Pango, HarfBuzz) that cannot allocate aborts the process.
-                    raise RenderError(
+                    raise LimitError(
                         f"{job.name}: layout process died (exit code {process.exitcode}), most "
                         f"likely out of memory (limit layout_memory_mb = "
-                        f"{limits.layout_memory_mb}; raise it in the configuration)")
+                        f"{limits.layout_memory_mb}; {WHERE_TO_RAISE})")
                 else:
                     raise RenderError(f"{job.name}: layout failed: {value}")
     finally:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from ._run import DEFAULT_LIMITS, WHERE_TO_RAISE
 from .errors import ContentError
 
 Loc = tuple[str | int, ...]
@@ -42,6 +43,12 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen: set[int]) -> A
                            line=node.start_mark.line + 1)
     seen.add(id(node))
     lines.setdefault(loc, node.start_mark.line + 1)
+    # A tag on a map or a list (!!python/object, !!set, a custom !tag) asks for an object
+    # the data has no use for; scalars' tags are checked by the safe constructor.
+    plain = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    if type(node) in plain and node.tag != plain[type(node)]:
+        raise ContentError(f"YAML error: the tag {node.tag} is not supported",
+                           line=node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -96,14 +103,22 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:
     return YamlDoc(path, data, lines, line_offset)
 
 
-def read_text(path: Path) -> str:
-    """A source file's text; a missing, unreadable or non-UTF-8 file is a ContentError."""
+def read_text(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> str:
+    """A source file's text; a missing, unreadable, too large or non-UTF-8 file is a
+    ContentError. Only a regular file is read, and never more than max_mb megabytes of it."""
+    limit = max_mb * 1024 * 1024
     try:
-        data = path.read_bytes()
+        if path.exists() and not path.is_file():
+            raise ContentError("not a regular file", path=path)
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
     except FileNotFoundError as exc:
         raise ContentError("file not found", path=path) from exc
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror}", path=path) from exc
+    if len(data) > limit:
+        raise ContentError(f"larger than {max_mb} MB (limit source_mb; {WHERE_TO_RAISE})",
+                           path=path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -111,6 +126,6 @@ def read_text(path: Path) -> str:
         raise ContentError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
 
 
-def load_yaml(path: Path) -> YamlDoc:
+def load_yaml(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> YamlDoc:
     """Read and parse one YAML file."""
-    return parse_yaml(read_text(path), path)
+    return parse_yaml(read_text(path, max_mb), path)

@@ -210,7 +210,38 @@ local function check_links(doc)
   end
 end
 
+-- What a contributor's Markdown may not carry: event-handler attributes (script) and style
+-- attributes (CSS that could fetch URLs) on any element, and images from anywhere but a
+-- relative path inside the project or a data: URL.
+local function check_untrusted(doc)
+  local problem = nil
+  local function attributes(el)
+    for key, _ in pairs(el.attributes or {}) do
+      local name = key:lower()
+      if name:match("^on") or name == "style" or name == "srcset" then
+        problem = problem or ("attribute " .. key .. " is not allowed (no scripts or styles "
+          .. "in the text; use a class)")
+      end
+    end
+  end
+  local function image(img)
+    attributes(img)
+    local src = img.src
+    local relative = not src:match("^[%a][%w+.-]*:") and not src:match("^/")
+    local escapes = ("/" .. src .. "/"):match("/%.%./") ~= nil
+    if not (src:match("^data:") or (relative and not escapes)) then
+      problem = problem or ("image " .. src .. " is not a file in the project "
+        .. "(give a relative path inside the project)")
+    end
+  end
+  doc:walk({ Span = attributes, Div = attributes, Link = attributes, Header = attributes,
+    Code = attributes, CodeBlock = attributes, Table = attributes, Figure = attributes,
+    Image = image })
+  if problem then error(problem) end
+end
+
 function Pandoc(doc)
+  check_untrusted(doc)
   read_citations(doc.meta)
   doc = number_notes(doc)
   check_links(doc)
