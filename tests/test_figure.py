@@ -9,7 +9,7 @@ from conftest import Built
 from helpers import CONTENT, MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
 from pressroom.assemble import assemble_markdown
 from pressroom.content import load_edition
-from pressroom.figure import LABEL_PX, layout_timeline, render_timeline_svg
+from pressroom.figure import LABEL_PX, layout_timeline, phase_groups, render_timeline_svg
 
 
 def _chronology(content_dir):
@@ -105,3 +105,24 @@ def test_every_band_is_tall_enough_for_its_label():
         assert band.height >= LABEL_PX * len(band.label), band.label
     for upper, lower in zip(layout.bands, layout.bands[1:], strict=False):
         assert upper.y + upper.height <= lower.y, (upper.label, lower.label)
+
+
+def test_an_event_without_a_year_stays_in_its_phase_in_the_text_version(tmp_path):
+    content = copy_fixture(tmp_path)
+    path = content / "timeline" / "chronology.yaml"
+    path.write_text(path.read_text().replace('date: "1951?"', 'date: "XXXX-01"').replace(
+        "    strand: ideology\n", "    strand: ideology\n    sort_after: founding\n"))
+    groups = phase_groups(_chronology(content))
+    placed = next(g for g in groups if any(e.id == "quotation" for e in g.events))
+    assert placed.label is not None  # with the event it follows, not in a group of its own
+
+
+def test_the_figure_fits_an_a4_plate_with_8pt_type():
+    # A plate on A4 (178 x 226 mm for the drawing) at 8 pt or more: the 15-unit dates must be
+    # drawn at no less than 8/15 of their size, so the figure may be at most this high.
+    layout = layout_timeline(_chronology(MINIMAL))
+    assert layout.width <= 720
+    full = layout_timeline(next(a.data for a in load_edition(CONTENT).appendices
+                                if a.kind == "chronology"))
+    scale = min(178 / 25.4 * 72 / full.width, 226 / 25.4 * 72 / full.height)
+    assert 15 * scale >= 8

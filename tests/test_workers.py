@@ -16,7 +16,7 @@ import pytest
 
 from helpers import MINIMAL, ROOT, TEMPLATES
 from pressroom._run import Limits
-from pressroom.errors import ConfigError, RenderError
+from pressroom.errors import ConfigError, LimitError
 from pressroom.pipeline import Settings, build
 from pressroom.workers import LayoutJob, run_layouts
 
@@ -108,7 +108,7 @@ def test_a_layout_over_its_time_limit_is_stopped_and_named(tmp_path):
     html = "<p>" + "word " * 200_000 + "</p>"
     job = LayoutJob("PDF, slow", html, ROOT, pdf_variant=None)
     start = time.monotonic()
-    with pytest.raises(RenderError, match=r"PDF, slow: layout stopped after 1 s "
+    with pytest.raises(LimitError, match=r"PDF, slow: layout stopped after 1 s "
                                           r"\(limit layout_seconds"):
         run_layouts([job], settings.cache, Limits(layout_seconds=1))
     assert time.monotonic() - start < 30
@@ -117,7 +117,7 @@ def test_a_layout_over_its_time_limit_is_stopped_and_named(tmp_path):
 def test_a_layout_over_its_memory_limit_is_stopped_and_named(tmp_path):
     settings = _project(tmp_path)
     job = LayoutJob("PDF, big", "<p>text</p>", ROOT, pdf_variant=None)
-    with pytest.raises(RenderError, match=r"PDF, big: .*out of memory \(limit "
+    with pytest.raises(LimitError, match=r"PDF, big: .*out of memory \(limit "
                                           r"layout_memory_mb = 64;"):
         run_layouts([job], settings.cache, Limits(layout_memory_mb=64))
 
@@ -144,6 +144,12 @@ def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_we
     time.sleep(1.0)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    while True:  # until every process of the killed build (its layout workers too) is gone
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
     assert _outputs(settings.build_dir) == before
     # The next build clears what the killed one left and makes the new outputs.
     build(settings)

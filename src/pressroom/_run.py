@@ -63,7 +63,8 @@ class Limits:
             if name not in known:
                 raise ConfigError(f"unknown limit {name!r} under pressroom.limits "
                                   f"(choose from {', '.join(known)})")
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            lowest = 0 if name in _ZERO_IS_AUTOMATIC else 1e-9
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < lowest:
                 raise ConfigError(f"pressroom.limits.{name} must be a positive number, "
                                   f"not {value!r}")
             given[name] = int(value) if known[name].type == "int" else float(value)
@@ -75,6 +76,8 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+#: Limits for which 0 means "choose for me" (layouts at once: one per core).
+_ZERO_IS_AUTOMATIC = frozenset({"layout_jobs"})
 
 #: What programs print when an allocation fails (GHC's RTS, the JVM, V8, C++ and C libraries).
 _OUT_OF_MEMORY = re.compile(

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .content import Appendix, Edition, Introduction, Part, Reading
 from .dates import short_display
-from .figure import data_uri, render_timeline_svg, undrawn
+from .figure import data_uri, phase_groups, render_timeline_svg, undrawn
 from .images import allowed_sources
 from .models import Chronology
 from .templating import escape_markdown, make_environment, render_template
@@ -144,7 +144,7 @@ def _figure(appendix: Appendix, templates_dir: Path) -> dict[str, Any] | None:
         return None
     svg, description = render_timeline_svg(appendix.data, templates_dir)
     return {"uri": Markup(data_uri(svg)), "alt": description, "svg": svg,
-            "undrawn": undrawn(appendix.data)}
+            "undrawn": undrawn(appendix.data), "groups": phase_groups(appendix.data)}
 
 
 def rights_line(reading: Reading) -> str:

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import struct
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .errors import SafetyError
-
-#: The most pixels an image may declare: a full A4 page at 600 dpi is about 35 million. A
-#: larger one is a decompression bomb (a few bytes of PNG that unpack to gigabytes).
-MAX_PIXELS = 50_000_000
-
-
-def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) that a PNG, GIF or JPEG file declares in its header, else None."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-        return struct.unpack(">II", head[16:24])
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return struct.unpack("<HH", head[6:10])
-    if head.startswith(b"\xff\xd8"):
-        at = 2
-        while at + 9 <= len(head) and head[at] == 0xFF:
-            marker, length = head[at + 1], struct.unpack(">H", head[at + 2:at + 4])[0]
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                height, width = struct.unpack(">HH", head[at + 5:at + 9])
-                return width, height
-            at += 2 + length
-    return None
+from .images import MAX_PIXELS, image_size
 
 
 def refusal(path: Path, root: Path) -> str | None:

@@ -1,11 +1,11 @@
-"""Draw the chronology as an SVG figure: the phases as bands, the events as labelled marks.
+"""The timeline figure: an SVG drawn from the chronology through a Jinja template.
 
-The geometry is computed here from the same data as the appendix; the drawing itself is the
-Jinja template templates/figure-timeline.svg.j2, so an editor can restyle it without Python.
-The figure reads top to bottom, one row per event, which keeps every label legible at phone
-width as well as on paper. An event whose date gives no year (XXXX-01) is not drawn: a mark
-would give it a place in time it does not have. The text alternative says which, and the
-appendix caption can (see undrawn()).
+The figure reads top to bottom, one row per event, the date and the title on one line where
+they fit: a plate about two-thirds as wide as it is high, which fills a portrait page with type
+of 8-9 pt on A4 and scales down whole for a booklet's smaller page.
+
+An event whose date gives no year (XXXX-01) is not drawn: a mark would give it a place in time
+it does not have. The text alternative says which, and the appendix caption can (undrawn()).
 """
 
 from __future__ import annotations
@@ -19,18 +19,25 @@ from .dates import EdtfDate
 from .models import Chronology, Event, Phase
 from .templating import make_environment, render_template
 
-WIDTH = 540
-TOP = 20
-PAD = 9
-LINE = 20
-DATE_CHARS = 17
-TITLE_CHARS = 36
-SPINE_X = 62
-DATE_X = 76
-TEXT_X = 212
+#: The widest the figure is drawn; it is narrower when the longest title is shorter.
+WIDTH = 720
+#: An estimate of the labels' average character width (16-unit type), generous enough
+#: for a fallback face in an e-reader.
+CHAR_W = 8.0
+TOP = 12
+PAD = 7
+LINE = 19
+DATE_CHARS = 18
+TITLE_CHARS = 54
+SPINE_X = 56
+DATE_X = 70
+TEXT_X = 232
 BAND_X = 4
-BAND_W = 38
-LABEL_PX = 11  # a band label's run per character: 16px type, 2px letter-spacing, rotated
+BAND_W = 34
+#: Room under the last row for the key.
+KEY_SPACE = 44
+#: A band label's run per character: 16-unit type, 2 units of letter-spacing, rotated.
+LABEL_PX = 11
 
 
 @dataclass(frozen=True)
@@ -72,20 +79,69 @@ def _bounds(phases: list[Phase]) -> list[tuple[Phase, float, float]]:
     return out
 
 
-def _year(date: EdtfDate) -> float:
-    lower = date.lower
-    return lower.year + (lower.timetuple().tm_yday - 1) / 366
+def _year(date: EdtfDate) -> float | None:
+    """The date's place on the time axis, or None when its year is not known."""
+    try:
+        lower = date.lower
+        return lower.year + (lower.timetuple().tm_yday - 1) / 366
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def undrawn(chronology: Chronology) -> list[Event]:
+    """The events the figure leaves out: those whose date gives no year."""
+    return [e for e in chronology.in_date_order() if not e.date.year_known]
+
+
+@dataclass(frozen=True)
+class PhaseGroup:
+    """The events of one phase (label None: events before, after or outside the phases)."""
+
+    label: str | None
+    years: str
+    events: tuple[Event, ...]
+
+
+def phase_groups(chronology: Chronology) -> list[PhaseGroup]:
+    """The chronology as text by phase: each phase with its events, in date order.
+
+    Events outside every phase form groups of their own, labelled only by their years.
+    """
+    bounds = _bounds(list(chronology.phases))
+    groups: list[PhaseGroup] = []
+    current: list[Event] = []
+    current_phase: Phase | None = None
+    started = False
+
+    def flush() -> None:
+        if not current:
+            return
+        if current_phase is not None:
+            years = f"{current_phase.start}–{current_phase.end}"
+            groups.append(PhaseGroup(current_phase.label, years, tuple(current)))
+        else:
+            known = [y for y in (_year(e.date) for e in current) if y is not None]
+            first, last = (int(min(known)), int(max(known))) if known else (None, None)
+            years = "" if first is None else str(first) if first == last else f"{first}–{last}"
+            groups.append(PhaseGroup(None, years, tuple(current)))
+
+    for event in chronology.in_date_order():
+        year = _year(event.date)
+        # An event without a year stays where the chronology places it (its sort_after).
+        phase = current_phase if year is None else next(
+            (p for p, start, end in bounds if start <= year < end), None)
+        if not started or phase is not current_phase:
+            flush()
+            current, current_phase, started = [], phase, True
+        current.append(event)
+    flush()
+    return groups
 
 
 def _shape(event: Event) -> str:
     if event.date.uncertain or event.date.approximate:
         return "hollow"
     return "bar" if event.date.is_range else "dot"
-
-
-def undrawn(chronology: Chronology) -> list[Event]:
-    """The events the figure leaves out: those whose date gives no year."""
-    return [e for e in chronology.in_date_order() if not e.date.year_known]
 
 
 def layout_timeline(chronology: Chronology) -> Layout:
@@ -95,8 +151,9 @@ def layout_timeline(chronology: Chronology) -> Layout:
     bounds = _bounds(list(chronology.phases))
 
     def phase_of(event: Event) -> int | None:
+        year = _year(event.date)
         return next((i for i, (_, start, end) in enumerate(bounds)
-                     if start <= _year(event.date) < end), None)
+                     if year is not None and start <= year < end), None)
 
     rows: list[Row] = []
     bands: list[Band] = []
@@ -136,7 +193,9 @@ def layout_timeline(chronology: Chronology) -> Layout:
         + "".join(f" Not drawn, because no year is given: {e.title} ({e.date.display()})."
                   for e in left_out)
     )
-    return Layout(WIDTH, y + 40, tuple(rows), tuple(bands), description)
+    longest = max((len(line) for row in rows for line in row.title_lines), default=0)
+    width = min(WIDTH, max(int(TEXT_X + longest * CHAR_W + 12), 440))
+    return Layout(width, y + KEY_SPACE, tuple(rows), tuple(bands), description)
 
 
 def render_timeline_svg(chronology: Chronology, templates_dir: Path) -> tuple[str, str]:

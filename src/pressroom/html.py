@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ._pandoc import run_pandoc
+from ._pandoc import FILTERS, run_pandoc
 from ._run import DEFAULT_LIMITS, Limits
 from .assemble import APPENDIX_LETTERS, appendix_id
 from .citations import Citation
@@ -55,9 +55,14 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
 
 def render_body(document_path: Path, metadata_path: Path,
                 limits: Limits = DEFAULT_LIMITS) -> str:
-    """The edition's body as an HTML fragment, notes inline for footnote floats."""
+    """The edition's body as an HTML fragment, notes inline for footnote floats.
+
+    print.lua (after the notes filter) marks where lines may not break: names and hyphenated
+    compounds, note calls and their words, day and month.
+    """
     return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
-                      extra_args=("--section-divs", "--wrap=none"), limits=limits)
+                      extra_args=("--section-divs", "--wrap=none",
+                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits)
 
 
 def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:

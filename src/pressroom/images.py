@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +59,30 @@ class ReadingImage:
         return self.path.as_uri()
 
 
+#: The most pixels an image may declare: a full A4 page at 600 dpi is about 35 million. A
+#: larger one is a decompression bomb (a few bytes of PNG that unpack to gigabytes).
+MAX_PIXELS = 50_000_000
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) that a PNG, GIF or JPEG file declares in its header, else None."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return struct.unpack(">II", head[16:24])
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", head[6:10])
+    if head.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 <= len(head) and head[at] == 0xFF:
+            marker, length = head[at + 1], struct.unpack(">H", head[at + 2:at + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", head[at + 5:at + 9])
+                return width, height
+            at += 2 + length
+    return None
+
+
 def _fail(reading: Reading, offset: int, message: str) -> ContentError:
     return ContentError(message, path=reading.path,
                         line=reading.body_line + reading.body.count("\n", 0, offset))
@@ -84,6 +109,10 @@ def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> 
     if path.suffix.lower() not in MEDIA_TYPES:
         raise _fail(reading, offset, f"{shown}: use PNG, JPEG or SVG (print and EPUB both "
                                      "take those)")
+    size = image_size(path)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        raise _fail(reading, offset, f"{shown}: {size[0]} x {size[1]} pixels, more than "
+                                     f"{MAX_PIXELS:,} (a decompression bomb?)")
     return path
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .errors import RenderError
 
-_MARKER = re.compile(r'<span epub:type="pagebreak" role="doc-pagebreak" id="page-(\d+)"')
+_MARKER = re.compile(r'<(?:span|div) epub:type="pagebreak" role="doc-pagebreak" id="page-(\d+)"')
 
 
 @dataclass(frozen=True)

@@ -62,10 +62,15 @@ def require_fonts(css: str, css_path: Path) -> None:
 _FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
 #: The id prefix of the block anchors that the pages filter (filters/pages.lua) writes.
 ANCHOR_PREFIX = "pm-"
-#: What counts as white space when characters are counted; pages.lua uses the same set.
+#: What is not counted when characters are counted: white space, and the invisible marks
+#: that only steer line breaking (word joiner, soft hyphen, zero-width no-break space), which
+#: the print filter adds. pages.lua uses the same set.
 _SPACES = frozenset(
-    [0x09, 0x0A, 0x0D, 0x20, 0xA0, 0x1680, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200C)]
+    [0x09, 0x0A, 0x0D, 0x20, 0xA0, 0xAD, 0x1680, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF,
+     *range(0x2000, 0x200C)]
 )
+#: Characters that only steer line breaking (word joiner, soft hyphen): not words.
+_BREAK_HINTS = str.maketrans("", "", "\u2060\u00ad")
 #: The character WeasyPrint adds where it hyphenates a word (CSS hyphenate-character: auto).
 _ADDED_HYPHEN = "\u2010"
 
@@ -173,6 +178,13 @@ def _weasyprint_warnings(strict: bool) -> Iterator[list[str]]:
                           + (f" (and {extra} more)" if extra else ""))
 
 
+def _clean_bookmarks(document: weasyprint.Document) -> None:
+    """The PDF outline shows headings as words: without the line-breaking hints they carry."""
+    for page in document.pages:
+        page.bookmarks = [(level, label.translate(_BREAK_HINTS), *rest)
+                          for level, label, *rest in page.bookmarks]
+
+
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
                strict: bool = False) -> RenderedPdf:
     """The PDF of one print HTML document and its page map; only files under project_root
@@ -199,6 +211,7 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
                 "check footnote-policy in the print stylesheet"
             )
+        _clean_bookmarks(document)
         data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
         return RenderedPdf(data, len(document.pages), page_map(document, parsed.etree_element),
                            anchor_pages, tuple(warnings))

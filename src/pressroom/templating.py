@@ -63,12 +63,25 @@ def make_environment(templates_dir: Path, syntax: str = "markdown") -> jinja2.En
         autoescape=syntax == "xml",
         finalize=_finalize if syntax == "markdown" else None,
     )
+    env.filters["nobreak"] = nobreak
     if syntax == "markdown":
         env.filters["md"] = escape_markdown
         env.filters["markdown"] = trusted_markdown
         env.filters["attr"] = _attr_value
         env.filters["join_md"] = _join_md
     return env
+
+
+#: A dash between two figures (a range), or a hyphen between two letters (a compound).
+_JOINED = re.compile(r"(?<=\d)([–-])(?=\d)|(?<=[^\W\d_])(-)(?=[^\W\d_])")
+
+
+def nobreak(value: Any) -> Any:
+    """Bind number ranges ('1919–1964') and hyphenated compounds ('Sino-Soviet') with word
+    joiners (U+2060), so that no line breaks them: for titles and headings, in print and in
+    an e-reader's contents. Escaping is left to the caller (a Markup value stays Markup)."""
+    joined = _JOINED.sub(lambda m: "\u2060" + m.group(0) + "\u2060", str(value))
+    return Markup(joined) if isinstance(value, Markup) else joined
 
 
 def _attr_value(value: Any) -> Markup:

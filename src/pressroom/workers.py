@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from ._io import release_inherited_locks
 from ._run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
 from .cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
 from .errors import LimitError, PressroomError, RenderError
@@ -72,6 +73,7 @@ def _lay_out(job: LayoutJob) -> Layout:
 
 
 def _child(job: LayoutJob, memory_mb: int, conn: Connection) -> None:
+    release_inherited_locks()
     try:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -212,9 +212,17 @@ end
 
 -- What a contributor's Markdown may not carry: event-handler attributes (script) and style
 -- attributes (CSS that could fetch URLs) on any element, and images from anywhere but a
--- relative path inside the project or a data: URL.
+-- relative path inside the project, a data: URL, or a file the load-time image check
+-- accepted and listed in the metadata (`pressroom-images`).
 local function check_untrusted(doc)
   local problem = nil
+  local accepted = {}
+  local function decode(url)
+    return (url:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+  end
+  for _, item in ipairs(doc.meta["pressroom-images"] or {}) do
+    accepted[decode(stringify(item))] = true
+  end
   local function attributes(el)
     for key, _ in pairs(el.attributes or {}) do
       local name = key:lower()
@@ -229,7 +237,7 @@ local function check_untrusted(doc)
     local src = img.src
     local relative = not src:match("^[%a][%w+.-]*:") and not src:match("^/")
     local escapes = ("/" .. src .. "/"):match("/%.%./") ~= nil
-    if not (src:match("^data:") or (relative and not escapes)) then
+    if not (accepted[decode(src)] or src:match("^data:") or (relative and not escapes)) then
       problem = problem or ("image " .. src .. " is not a file in the project "
         .. "(give a relative path inside the project)")
     end

@@ -9,7 +9,8 @@
 -- that map (`pressroom-pagemap`), this filter puts an EPUB page-break marker at exactly that
 -- place: before the word in which the count is reached.
 --
--- Characters are counted as the layout sees them: every code point that is not white space,
+-- Characters are counted as the layout sees them: every code point that is not white space
+-- (nor a mark that only steers line breaking: word joiner, soft hyphen),
 -- quotation marks that Pandoc's smart extension made into Quoted elements included, the
 -- contents of notes and images excluded (notes float to the foot of the page; an image has
 -- no text line).
@@ -17,8 +18,9 @@
 local is_epub = FORMAT:match("epub") ~= nil
 
 local SPACES = {
-  [0x09] = true, [0x0A] = true, [0x0D] = true, [0x20] = true, [0xA0] = true, [0x1680] = true,
-  [0x202F] = true, [0x205F] = true, [0x3000] = true,
+  [0x09] = true, [0x0A] = true, [0x0D] = true, [0x20] = true, [0xA0] = true, [0xAD] = true,
+  [0x1680] = true, [0x202F] = true, [0x205F] = true, [0x2060] = true, [0x3000] = true,
+  [0xFEFF] = true,
 }
 for cp = 0x2000, 0x200B do SPACES[cp] = true end
 
@@ -94,13 +96,18 @@ end
 
 local counter = 0
 
+local function pending_for(id)
+  local pending = is_epub and wanted[id] or nil
+  if pending then table.sort(pending, function(a, b) return a.page < b.page end) end
+  return pending
+end
+
 local function anchored(block)
   counter = counter + 1
   local id = "pm-" .. counter
   local inlines = pandoc.Inlines({ pandoc.Span({}, pandoc.Attr(id)) })
-  local pending = is_epub and wanted[id] or nil
+  local pending = pending_for(id)
   if pending then
-    table.sort(pending, function(a, b) return a.page < b.page end)
     local state = { count = 0, pending = pending, next = 1 }
     local content = place(block.content, state)
     -- offsets beyond the text (a page that begins after the block's last character)
@@ -116,22 +123,60 @@ local function anchored(block)
   return block
 end
 
+-- A heading is numbered like any block, but in the EPUB it carries no anchor: Pandoc copies
+-- a heading's inlines into the navigation document, where an empty span is not allowed. A
+-- page that begins with a heading gets its marker right after the heading instead, in the
+-- same chapter.
+local function heading(block)
+  if not is_epub then return { anchored(block) } end
+  counter = counter + 1
+  local pending = pending_for("pm-" .. counter)
+  if not pending then return { block } end
+  local markers = {}
+  for _, entry in ipairs(pending) do
+    table.insert(markers, '<div epub:type="pagebreak" role="doc-pagebreak" id="page-'
+      .. entry.page .. '" aria-label="Page ' .. entry.page .. '"></div>')
+  end
+  return { block, pandoc.RawBlock("html", table.concat(markers)) }
+end
+
+-- A block without text of its own (a lone image) has no line for a page to begin with.
+local function has_text(block)
+  local found = false
+  block:walk({
+    Str = function() found = true end,
+    Code = function() found = true end,
+    Image = function(img) return img, false end,
+    Note = function(note) return note, false end,
+    traverse = "topdown",
+  })
+  return found
+end
+
 local function walk(blocks)
-  for i, block in ipairs(blocks) do
+  local out = pandoc.Blocks({})
+  for _, block in ipairs(blocks) do
     local t = block.t
-    if t == "Para" or t == "Plain" or t == "Header" then
-      blocks[i] = anchored(block)
-    elseif t == "BlockQuote" or t == "Div" or t == "Figure" then
-      walk(block.content)
-    elseif t == "BulletList" or t == "OrderedList" then
-      for _, item in ipairs(block.content) do walk(item) end
-    elseif t == "DefinitionList" then
-      for _, item in ipairs(block.content) do
-        for _, definition in ipairs(item[2]) do walk(definition) end
+    if (t == "Para" or t == "Plain") and not has_text(block) then
+      out:insert(block)
+    elseif t == "Para" or t == "Plain" then
+      out:insert(anchored(block))
+    elseif t == "Header" then
+      out:extend(heading(block))
+    else
+      if t == "BlockQuote" or t == "Div" or t == "Figure" then
+        block.content = walk(block.content)
+      elseif t == "BulletList" or t == "OrderedList" then
+        for i, item in ipairs(block.content) do block.content[i] = walk(item) end
+      elseif t == "DefinitionList" then
+        for _, item in ipairs(block.content) do
+          for k, definition in ipairs(item[2]) do item[2][k] = walk(definition) end
+        end
       end
+      out:insert(block)
     end
   end
-  return blocks
+  return out
 end
 
 function Pandoc(doc)

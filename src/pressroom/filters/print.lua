@@ -1,0 +1,247 @@
+-- Pressroom print filter: line-breaking hints for the print HTML, run after notes.lua.
+--
+-- WeasyPrint hyphenates every word it may; a book does not break some of them. This filter
+-- marks, generically (nothing here knows the edition's subject):
+--   * words that already hold a hyphen ("well-known") and capitalised words that do not
+--     open a sentence (names: places, people, titles), as `no-hyphens` spans, which the
+--     stylesheet sets with `hyphens: manual`;
+--   * a note call and the word before it, as one `nowrap` span, so a call never starts a line;
+--   * a day number and the capitalised word after it ("25 July"), and "c." and what it
+--     qualifies, joined by a no-break space;
+--   * the last two words of a paragraph, joined when the last is short, so that a paragraph
+--     does not end with a lone short word;
+--   * a space alone between two elements, moved into one of them (or it is lost from the
+--     PDF's text);
+--   * in headings and the subtitle, a number range ("1919–1964") or a hyphenated compound
+--     joined up by word joiners, since display type is never broken at a dash.
+
+local NBSP = "\u{00A0}"
+local WJ = "\u{2060}"
+-- A word is only worth protecting if it is long enough to be hyphenated at all.
+local MIN_PROTECTED = 5
+-- The longest final word that is joined to the one before it.
+local MAX_LAST_WORD = 12
+
+local function ends_sentence(text)
+  -- A sentence ends with . ! ? (or : before a capital), possibly followed by quotes/brackets.
+  local core = text:gsub("[\"'”’)%]]+$", "")
+  return core:match("[%.!?:]$") ~= nil
+end
+
+local function has_inner_hyphen(text)
+  return text:match("%w[-‐]%w") ~= nil
+end
+
+local function is_capitalised(text)
+  local first = text:gsub("^[\"'“‘(%[]+", "")
+  return first:match("^%u") ~= nil
+end
+
+local function is_noteref(el)
+  return el and el.t == "Link" and el.classes:includes("noteref")
+end
+
+local function protect(inlines)
+  return pandoc.Span(inlines, pandoc.Attr("", { "no-hyphens" }))
+end
+
+local function mark_words(inlines)
+  -- Neighbouring protected words share one span ("People’s Republic"): a space alone between
+  -- two spans is laid out as a box of its own and comes out too narrow to read as a space
+  -- in the PDF's text.
+  local out = pandoc.Inlines({})
+  local sentence_start = true
+  local run = nil -- the span being filled, while protected words follow each other
+  local function protected(el)
+    if el.t ~= "Str" then return false end
+    local text = el.text
+    local long = utf8.len(text) and utf8.len(text) >= MIN_PROTECTED
+    return long and (has_inner_hyphen(text) or (is_capitalised(text) and not sentence_start))
+  end
+  local i = 1
+  while i <= #inlines do
+    local el = inlines[i]
+    if protected(el) then
+      if run and inlines[i - 1] and inlines[i - 1].t == "Space" and out[#out].t == "Space" then
+        out:remove(#out)
+        run.content:extend({ pandoc.Space(), el })
+      else
+        run = protect({ el })
+        out:insert(run)
+      end
+    else
+      if not (el.t == "Space" and run) then run = nil end
+      out:insert(el)
+    end
+    if el.t == "Str" then sentence_start = ends_sentence(el.text) end
+    i = i + 1
+  end
+  return out
+end
+
+local function join_days(inlines)
+  -- "25 July", "c. 1961": the space between becomes a no-break space.
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #inlines do
+    local el, nxt, after = inlines[i], inlines[i + 1], inlines[i + 2]
+    if el.t == "Str" and nxt and nxt.t == "Space" and after and after.t == "Str"
+      and ((el.text:match("^%d%d?$") and is_capitalised(after.text))
+        or (el.text == "c." and after.text:match("^[%d%u]"))) then
+      out:insert(pandoc.Str(el.text .. NBSP))
+      i = i + 2
+    else
+      out:insert(el)
+      i = i + 1
+    end
+  end
+  return out
+end
+
+local QUOTES = { DoubleQuote = { "“", "”" }, SingleQuote = { "‘", "’" } }
+
+local function flatten_quotes(inlines)
+  -- A quotation's marks become text (as the HTML writer prints them anyway), and neighbouring
+  -- words are merged, so that the word before a note call is one Str even after a quotation.
+  local flat = pandoc.Inlines({})
+  for _, el in ipairs(inlines) do
+    if el.t == "Quoted" then
+      local marks = QUOTES[el.quotetype] or { "“", "”" }
+      flat:insert(pandoc.Str(marks[1]))
+      flat:extend(el.content)
+      flat:insert(pandoc.Str(marks[2]))
+    else
+      flat:insert(el)
+    end
+  end
+  local out = pandoc.Inlines({})
+  for _, el in ipairs(flat) do
+    local last = out[#out]
+    if el.t == "Str" and last and last.t == "Str" then
+      out[#out] = pandoc.Str(last.text .. el.text)
+    else
+      out:insert(el)
+    end
+  end
+  return out
+end
+
+-- The longest element (a name, an italic title) bound whole to the note call after it.
+local MAX_BOUND = 24
+
+local function bind_note_calls(inlines)
+  -- The word before a call and the call itself go into one unbreakable span; the note (a
+  -- footnote float that follows the call) stays outside it. A longer element before the call
+  -- is left alone: bound whole, it would leave a gaping line before it.
+  local out = pandoc.Inlines({})
+  for _, el in ipairs(inlines) do
+    local last = out[#out]
+    local short = last and utf8.len(pandoc.utils.stringify(last)) <= MAX_BOUND
+    if is_noteref(el) and last and (last.t == "Str" or (short and (last.t == "Span"
+      or last.t == "Emph"))) and not (last.t == "Span" and last.classes:includes("footnote")) then
+      out[#out] = pandoc.Span({ last, el }, pandoc.Attr("", { "nowrap" }))
+    else
+      out:insert(el)
+    end
+  end
+  return out
+end
+
+local CONTAINERS = { Span = true, Emph = true, Strong = true, SmallCaps = true, Link = true,
+  Underline = true, Strikeout = true }
+
+local function takes_space(el)
+  -- An inline that may take a neighbouring space into its content: not a note call and not
+  -- a note (a float), whose text would then carry it.
+  return el and CONTAINERS[el.t] and not is_noteref(el)
+    and not (el.t == "Span" and el.classes:includes("footnote"))
+end
+
+local function attach_lone_spaces(inlines)
+  -- A space alone between two elements ("</em> <span>") is laid out by WeasyPrint as a box of
+  -- its own that is never drawn: the PDF's text would read "PaperNo." when copied or searched.
+  -- It goes into the element after it (as leading space) or, failing that, before it.
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #inlines do
+    local el, before, after = inlines[i], inlines[i - 1], inlines[i + 1]
+    local lone = el.t == "Space" and before and after and before.t ~= "Str" and after.t ~= "Str"
+    if lone and takes_space(after) then
+      after.content:insert(1, pandoc.Space())
+    elseif lone and takes_space(before) then
+      out[#out].content:insert(pandoc.Space())
+    else
+      out:insert(el)
+    end
+    i = i + 1
+  end
+  return out
+end
+
+local function visible_length(inlines, from)
+  local n = 0
+  for i = from, #inlines do
+    local el = inlines[i]
+    if not (el.t == "Span" and el.classes:includes("footnote")) and not is_noteref(el) then
+      n = n + utf8.len(pandoc.utils.stringify(el))
+    end
+  end
+  return n
+end
+
+local function tie_last_words(para)
+  -- The last space of the paragraph becomes a no-break space when what follows it is short;
+  -- it may be inside a span of protected words ("the Soviet Union.").
+  local content = para.content
+  for i = #content, 1, -1 do
+    local el = content[i]
+    if el.t == "Space" or el.t == "SoftBreak" then
+      -- Only between two plain words: WeasyPrint 70 misplaces line breaks when a no-break
+      -- space meets the edge of an inline element (lines of one word each).
+      local nxt = content[i + 1]
+      if nxt and nxt.t == "Str" and visible_length(content, i + 1) <= MAX_LAST_WORD then
+        content[i] = pandoc.Str(NBSP)
+      end
+      break
+    end
+    if el.t == "Span" and el.classes:includes("no-hyphens") and #el.content > 1 then
+      local inner = el.content
+      local last = inner[#inner - 1]
+      if last.t == "Space" and visible_length(content, i + 1) == 0
+        and utf8.len(pandoc.utils.stringify(inner[#inner])) <= MAX_LAST_WORD then
+        inner[#inner - 1] = pandoc.Str(NBSP)
+        el.content = inner
+        content[i] = el
+      end
+      break
+    end
+  end
+  para.content = content
+  return para
+end
+
+local function join_display(block)
+  -- Display type breaks neither a number range nor a hyphenated compound.
+  return block:walk({
+    Str = function(str)
+      local text = str.text
+      for _, dash in ipairs({ "–", "-" }) do
+        text = text:gsub("(%d)" .. dash .. "(%d)", "%1" .. WJ .. dash .. WJ .. "%2")
+      end
+      text = text:gsub("(%a)%-(%a)", "%1-" .. WJ .. "%2")
+      return pandoc.Str(text)
+    end,
+  })
+end
+
+local function subtitle(div)
+  if div.classes:includes("subtitle") then return join_display(div) end
+end
+
+return {
+  { Inlines = function(inlines)
+      return bind_note_calls(mark_words(join_days(flatten_quotes(inlines))))
+    end },
+  { Inlines = attach_lone_spaces },
+  { Para = tie_last_words, Header = join_display, Div = subtitle },
+}
