@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from helpers import ROOT
-from pressroom.pagehints import hint_rules, literal_rules, moved
+from pressroom.pagehints import hint_rules, literal_rules, settled, wrong
 from pressroom.pdf import render_pdf
 
 CSS = ('a.x::after { content: ", p.\\00a0" target-counter(attr(href url), page); }\n'
@@ -39,7 +39,27 @@ def test_hinted_numbers_print_as_target_counter_would(tmp_path):
     assert literal == with_target_counter
 
 
-def test_a_target_that_moved_or_was_never_hinted_is_caught():
-    assert moved({"t-1": 2}, {"t-1": 2}, BODY) == []
-    assert moved({"t-1": 2}, {"t-1": 3}, BODY) == ["t-1"]
-    assert moved({}, {"t-1": 2}, BODY) == ["t-1"]
+def test_what_the_layout_printed_is_read_back_and_checked(tmp_path):
+    right = render_pdf(f"<style>{CSS}</style>{BODY}", ROOT, variant=None)
+    assert right.printed_pages == {"t-1": (2, 2)}  # the contents entry and the reference
+    assert wrong(right.printed_pages, right.anchor_pages) == []
+    off = CSS + literal_rules(CSS) + hint_rules({"t-1": 1})
+    stale = render_pdf(f"<style>{off}</style>{BODY}", ROOT, variant=None)
+    assert stale.printed_pages == {"t-1": (1, 1)}
+    assert wrong(stale.printed_pages, stale.anchor_pages) == ["t-1"]
+    assert settled(stale.printed_pages, stale.anchor_pages) == {"t-1": 2}
+
+
+def test_right_literal_numbers_lay_out_byte_for_byte_as_target_counter(tmp_path):
+    from helpers import MINIMAL, TEMPLATES
+    from pressroom.pipeline import PAGE_SOURCE, Settings, prepare, print_body, print_html
+
+    settings = Settings(ROOT, MINIMAL, TEMPLATES, tmp_path / "build")
+    prepared = prepare(settings)
+    body = print_body(settings, prepared)
+    counted = render_pdf(print_html(settings, prepared, body, PAGE_SOURCE), ROOT)
+    assert wrong(counted.printed_pages, counted.anchor_pages) == []
+    hints = settled(counted.printed_pages, counted.anchor_pages)
+    assert hints  # the fixture has contents and cross-references
+    literal = render_pdf(print_html(settings, prepared, body, PAGE_SOURCE, hints), ROOT)
+    assert literal.data == counted.data

@@ -36,8 +36,8 @@ BAND_X = 4
 BAND_W = 34
 #: Room under the last row for the key.
 KEY_SPACE = 44
-#: A band label's run per character: 16-unit type, 2 units of letter-spacing, rotated.
-LABEL_PX = 11
+#: A band label's run per character: 15-unit type, 1 unit of letter-spacing, rotated.
+LABEL_PX = 9
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -95,6 +95,8 @@ class RenderedPdf:
     #: Every element id and the (1-based) page it is laid out on.
     anchor_pages: dict[str, int]
     warnings: tuple[str, ...] = ()
+    #: The page numbers printed after links (contents, cross-references), by target id.
+    printed_pages: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def visible_length(text: str) -> int:
@@ -130,6 +132,41 @@ def _anchor_of(element, parents: dict) -> str | None:
             return first.get("id")
         element = parents.get(element)
     return None
+
+
+_LAST_NUMBER = re.compile(r"(\d+)\D*$")
+
+
+def printed_pages(document: weasyprint.Document) -> dict[str, tuple[int, ...]]:
+    """The page numbers the layout printed after internal links (generated ``::after``
+    content: the contents' leaders, the "p. 23" of cross-references), by target id. What is
+    printed is what is checked, whichever way the numbers were made."""
+    found: dict[str, list[int]] = {}
+
+    def visit(box: boxes.Box) -> None:
+        tag = getattr(box, "element_tag", "") or ""
+        element = getattr(box, "element", None)
+        if tag.endswith("::after") and element is not None:
+            href = element.get("href") or ""
+            if href.startswith("#"):
+                text = "".join(b.text for b in _text_boxes(box))
+                number = _LAST_NUMBER.search(text)
+                if number:
+                    found.setdefault(href[1:], []).append(int(number.group(1)))
+                return
+        for child in getattr(box, "children", ()):
+            visit(child)
+
+    for page in document.pages:
+        visit(page._page_box)
+    return {target: tuple(numbers) for target, numbers in found.items()}
+
+
+def _text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
+    if isinstance(box, boxes.TextBox):
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child)
 
 
 def page_map(document: weasyprint.Document, root) -> tuple[PageStart, ...]:
@@ -214,7 +251,7 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
         _clean_bookmarks(document)
         data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
         return RenderedPdf(data, len(document.pages), page_map(document, parsed.etree_element),
-                           anchor_pages, tuple(warnings))
+                           anchor_pages, tuple(warnings), printed_pages(document))
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:

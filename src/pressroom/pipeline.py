@@ -261,53 +261,55 @@ def selected_variants(formats: Iterable[str], papers: Iterable[str],
     return [v for v in VARIANTS if v.paper in papers and v.kind in kinds]
 
 
-#: Layouts with literal page numbers before falling back to target-counter().
-LITERAL_ROUNDS = 3
+#: Layouts of one variant before its page numbers must have settled.
+LAYOUT_ROUNDS = 3
 
 
 def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
             report: Callable[[str, Layout], None] | None = None,
             ) -> dict[Variant, tuple[LayoutJob, Layout]]:
-    """Lay out each variant with literal page numbers until every number is where its
-    target is (pagehints.py); the page numbers each variant settled on are kept in the
-    cache as the next build's starting point."""
+    """Lay out each variant until every page number printed after a link is its target's
+    page (pagehints.py). The first layout uses the numbers the last build settled on, kept
+    in the cache, or with none WeasyPrint's own target-counter(); a variant whose numbers
+    are wrong is laid out again with the pages of its last layout."""
     from . import pagehints
 
     cache = settings.cache
-    hints: dict[str, dict[str, int]] = {}
+    hints: dict[str, dict[str, int] | None] = {}
     for variant in variants:
         recorded = cache.get_json("hints", variant.name)
-        hints[variant.name] = recorded if isinstance(recorded, dict) else {}
+        hints[variant.name] = recorded if isinstance(recorded, dict) else None
     done: dict[Variant, tuple[LayoutJob, Layout]] = {}
     pending = list(variants)
-    for _ in range(LITERAL_ROUNDS):
-        if not pending:
-            break
+    for _ in range(LAYOUT_ROUNDS):
         jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v,
                                                  hints[v.name]))) for v in pending]
         layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
         pending = []
         for variant, job in jobs:
             layout = layouts[job.name]
-            if pagehints.moved(hints[variant.name], layout.anchor_pages, job.html):
-                targets = pagehints.referenced(job.html)
-                hints[variant.name] = {k: v for k, v in layout.anchor_pages.items()
-                                       if k in targets}
+            done[variant] = (job, layout)
+            settled = pagehints.settled(layout.printed_pages, layout.anchor_pages)
+            if pagehints.wrong(layout.printed_pages, layout.anchor_pages):
+                hints[variant.name] = settled
                 pending.append(variant)
             else:
-                done[variant] = (job, layout)
-                cache.put_json("hints", variant.name, hints[variant.name])
-    if pending:  # numbers that do not settle: let WeasyPrint resolve them itself
-        jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v)))
-                for v in pending]
-        layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
-        done.update({v: (job, layouts[job.name]) for v, job in jobs})
+                cache.put_json("hints", variant.name, settled)
+        if not pending:
+            break
+    for variant in pending:
+        wrong = pagehints.wrong(done[variant][1].printed_pages, done[variant][1].anchor_pages)
+        log.warning("%s: page numbers did not settle after %d layouts; the references to "
+                    "%s may name the wrong page", variant.name, LAYOUT_ROUNDS, ", ".join(wrong))
     return {v: done[v] for v in variants}
 
 
 def _job(settings: Settings, variant: Variant, html_text: str) -> LayoutJob:
+    from .imposition import SHEETS
+
     return LayoutJob(f"PDF, {variant.name}", html_text, settings.project_root,
-                     strict=settings.strict)
+                     strict=settings.strict,
+                     sheet=SHEETS[variant.sheet] if variant.sheet else None)
 
 
 def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...],
@@ -528,8 +530,6 @@ def _reason(name: str, key: str, previous: dict[str, str], rebuilt: bool) -> str
 def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
           variants: list[Variant], staging: Staging, previous: dict[str, str],
           say: Callable[[str], None]) -> tuple[list[Output], dict[str, str]]:
-    from . import imposition
-
     name = prepared.id
     outputs: list[Output] = []
     keys: dict[str, str] = {}
@@ -558,12 +558,8 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
         keys[variant.name] = job.key
         if variant not in variants:
             continue
-        data, pages = layout.data, layout.pages
-        if variant.sheet:
-            data, sheets = imposition.impose_booklet(data, imposition.SHEETS[variant.sheet])
-            pages = 2 * sheets
-        path = staging.write(f"{name}{variant.suffix}", data)
-        outputs.append(Output("pdf", path, variant.label, variant.kind, pages,
+        path = staging.write(f"{name}{variant.suffix}", layout.data)
+        outputs.append(Output("pdf", path, variant.label, variant.kind, layout.pages,
                               rebuilt=not layout.reused,
                               reason=_reason(variant.name, job.key, previous,
                                              not layout.reused),

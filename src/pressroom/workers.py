@@ -33,12 +33,15 @@ class LayoutJob:
     project_root: Path
     pdf_variant: str | None = "pdf/ua-1"
     strict: bool = False
+    #: Booklets: the sheet (width, height in points) the pages are imposed on, two up, in the
+    #: same worker, so that imposing runs in parallel too and is cached with the layout.
+    sheet: tuple[float, float] | None = None
 
     @property
     def key(self) -> str:
         return digest("layout", self.html, str(self.pdf_variant), str(self.strict),
-                      str(self.project_root), code_version(), tool_versions(),
-                      fonts_fingerprint())
+                      str(self.project_root), str(self.sheet), code_version(),
+                      tool_versions(), fonts_fingerprint())
 
 
 @dataclass(frozen=True)
@@ -46,18 +49,21 @@ class Layout:
     """A finished layout: the PDF, its page map and where each id fell."""
 
     data: bytes
+    #: Pages of the PDF written: for a booklet, the imposed sides (two per sheet).
     pages: int
     page_map: tuple[dict, ...]
     anchor_pages: dict[str, int]
     warnings: tuple[str, ...]
     seconds: float
     reused: bool
+    #: The page numbers printed after links, by target id (pdf.printed_pages).
+    printed_pages: dict[str, list[int]]
 
 
 def _as_record(layout: Layout) -> dict:
     return {"pages": layout.pages, "page_map": list(layout.page_map),
             "anchor_pages": layout.anchor_pages, "warnings": list(layout.warnings),
-            "seconds": layout.seconds}
+            "seconds": layout.seconds, "printed_pages": layout.printed_pages}
 
 
 def _lay_out(job: LayoutJob) -> Layout:
@@ -68,8 +74,15 @@ def _lay_out(job: LayoutJob) -> Layout:
                               strict=job.strict)
     starts = tuple({"page": s.number, "block": s.block, "offset": s.offset}
                    for s in rendered.page_starts)
-    return Layout(rendered.data, rendered.pages, starts, rendered.anchor_pages,
-                  rendered.warnings, time.perf_counter() - start, False)
+    data, pages = rendered.data, rendered.pages
+    if job.sheet:
+        from .imposition import impose_booklet
+
+        data, sheets = impose_booklet(data, job.sheet)
+        pages = 2 * sheets
+    return Layout(data, pages, starts, rendered.anchor_pages,
+                  rendered.warnings, time.perf_counter() - start, False,
+                  {k: list(v) for k, v in rendered.printed_pages.items()})
 
 
 def _child(job: LayoutJob, memory_mb: int, conn: Connection) -> None:
@@ -103,7 +116,8 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAUL
         if isinstance(record, dict) and data is not None:
             results[job.name] = Layout(data, record["pages"], tuple(record["page_map"]),
                                        record["anchor_pages"], tuple(record["warnings"]),
-                                       record["seconds"], True)
+                                       record["seconds"], True,
+                                       record.get("printed_pages", {}))
             if report:
                 report(job.name, results[job.name])
         else:
