@@ -21,14 +21,16 @@ from pressroom import pipeline  # noqa: E402
 from pressroom._run import Limits  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
 
+EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
 
-def _settings(c, strict: bool = False) -> pipeline.Settings:
+
+def _settings(c, strict: bool = False, edition: str | None = None) -> pipeline.Settings:
     cfg = c.pressroom
     # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
     # the time and memory the outside programs get; the package only sees a Limits value.
     limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
-    return pipeline.Settings.for_project(ROOT, cfg.content_dir, cfg.templates_dir, cfg.build_dir,
-                                         strict, limits)
+    return pipeline.Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
+                                         cfg.build_dir, strict, limits)
 
 
 def _run(fn, *args, **kwargs):
@@ -41,7 +43,7 @@ def _run(fn, *args, **kwargs):
 
 
 def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
-           strict=False) -> None:
+           strict=False, edition=None) -> None:
     # Progress goes to standard output: standard error carries only the one-line error.
     console = Console()
     start = time.perf_counter()
@@ -50,12 +52,16 @@ def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
         console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
                       highlight=False)
 
-    outputs = _run(pipeline.build, _settings(c, strict), formats=formats, papers=papers,
-                   kinds=kinds, progress=progress)
+    outputs = _run(pipeline.build, _settings(c, strict, edition), formats=formats,
+                   papers=papers, kinds=kinds, progress=progress)
     if outputs and all(o.reason == "up to date" for o in outputs):
         print(f"everything up to date ({len(outputs)} outputs in "
               f"{os.path.relpath(outputs[0].path.parent)}/)")
         return
+    _report(outputs)
+
+
+def _report(outputs) -> None:
     for out in outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         paper = f" {out.paper}" if out.paper else ""
@@ -63,35 +69,51 @@ def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
         print(f"{verb} {os.path.relpath(out.path)} ({out.format}{paper}{pages}): {out.reason}")
 
 
-@task
-def html(c):
+@task(help={"edition": EDITION_HELP})
+def html(c, edition=None):
     """Build the print HTML (the page WeasyPrint lays out) into build/."""
-    _build(c, ("html",))
+    _build(c, ("html",), edition=edition)
 
 
 @task(help={"paper": "a4, letter or all (default: all)",
             "variant": "reading, large-print, booklet or all (default: all)",
-            "strict": "stop at the first WeasyPrint warning"})
-def pdf(c, paper="all", variant="all", strict=False):
+            "strict": "stop at the first WeasyPrint warning or a reading without rights",
+            "edition": EDITION_HELP})
+def pdf(c, paper="all", variant="all", strict=False, edition=None):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
     _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,),
-           pipeline.KINDS if variant == "all" else (variant,), strict)
+           pipeline.KINDS if variant == "all" else (variant,), strict, edition)
 
 
-@task
-def epub(c):
+@task(help={"edition": EDITION_HELP})
+def epub(c, edition=None):
     """Build the EPUB 3 edition with Pandoc into build/."""
-    _build(c, ("epub",))
+    _build(c, ("epub",), edition=edition)
 
 
-@task(default=True, help={"strict": "stop at the first renderer warning"})
-def build(c, strict=False):
-    """Build every output (HTML, PDFs, EPUB) and build/manifest.json."""
-    _build(c, pipeline.FORMATS, strict=strict)
+@task(default=True, help={"strict": "stop at the first renderer warning or a reading "
+                                    "without rights", "edition": EDITION_HELP})
+def build(c, strict=False, edition=None):
+    """Build every output (HTML, PDFs, EPUB, permissions report) and build/manifest.json."""
+    _build(c, pipeline.FORMATS, strict=strict, edition=edition)
 
 
-@task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)"})
-def watch(c, port=8765):
+@task(help={"reading": "the id of the reading (its front matter id, or its file name)",
+            "edition": EDITION_HELP,
+            "restart": "number the handout's pages from 1, not as in the reader"})
+def handout(c, reading, edition=None, restart=False):
+    """Build one reading alone as a handout: A4 and Letter PDFs and a booklet."""
+    from pressroom.handout import build_handout
+
+    console = Console()
+    outputs = _run(build_handout, _settings(c, edition=edition), reading, restart=restart,
+                   progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
+@task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)",
+            "edition": EDITION_HELP})
+def watch(c, port=8765, edition=None):
     """Rebuild the A4 preview on every save and serve it on localhost, reloading itself."""
     from pressroom.watch import Status, serve
     from pressroom.watch import watch as watch_sources
@@ -100,7 +122,7 @@ def watch(c, port=8765):
     server = serve(status, int(port))
     print(f"preview: http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
     try:
-        watch_sources(_settings(c), status)
+        watch_sources(_settings(c, edition=edition), status)
     except KeyboardInterrupt:
         pass
     finally:
@@ -108,13 +130,13 @@ def watch(c, port=8765):
         server.server_close()
 
 
-@task
-def check(c):
+@task(help={"edition": EDITION_HELP})
+def check(c, edition=None):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
     from pressroom.check import check_outputs
 
     failed = False
-    for result in _run(check_outputs, _settings(c)):
+    for result in _run(check_outputs, _settings(c, edition=edition)):
         status = "skip" if result.skipped else "ok  " if result.ok else "FAIL"
         print(f"{status} {result.name}: {result.detail}")
         failed |= not result.ok
@@ -224,12 +246,12 @@ def lock(c):
               f"{build_requires}", env=env)
 
 
-ns = Collection(html, pdf, epub, build, watch, check, clean, import_text, golden, test, lint,
-                bench, lock)
+ns = Collection(html, pdf, epub, build, handout, watch, check, clean, import_text, golden, test,
+                lint, bench, lock)
 ns.configure(
     {
         "pressroom": {
-            "content_dir": "src/content",
+            "edition": "src/content/edition.yaml",
             "templates_dir": "templates",
             "build_dir": "build",
             "limits": dataclasses.asdict(Limits()),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CONTENT, MINIMAL, ROOT, TEMPLATES
+from helpers import CONTENT, MINIMAL, READER, ROOT, TEMPLATES
 from pressroom.pipeline import Output, Settings, build
 
 
@@ -38,4 +38,11 @@ def minimal_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture(scope="session")
 def edition_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     settings = Settings(ROOT, CONTENT, TEMPLATES, tmp_path_factory.mktemp("edition-build"))
+    return Built(settings, build(settings))
+
+
+@pytest.fixture(scope="session")
+def reader_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The fixture course reader: two parts, four readings that each number notes from 1."""
+    settings = Settings(ROOT, READER, TEMPLATES, tmp_path_factory.mktemp("reader-build"))
     return Built(settings, build(settings))

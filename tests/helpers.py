@@ -12,6 +12,7 @@ from pressroom.check import EPUB_NS, XHTML, epub_documents  # noqa: F401 (re-exp
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 MINIMAL = FIXTURES / "minimal"
+READER = FIXTURES / "reader" / "reader.yaml"
 TEMPLATES = ROOT / "templates"
 CONTENT = ROOT / "src" / "content"
 SEED_NAME = "000_6279f2246c7e17cc.txt"
@@ -54,6 +55,15 @@ def epub_file(epub: Path, name: str) -> str:
         return zf.read(name).decode("utf-8")
 
 
+def page_head(pdf: Path, page: int, height_pt: float = 60) -> str:
+    """The text in the top band of a page: its running head, if it has one."""
+    from pypdf import PdfReader
+
+    box = PdfReader(pdf).pages[page - 1].mediabox
+    args = ["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page), "-r", "72",
+            "-x", "0", "-y", "0", "-W", str(int(box.width)), "-H", str(int(height_pt))]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.strip()
 def build_a4(settings) -> Path:
     """Build only the A4 reading edition; its path."""
     from pressroom.pipeline import build

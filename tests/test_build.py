@@ -42,7 +42,7 @@ def test_bad_content_gives_one_line_and_keeps_previous_outputs(tmp_path):
     (build_dir / "manifest.json").write_text('{"outputs": []}\n')
     (build_dir / "edition.md").write_text("previous\n")
     result = _invoke("build", env_extra={
-        "INVOKE_PRESSROOM_CONTENT_DIR": str(content),
+        "INVOKE_PRESSROOM_EDITION": str(content),
         "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir),
     })
     assert result.returncode == 1
@@ -63,10 +63,11 @@ def test_undefined_template_variable_gives_one_line(tmp_path):
     for src in (ROOT / "templates").iterdir():
         (templates / src.name).write_text(src.read_text())
     reading = templates / "reading.md.j2"
-    reading.write_text(reading.read_text().replace("{{ reading.body }}", "{{ reading.bodyy }}"))
+    reading.write_text(reading.read_text().replace("[{{ reading.rights }}]{.rights}",
+                                                   "{{ reading.bodyy }}"))
     line = reading.read_text().splitlines().index("{{ reading.bodyy }}") + 1
     result = _invoke("build", env_extra={
-        "INVOKE_PRESSROOM_CONTENT_DIR": str(ROOT / "tests" / "fixtures" / "minimal"),
+        "INVOKE_PRESSROOM_EDITION": str(ROOT / "tests" / "fixtures" / "minimal"),
         "INVOKE_PRESSROOM_TEMPLATES_DIR": str(templates),
         "INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build"),
     })
@@ -104,7 +105,7 @@ def test_a_second_build_gives_the_same_bytes(minimal_build: Built, tmp_path):
     from pressroom.pipeline import Settings, build
 
     first = minimal_build.settings
-    again = build(Settings(first.project_root, first.content_dir, first.templates_dir,
+    again = build(Settings(first.project_root, first.edition, first.templates_dir,
                            tmp_path / "again"))
     for out in again:
         before = first.build_dir / out.path.name
@@ -126,7 +127,7 @@ def test_a_failed_stage_leaves_every_output_and_the_manifest_as_they_were(
     (templates / "epub.css").unlink()  # the last stage, the EPUB, will fail
     (templates / "reading.md.j2").write_text(
         (templates / "reading.md.j2").read_text().replace("::: byline", "::: byline\nNew.\n"))
-    settings = Settings(ROOT, minimal_build.settings.content_dir, templates, build_dir)
+    settings = Settings(ROOT, minimal_build.settings.edition, templates, build_dir)
     before = {p.name: p.read_bytes() for p in build_dir.iterdir() if p.is_file()
               and not p.name.startswith(".")}
     try:
@@ -165,3 +166,16 @@ def test_check_with_a_corrupt_manifest_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: {build_dir / 'manifest.json'}: unreadable manifest: rebuild with `inv build`")
+
+
+def test_a_bad_collection_named_with_edition_gives_one_line(tmp_path):
+    reader = copy_fixture(tmp_path, "reader")
+    alpha = reader / "readings" / "alpha.md"
+    alpha.write_text(alpha.read_text().replace("issued: 1995", "issued: spring 1995"))
+    result = _invoke("build", "--edition", str(reader / "reader.yaml"),
+                     env_extra={"INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build")})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {alpha}:9: source: date 'spring 1995': write YYYY, YYYY-MM or YYYY-MM-DD, "
+        "or CSL date-parts")
+    assert "Traceback" not in result.stdout + result.stderr

@@ -22,7 +22,7 @@ def test_every_check_passes_on_the_fixture_build(minimal_build: Built):
 def test_a_broken_epub_and_a_wrong_page_count_fail(minimal_build: Built, tmp_path):
     build_dir = tmp_path / "build"
     shutil.copytree(minimal_build.settings.build_dir, build_dir)
-    settings = Settings(minimal_build.settings.project_root, minimal_build.settings.content_dir,
+    settings = Settings(minimal_build.settings.project_root, minimal_build.settings.edition,
                         minimal_build.settings.templates_dir, build_dir)
     epub = next(build_dir.glob("*.epub"))
     with zipfile.ZipFile(epub) as zf:

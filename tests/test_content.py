@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CONTENT, MINIMAL, copy_fixture
+from helpers import CONTENT, FIXTURES, MINIMAL, copy_fixture
 from pressroom.content import load_edition, load_reading
 from pressroom.errors import ConfigError, ContentError, PressroomError
 
@@ -318,13 +318,13 @@ def test_a_reading_outside_the_content_folder_is_refused(tmp_path: Path):
         load_edition(root)
     error = caught.value
     assert (error.path, error.line) == (root / EDITION, 8)
-    assert error.message == "'../outside.md' is outside the content folder"
+    assert error.message == "'../outside.md' is outside the collection's folder"
 
 
 def test_a_reading_outside_the_content_folder_names_the_field(tmp_path: Path):
     root = outside_the_folder(tmp_path)
     assert load_error(root, ConfigError) == (
-        f"{EDITION}:8: readings[0]: '../outside.md' is outside the content folder"
+        f"{EDITION}:8: readings[0]: '../outside.md' is outside the collection's folder"
     )
 
 
@@ -359,9 +359,7 @@ def test_load_reading_alone_checks_the_notes(tmp_path: Path):
     root = broken(tmp_path, READING, "[^1]: First note", "[^one]: First note")
     with pytest.raises(ContentError) as caught:
         load_reading(root / READING)
-    assert str(caught.value) == (
-        f"{root / READING}:28: footnote [^one] must be numbered as in the source"
-    )
+    assert str(caught.value) == f"{root / READING}:24: note call [^1] has no note"
 
 
 def test_note_calls_out_of_order_are_refused(tmp_path: Path):
@@ -389,3 +387,99 @@ def test_two_appendices_of_one_kind_are_refused(tmp_path: Path):
     assert load_error(root, ConfigError) == (
         f"{EDITION}:13: appendices[1].kind: a second chronology appendix (one of each kind per "
         "edition)")
+
+
+# --- collections (course readers) ------------------------------------------------------------
+
+READER_FILE = "reader.yaml"
+ALPHA = "readings/alpha.md"
+
+
+def broken_reader(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    root = copy_fixture(tmp_path, "reader")
+    edit(root, name, old, new)
+    return root
+
+
+def reader_error(root: Path, kind: type[PressroomError] = ContentError) -> str:
+    with pytest.raises(kind) as caught:
+        load_edition(root / READER_FILE)
+    return str(caught.value).removeprefix(f"{root}/")
+
+
+def test_the_fixture_reader_loads_with_its_parts():
+    edition = load_edition(FIXTURES / "reader" / READER_FILE)
+    assert edition.title == "Readings in Fixtures"
+    assert [p.name for p in edition.creators] == ["Edith Editor", "Second Editor"]
+    assert [(p.title, [r.id for r in p.readings]) for p in edition.contents] == [
+        ("Week 1: Alliances", ["alpha-1995", "beta"]),
+        ("Week 2: Documents", ["plain", "scripts-1960"]),
+    ]
+    assert edition.introduction.title == "Introduction"
+    # Every reading numbers its notes from 1; named labels by the order of their calls.
+    assert [r.notes for r in edition.readings] == [(1, 2, 3)] * 3 + [(1, 2)]
+
+
+def test_a_source_cited_by_key_comes_from_the_bibliography():
+    beta = load_edition(FIXTURES / "reader" / READER_FILE).readings[1]
+    assert beta.source["id"] == "beta"
+    assert beta.source["container-title"] == "A book of alliances"
+    assert beta.source["page"] == "57-81"
+
+
+def test_a_source_written_inline_is_completed_from_the_reading():
+    scripts = load_edition(FIXTURES / "reader" / READER_FILE).readings[3]
+    assert scripts.source["author"] == [{"family": "Example", "given": "Eve"}]
+    assert scripts.source["issued"] == {"date-parts": [[1960, 4, 22]]}
+
+
+def test_a_misspelt_field_in_a_part(tmp_path: Path):
+    root = broken_reader(tmp_path, READER_FILE, "    readings:\n      - readings/alpha.md",
+                         "    reading:\n      - readings/alpha.md")
+    assert reader_error(root, ConfigError) == (
+        f"{READER_FILE}:19: readings[0].readings: required field is missing")
+
+
+def test_a_missing_reading_in_a_part_names_its_line(tmp_path: Path):
+    root = broken_reader(tmp_path, READER_FILE, "readings/beta.md", "readings/gamma.md")
+    assert reader_error(root, ConfigError) == (
+        f"{READER_FILE}:22: readings[0].readings[1]: no such file: {root}/readings/gamma.md")
+
+
+def test_a_key_missing_from_the_bibliography(tmp_path: Path):
+    root = broken_reader(tmp_path, "readings/beta.md", '"@beta1990"', '"@beta1991"')
+    assert reader_error(root) == (
+        f"readings/beta.md:4: source: no entry 'beta1991' in {root}/sources.bib")
+
+
+def test_an_unknown_csl_type(tmp_path: Path):
+    root = broken_reader(tmp_path, ALPHA, "type: article-journal", "type: journal-article")
+    assert reader_error(root) == (
+        f"{ALPHA}:9: source: unknown CSL type 'journal-article' (e.g. article-journal, "
+        "chapter, book, article-newspaper, manuscript, webpage)")
+
+
+def test_an_author_that_is_neither_a_name_nor_a_list(tmp_path: Path):
+    root = broken_reader(tmp_path, "readings/beta.md", "author: Bruno Beta", "author: 12")
+    assert reader_error(root).startswith("readings/beta.md:3: author: ")
+
+
+def test_a_named_note_defined_twice(tmp_path: Path):
+    root = broken_reader(tmp_path, "readings/plain.md", "[^last]: The last named note.",
+                         "[^last]: The last named note.\n\n[^first]: Again.")
+    assert reader_error(root) == "readings/plain.md:33: note [^first] is defined a second time"
+
+
+def test_a_file_name_that_cannot_be_an_id(tmp_path: Path):
+    root = copy_fixture(tmp_path, "reader")
+    (root / "readings" / "plain.md").rename(root / "readings" / "Plain Text.md")
+    edit(root, READER_FILE, "readings/plain.md", "readings/Plain Text.md")
+    assert reader_error(root) == (
+        "readings/Plain Text.md:2: id: the file name 'Plain Text' cannot be the reading's id "
+        "(lowercase words joined by hyphens); give it an id: field")
+
+
+def test_a_reader_may_share_readings_inside_the_project():
+    edition = load_edition(CONTENT / "readers" / "sino-soviet" / "reader.yaml",
+                           root=CONTENT.parent.parent)
+    assert edition.lead.path.resolve() == (CONTENT / "readings" / "blank-2014.md").resolve()

@@ -124,11 +124,11 @@ def test_front_matter_carries_the_source():
     assert meta.subtitle == "The Significance of ‘Socialist Solidarity’ in the Sino-Soviet Split"
     assert meta.authors[0].name == "Gary Blank"
     assert meta.authors[0].affiliation == "London School of Economics"
-    source = meta.source
-    assert (source.journal, source.volume, source.issue, source.year) == (
-        "UCLA Historical Journal", 25, 1, 2014)
-    assert source.permalink == "https://escholarship.org/uc/item/96j2f2jf"
-    assert source.peer_reviewed
+    source = load_edition(ROOT / "src" / "content").lead.source
+    assert (source["container-title"], source["volume"], source["issue"], source["issued"]) == (
+        "UCLA Historical Journal", "25", "1", {"date-parts": [[2014]]})
+    assert source["URL"] == "https://escholarship.org/uc/item/96j2f2jf"
+    assert source["author"] == [{"family": "Blank", "given": "Gary"}]
     assert meta.rights == (
         "Copyright 2014 by the author(s). All rights reserved unless otherwise indicated.")
 

@@ -180,7 +180,7 @@ def test_a_link_cannot_point_at_a_file_outside(world: World, route: str):
 def test_a_reading_symlinked_out_of_the_project_is_refused(world: World):
     (world.content / "readings" / "sample.md").unlink()
     (world.content / "readings" / "sample.md").symlink_to(world.secret)
-    error = world.refused("outside the content folder", ConfigError)
+    error = world.refused("outside the (content folder|project)", ConfigError)
     assert error.path is not None and error.path.name == "edition.yaml" and error.line == 8
 
 
@@ -193,7 +193,7 @@ def test_device_files_are_refused(world: World, device: str):
     chronology = world.content / "timeline" / "chronology.yaml"
     chronology.unlink()
     chronology.symlink_to(device)
-    world.refused("outside the content folder", ConfigError)
+    world.refused("outside the (content folder|project)", ConfigError)
 
 
 # --- the network -------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def _invoke(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProces
 
 def test_a_limit_set_in_the_configuration_stops_the_cli_with_one_line(world: World):
     world.add_to_reading("> " * 20000 + "x")
-    result = _invoke({"INVOKE_PRESSROOM_CONTENT_DIR": str(world.content),
+    result = _invoke({"INVOKE_PRESSROOM_EDITION": str(world.content),
                       "INVOKE_PRESSROOM_BUILD_DIR": str(world.project / "build"),
                       "INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS": "3"}, "build")
     assert result.returncode == 1

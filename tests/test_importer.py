@@ -19,6 +19,7 @@ from helpers import CONTENT, SEED
 from pressroom.content import load_reading
 from pressroom.errors import ContentError
 from pressroom.importer import ImportResult, import_text
+from pressroom.models import ReadingMeta
 
 SOURCE = Path("sample.txt")
 
@@ -188,7 +189,7 @@ def test_front_matter_carries_the_cover_page():
         "id": "example-1999",
         "title": "‘Sample’ or Fixture?",
         "subtitle": "The Meaning of Tests in Practice",
-        "authors": [
+        "author": [
             {
                 "name": "Ada Example",
                 "sort_name": "Example, Ada",
@@ -196,12 +197,12 @@ def test_front_matter_carries_the_cover_page():
             }
         ],
         "source": {
-            "journal": "Journal of Invented Studies",
+            "type": "article-journal",
+            "container-title": "Journal of Invented Studies",
             "volume": 3,
             "issue": 2,
-            "year": 1999,
-            "permalink": "https://example.org/item/q7x2",
-            "peer_reviewed": True,
+            "issued": 1999,
+            "URL": "https://example.org/item/q7x2",
         },
         "rights": (
             "Copyright 1999 by the author(s). All rights reserved unless otherwise indicated."
@@ -220,9 +221,13 @@ def test_reading_id_can_be_given():
     assert front["id"] == "ada-on-samples"
 
 
-def test_without_the_peer_reviewed_flag_the_source_is_not_peer_reviewed():
+def test_the_source_is_a_csl_record_with_or_without_the_peer_reviewed_flag():
+    # CSL has no peer-review field: the flag is read and left out, the record is the same.
+    reviewed = front_matter(run(article(BODY, NOTES)).markdown)["source"]
     text = article(BODY, NOTES, top=cover(peer_reviewed=False) + HEAD)
-    assert front_matter(run(text).markdown)["source"]["peer_reviewed"] is False
+    assert front_matter(run(text).markdown)["source"] == reviewed
+    assert ReadingMeta.model_validate({"title": "T", "source": reviewed}).source == {
+        **reviewed, "volume": "3", "issue": "2", "issued": {"date-parts": [[1999]]}}
 
 
 def test_a_title_with_a_colon_splits_there_and_drops_the_colon():
@@ -238,13 +243,13 @@ def test_a_title_without_a_separator_has_no_subtitle():
     front = front_matter(run(article(BODY, NOTES, top=cover(fields) + head)).markdown)
     assert front["title"] == "On Sample Texts"
     assert "subtitle" not in front
-    assert front["authors"][0]["affiliation"] == "University of Nowhere"
+    assert front["author"][0]["affiliation"] == "University of Nowhere"
 
 
 def test_a_journal_without_volume_and_issue_is_kept_whole():
     fields = {**FIELDS, "Journal": "Occasional Papers in Fixtures"}
     source = front_matter(run(article(BODY, NOTES, top=cover(fields) + HEAD)).markdown)["source"]
-    assert source["journal"] == "Occasional Papers in Fixtures"
+    assert source["container-title"] == "Occasional Papers in Fixtures"
     assert "volume" not in source and "issue" not in source
 
 

@@ -50,20 +50,22 @@ def test_a_missing_page_marker_is_an_error():
 def test_the_pages_filter_puts_a_marker_before_the_word_where_the_count_is_reached(tmp_path):
     settings = Settings(ROOT, MINIMAL, TEMPLATES, tmp_path / "build")
     prepared = prepare(settings)
-    # The minimal edition's first text block after its heading and byline; 14 visible
+    # The minimal edition's first text block after its opener (the abstract); 14 visible
     # characters in falls inside a word, so the marker goes before that word.
     probe = build_epub(settings, prepared, page_map=())
     docs = {n: t for n, t in _documents(probe.path).items()}
-    text = next(t for t in docs.values() if 'id="pm-5"' in t)
-    para = text[text.index('id="pm-5"'):]
+    block = next(m.group(1) for t in docs.values()
+                 for m in re.finditer(r'<span id="(pm-\d+)"></span>This article', t))
+    text = next(t for t in docs.values() if f'id="{block}"' in t)
+    para = text[text.index(f'id="{block}"'):]
     para = re.sub(r"<[^>]+>", "", para[para.index(">") + 1:para.index("</p>")])
     visible = [i for i, ch in enumerate(para) if not ch.isspace()]
     word_start = para.rfind(" ", 0, visible[14]) + 1
     expected_word = para[word_start:].split()[0]
     out = build_epub(settings, prepared, page_map=(
-        {"page": 1, "block": "pm-5", "offset": 0}, {"page": 2, "block": "pm-5", "offset": 14}))
-    text = next(t for t in _documents(out.path).values() if 'id="pm-5"' in t)
-    assert f'id="pm-5"></span>{_marker(1)}' in text
+        {"page": 1, "block": block, "offset": 0}, {"page": 2, "block": block, "offset": 14}))
+    text = next(t for t in _documents(out.path).values() if f'id="{block}"' in t)
+    assert f'id="{block}"></span>{_marker(1)}' in text
     after = text[text.index(_marker(2)) + len(_marker(2)):]
     assert re.sub(r"<[^>]+>", "", after).startswith(expected_word)
 

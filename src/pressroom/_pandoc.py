@@ -7,6 +7,7 @@ itself runs through ``_run.run_bounded``, under the time and memory limits of ``
 from __future__ import annotations
 
 import re
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +34,7 @@ READER = (
 LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua")
 
 _LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
+_AT_LINE = re.compile(r"line (\d+) column \d+")
 #: Address space beyond Pandoc's heap (-M): the binary, its stacks and the RTS's own tables.
 _RTS_OVERHEAD_MB = 512
 
@@ -59,6 +61,7 @@ def run_pandoc(
     extra_args: list[str] | tuple[str, ...] = (),
     cwd: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    format: str = READER,
 ) -> str:
     """Convert source (a file in the project) with our notes filter; return text output.
 
@@ -71,7 +74,7 @@ def run_pandoc(
     args = [
         pandoc_binary(),
         "+RTS", f"-M{memory_mb}m", "-RTS",
-        f"--from={READER}",
+        f"--from={format}",
         f"--to={to}",
         str(source.resolve()),
         *([f"--output={output.resolve()}"] if output else []),
@@ -92,4 +95,41 @@ def run_pandoc(
         match = _LUA_ERROR.search(text)
         detail = match.group(1) if match else " ".join(text.split())[:300]
         raise RenderError(f"pandoc ({to}): {detail}", path=source)
+    return result.stdout
+
+
+def convert_text(
+    text: str,
+    to: str,
+    *,
+    format: str = READER,
+    path: Path | None = None,
+    extra_args: list[str] | tuple[str, ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> str:
+    """Convert text without our filters: one chunk of the edition, or a bibliography.
+
+    A warning (--fail-if-warnings makes it an error) is reported against ``path``, at the
+    line Pandoc names: chunks are padded so that their lines are the source file's.
+    """
+    seconds, memory_mb = limits.of("pandoc")
+    with tempfile.TemporaryDirectory(prefix="pressroom-chunk-") as work:
+        source = Path(work) / "chunk.txt"
+        source.write_text(text, encoding="utf-8")
+        args = [pandoc_binary(), "+RTS", f"-M{memory_mb}m", "-RTS", f"--from={format}",
+                f"--to={to}", str(source), "--sandbox", "--fail-if-warnings", *extra_args]
+        try:
+            result = run_bounded(args, seconds=seconds, memory_mb=memory_mb,
+                                 overhead_mb=_RTS_OVERHEAD_MB, what="pandoc", limit="pandoc",
+                                 source_path=path)
+        except OSError as exc:
+            raise RenderError(f"cannot run pandoc: {exc}", path=path) from exc
+    if result.returncode != 0:
+        message = " ".join((result.stderr or result.stdout or "").split())
+        found = _AT_LINE.search(message)
+        detail = re.sub(r"^.*?\[WARNING\] ", "", message)
+        detail = re.sub(r"\s*Failing because there were warnings\.?", "", detail)
+        detail = re.sub(r" at (?:\S+ )?line \d+ column \d+", "", detail)[:300]
+        raise RenderError(f"pandoc: {detail or f'exit {result.returncode}'}", path=path,
+                          line=int(found.group(1)) if found else None)
     return result.stdout

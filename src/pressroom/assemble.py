@@ -1,4 +1,9 @@
-"""Assemble the edition through Jinja: one Markdown file, and the metadata Pandoc reads beside it.
+"""Assemble the edition through Jinja: Markdown chunks, and the metadata Pandoc reads with them.
+
+Each reading's body is a chunk of its own, next to the chunks the templates write (openers,
+parts, appendices): Pandoc converts every chunk separately, so two readings that both number
+their notes from 1 never meet in one Markdown document (see document.py). Joined, the chunks
+are build/edition.md, the edition as one file to read.
 
 The metadata (title, creators, rights, and the note-to-entry map for backlinks) goes in its own
 YAML file passed with --metadata-file, not in a block inside the Markdown: Pandoc reads a YAML
@@ -14,7 +19,7 @@ from typing import Any
 import yaml
 from markupsafe import Markup
 
-from .content import Appendix, Edition
+from .content import Appendix, Edition, Introduction, Part, Reading
 from .dates import short_display
 from .figure import data_uri, phase_groups, render_timeline_svg, undrawn
 from .images import allowed_sources
@@ -28,9 +33,36 @@ ANCHOR_PREFIX = {"chronology": "chron", "historiography": "hist"}
 
 
 @dataclass(frozen=True)
-class Assembled:
+class Chunk:
+    """Markdown that Pandoc converts on its own: notes and ids inside it stay its own."""
+
     markdown: str
+    #: The file the chunk's text comes from, and the line its text starts on there, so that
+    #: Pandoc's warnings name that file and line.
+    source: Path | None = None
+    first_line: int = 1
+    #: The level of the heading the chunk sits under (a reading's title): the chunk's own
+    #: headings are moved to start one below it. 0: left as they are.
+    shift: int = 0
+    #: Prefix for the ids inside the chunk (two readings may both have #introduction).
+    prefix: str | None = None
+    #: An empty element with this id closes the chunk (where a reading's last page is).
+    end_anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class Assembled:
+    chunks: tuple[Chunk, ...]
     metadata: str
+    #: The chunks joined: the edition as one Markdown file to read.
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Handout:
+    """What a handout adds to its reading's opener: where it comes from in the reader."""
+
+    from_line: str
 
 
 def appendix_id(appendix: Appendix) -> str:
@@ -46,7 +78,7 @@ def note_citations(edition: Edition) -> dict[str, dict[str, list[dict[str, str]]
     out: dict[str, dict[str, list[dict[str, str]]]] = {}
     for index, appendix in enumerate(edition.appendices):
         letter = APPENDIX_LETTERS[index]
-        per_note = out.setdefault(appendix.reading.meta.id, {})
+        per_note = out.setdefault(appendix.reading.id, {})
         for entry in _entries(appendix):
             label = (
                 f"App. {letter}, {short_display(entry.date)}"
@@ -71,14 +103,24 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
     """Metadata for Pandoc (title, creators, rights) plus our own; Pandoc reads its strings as
     Markdown, so each is escaped to print literally."""
     config, lead = edition.config, edition.lead.meta
+    creators = [p.name for p in edition.creators]
+    contributors = []
+    for reading in edition.readings:
+        for person in reading.meta.authors:
+            if person.name not in creators and person.name not in contributors:
+                contributors.append(person.name)
+    single = len(edition.readings) == 1
     meta: dict[str, Any] = {
-        "title": lead.title,
-        "subtitle": lead.subtitle,
-        "author": [a.name for a in lead.authors],
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "author": creators,
+        # The readings' authors, as dc:contributor in the EPUB's package document.
+        "contributor": [{"role": "aut", "text": name} for name in contributors],
         "lang": config.language,
         "date": config.date.isoformat(),
         "publisher": config.publisher,
-        "rights": " ".join(filter(None, [lead.rights, lead.permissions])),
+        "rights": " ".join(filter(None, [lead.rights, lead.permissions])) if single else
+        "The rights in each reading are stated at its head.",
         "description": config.description,
         "subject": config.keywords,
         "pressroom-citations": note_citations(edition),
@@ -105,40 +147,96 @@ def _figure(appendix: Appendix, templates_dir: Path) -> dict[str, Any] | None:
             "undrawn": undrawn(appendix.data), "groups": phase_groups(appendix.data)}
 
 
-def build_context(edition: Edition, templates_dir: Path) -> dict[str, Any]:
-    appendices = []
-    for index, appendix in enumerate(edition.appendices):
-        appendices.append(
-            {
-                "figure": _figure(appendix, templates_dir),
-                "letter": APPENDIX_LETTERS[index],
-                "kind": appendix.kind,
-                "id": appendix_id(appendix),
-                "template": f"appendix-{appendix.kind}.md.j2",
-                "data": appendix.data,
-                "entries": _entries(appendix),
-                "reading": appendix.reading.meta,
-                "anchor_prefix": ANCHOR_PREFIX[appendix.kind],
-            }
-        )
+def rights_line(reading: Reading) -> str:
+    """The opener's rights line: the statement, the licence and how to ask permission."""
+    meta = reading.meta
+    return " ".join(filter(None, [meta.rights, meta.license, meta.permissions]))
+
+
+def _appendix_context(edition: Edition, index: int, appendix: Appendix, templates_dir: Path,
+                      level: int) -> dict[str, Any]:
     return {
-        "edition": edition.config,
-        "readings": [
-            {"meta": r.meta, "body": Markup(r.body.strip("\n"))} for r in edition.readings
-        ],
-        "appendices": appendices,
+        "figure": _figure(appendix, templates_dir),
+        "letter": APPENDIX_LETTERS[index],
+        "kind": appendix.kind,
+        "id": appendix_id(appendix),
+        "template": f"appendix-{appendix.kind}.md.j2",
+        "data": appendix.data,
+        "entries": _entries(appendix),
+        "reading": {"id": appendix.reading.id, "meta": appendix.reading.meta},
+        "anchor_prefix": ANCHOR_PREFIX[appendix.kind],
+        "hashes": Markup("#" * level),
     }
 
 
-def assemble_markdown(edition: Edition, templates_dir: Path) -> str:
-    """The whole edition as one Pandoc Markdown document."""
+def reading_context(reading: Reading, level: int, handout: Handout | None = None
+                    ) -> dict[str, Any]:
+    return {
+        "id": reading.id,
+        "meta": reading.meta,
+        "hashes": Markup("#" * level),
+        "authors": ", ".join(a.name for a in reading.meta.authors),
+        "has_source": reading.source is not None,
+        "rights": rights_line(reading),
+        "from_line": handout.from_line if handout else None,
+    }
+
+
+def _body(reading: Reading | Introduction, level: int, prefix: str) -> Chunk:
+    return Chunk(reading.body, reading.path, reading.body_line, level, prefix,
+                 end_anchor=f"{prefix}-end")
+
+
+def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | None = None
+                    ) -> tuple[Chunk, ...]:
+    """The edition as chunks, in reading order: introduction, parts and readings (each an
+    opener and a body), the note on the text, the appendices."""
     env = make_environment(templates_dir)
-    return render_template(env, "edition.md.j2", build_context(edition, templates_dir),
-                           templates_dir)
+
+    def render(name: str, **context: Any) -> Chunk:
+        return Chunk(render_template(env, name, {"edition": edition.config, **context},
+                                     templates_dir))
+
+    chunks: list[Chunk] = []
+    if edition.introduction:
+        chunks.append(render("introduction.md.j2", introduction=edition.introduction,
+                             editors=", ".join(p.name for p in edition.config.editors)))
+        chunks.append(_body(edition.introduction, 1, "introduction"))
+    for item in edition.contents or edition.readings:
+        members = item.readings if isinstance(item, Part) else (item,)
+        level = 2 if isinstance(item, Part) else 1
+        if isinstance(item, Part):
+            chunks.append(render("part.md.j2", part=item))
+        for reading in members:
+            chunks.append(render("reading.md.j2",
+                                 reading=reading_context(reading, level, handout)))
+            chunks.append(_body(reading, level, reading.id))
+    if edition.config.note_on_the_text and handout is None:
+        chunks.append(render("note-on-the-text.md.j2"))
+    if edition.appendices and handout is None:
+        level = 1
+        if edition.has_parts:
+            # Under a part of their own, so that they sit in the EPUB's navigation beside the
+            # parts, and their entries below the EPUB's chapter level.
+            chunks.append(render("part.md.j2", part=Part("appendices", "Appendices", ())))
+            level = 2
+        for index, appendix in enumerate(edition.appendices):
+            context = _appendix_context(edition, index, appendix, templates_dir, level)
+            chunks.append(render(context["template"], appendix=context))
+    return tuple(chunks)
 
 
-def assemble(edition: Edition, templates_dir: Path) -> Assembled:
-    """The edition's Markdown and the metadata file that goes with it."""
+def assemble_markdown(edition: Edition, templates_dir: Path) -> str:
+    """The whole edition as one Markdown file to read (Pandoc converts the chunks, not this)."""
+    chunks = assemble_chunks(edition, templates_dir)
+    return "\n".join(c.markdown.strip("\n") + "\n" for c in chunks)
+
+
+def assemble(edition: Edition, templates_dir: Path, handout: Handout | None = None
+             ) -> Assembled:
+    """The edition's chunks, the metadata file that goes with them, and the readable whole."""
     metadata = yaml.safe_dump(pandoc_metadata(edition), allow_unicode=True, sort_keys=False,
                               width=1000)
-    return Assembled(assemble_markdown(edition, templates_dir), metadata)
+    chunks = assemble_chunks(edition, templates_dir, handout)
+    markdown = "\n".join(c.markdown.strip("\n") + "\n" for c in chunks)
+    return Assembled(chunks, metadata, markdown)

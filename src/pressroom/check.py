@@ -243,8 +243,9 @@ def _limits(settings) -> Limits:
 def check_outputs(settings) -> list[CheckResult]:
     """Run every check on the outputs listed in build/manifest.json."""
     limits = _limits(settings)
-    edition = load_edition(settings.content_dir, max_source_mb=limits.source_mb)
-    notes = sum(len(r.notes) for r in edition.readings)
+    edition = load_edition(settings.edition, settings.boundary, max_source_mb=limits.source_mb)
+    notes = sum(len(r.notes) for r in edition.readings) + (
+        len(edition.introduction.notes) if edition.introduction else 0)
     results: list[CheckResult] = []
     for entry in _manifest(settings.build_dir):
         path = settings.build_dir / str(entry["path"])
@@ -265,7 +266,7 @@ def check_outputs(settings) -> list[CheckResult]:
             detail = problems[0] if problems else (
                 f"{calls} of {notes} note calls link to notes and back")
             results.append(CheckResult(f"epub notes {path.name}", ok, detail))
-        elif entry["format"] == "pdf" and entry.get("variant") != "booklet":
+        elif entry["format"] == "pdf" and entry.get("variant") not in ("booklet", "handout"):
             results.append(check_pdf(path, entry.get("pages"), notes))
         if entry["format"] == "pdf":
             results.append(run_qpdf(path, limits))

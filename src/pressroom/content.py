@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ._run import DEFAULT_LIMITS
+from .citations import read_bibliography
 from .errors import ConfigError, ContentError
 from .fonts import check_coverage
 from .images import ReadingImage, resolve_images
-from .models import Chronology, EditionConfig, Historiography, ReadingMeta
+from .models import (
+    Chronology,
+    EditionConfig,
+    Historiography,
+    PartRef,
+    Person,
+    ReadingMeta,
+    join_title,
+    parse_slug,
+)
 from .yamlsource import YamlDoc, load_yaml, parse_yaml, read_text
 
 M = TypeVar("M", bound=BaseModel)
@@ -25,15 +35,47 @@ _NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 
 @dataclass(frozen=True)
 class Reading:
-    """One article of the edition: its front matter and its Markdown body."""
+    """One reading of the collection: its front matter, Markdown body and source record."""
 
     path: Path
     meta: ReadingMeta
     body: str
     body_line: int
     notes: tuple[int, ...]
+    #: The front matter as parsed, to name the line of a field in later messages.
+    front: YamlDoc | None = None
+    #: The source as a CSL JSON item (id: the reading's id), resolved against the
+    #: collection's bibliography; None when the reading names no source.
+    source: dict[str, Any] | None = None
     #: The images the body shows, checked (images.resolve_images).
     images: tuple[ReadingImage, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.meta.id or self.path.stem
+
+    def line_of(self, field: str) -> int | None:
+        return self.front.line_of((field,)) if self.front else None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A titled group of readings (a week of the course, a theme)."""
+
+    id: str
+    title: str
+    readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """The editors' introduction: a Markdown file, front matter optional."""
+
+    path: Path
+    title: str
+    body: str
+    body_line: int
+    notes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,15 +90,46 @@ class Appendix:
 class Edition:
     """Everything a build needs, validated; a build is a function of this value."""
 
-    content_dir: Path
+    path: Path
     config: EditionConfig
     readings: tuple[Reading, ...]
     appendices: tuple[Appendix, ...]
     sources: tuple[Path, ...]
+    #: The table of contents' top level: readings and parts, in the collection's order.
+    contents: tuple[Reading | Part, ...] = ()
+    introduction: Introduction | None = None
+    #: The CSL style every citation is formatted in (None: Pandoc's Chicago author-date).
+    csl: Path | None = None
+
+    @property
+    def content_dir(self) -> Path:
+        return self.path.parent
 
     @property
     def lead(self) -> Reading:
         return self.readings[0]
+
+    @property
+    def has_parts(self) -> bool:
+        return any(isinstance(item, Part) for item in self.contents)
+
+    @property
+    def title(self) -> str:
+        """The collection's title; an edition of one reading may leave it to the reading."""
+        return self.config.title or self.lead.meta.title
+
+    @property
+    def subtitle(self) -> str | None:
+        return self.config.subtitle if self.config.title else self.lead.meta.subtitle
+
+    @property
+    def full_title(self) -> str:
+        return join_title(self.title, self.subtitle)
+
+    @property
+    def creators(self) -> list[Person]:
+        """Who the collection is by: its editors, or the authors of its one reading."""
+        return list(self.config.editors) or list(self.lead.meta.authors)
 
 
 def _describe_loc(loc: tuple[Any, ...]) -> str:
@@ -72,7 +145,8 @@ def validate(model: type[M], doc: YamlDoc, error: type[ContentError] = ContentEr
         return model.model_validate(doc.data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = tuple(first["loc"])
+        # Tagged unions add their tag ("_file", "_part") to the path; it is not in the file.
+        loc = tuple(p for p in first["loc"] if not str(p).startswith("_"))
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "required field is missing"
@@ -98,58 +172,134 @@ def _entry_context(data: Any, loc: tuple[Any, ...]) -> str:
     return ""
 
 
-def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
-    """Read a Markdown reading with YAML front matter and check its footnotes."""
+def _split_front_matter(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb
+                        ) -> tuple[YamlDoc | None, str, int]:
+    """(front matter or None, body, line of the body's first line) of a Markdown file."""
     text = read_text(path, max_mb)
     match = _FRONT_MATTER.match(text)
     if not match:
-        raise ContentError("a reading must start with YAML front matter between --- lines",
-                           path=path, line=1)
+        return None, text, 1
     doc = parse_yaml(match.group(1), path, line_offset=1)
     if not isinstance(doc.data, dict):
         raise ContentError("front matter must be a mapping", path=path, line=2)
-    meta = validate(ReadingMeta, doc)
-    body = text[match.end() :]
-    body_line = text[: match.end()].count("\n") + 1
+    return doc, text[match.end():], text[: match.end()].count("\n") + 1
+
+
+def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
+    """Check a body's footnotes; the numbers they print as, in order.
+
+    Numbered labels ([^12]) must run 1, 2, 3 … as in the source, since appendices cite notes
+    by those numbers. Named labels ([^t1]) are numbered by the order of their calls.
+    """
 
     def line_at(offset: int) -> int:
         return body_line + body[:offset].count("\n")
 
-    defined: list[int] = []
-    for found in _NOTE_DEF.finditer(body):
-        label = found.group(1)
-        if not label.isdigit():
-            raise ContentError(f"footnote [^{label}] must be numbered as in the source",
-                               path=path, line=line_at(found.start()))
-        defined.append(int(label))
+    defs = [(m.group(1), m.start()) for m in _NOTE_DEF.finditer(body)]
     called = [(m.group(1), m.start()) for m in _NOTE_CALL.finditer(body)]
-    # Notes are numbered where they are called, so the calls must run 1, 2, 3 … once each and
-    # match the definitions: anything else would renumber notes and misdirect the appendices'
-    # cross-references.
+    labels = [label for label, _ in defs]
+    for index, (label, offset) in enumerate(defs):
+        if label in labels[:index]:
+            raise ContentError(f"note [^{label}] is defined a second time", path=path,
+                               line=line_at(offset))
     for label, offset in called:
-        if not label.isdigit() or int(label) not in defined:
+        if label not in labels:
             raise ContentError(f"note call [^{label}] has no note", path=path,
                                line=line_at(offset))
-    numbers = [int(label) for label, _ in called]
-    for found in _NOTE_DEF.finditer(body):
-        if int(found.group(1)) not in numbers:
-            raise ContentError(f"note {int(found.group(1))} is never called", path=path,
-                               line=line_at(found.start()))
-    for position, (number, (_, offset)) in enumerate(zip(numbers, called, strict=True),
-                                                    start=1):
-        if number in numbers[: position - 1]:
-            raise ContentError(f"note [^{number}] is called a second time (a note has one "
+    calls = [label for label, _ in called]
+    for label, offset in defs:
+        if label not in calls:
+            what = f"note {label}" if label.isdigit() else f"note [^{label}]"
+            raise ContentError(f"{what} is never called", path=path, line=line_at(offset))
+    for position, (label, offset) in enumerate(called, start=1):
+        if label in calls[: position - 1]:
+            raise ContentError(f"note [^{label}] is called a second time (a note has one "
                                "call; repeat its text or write Ibid.)",
                                path=path, line=line_at(offset))
-        if number != position:
-            raise ContentError(f"note call [^{number}] is out of order: expected [^{position}]",
+    if not all(label.isdigit() for label in labels):
+        return tuple(range(1, len(called) + 1))
+    # Notes are numbered where they are called, so numbered calls must run 1, 2, 3 … and
+    # match the definitions: anything else would renumber notes and misdirect the appendices'
+    # cross-references.
+    for position, (label, offset) in enumerate(called, start=1):
+        if int(label) != position:
+            raise ContentError(f"note call [^{label}] is out of order: expected [^{position}]",
                                path=path, line=line_at(offset))
-    for position, (number, found) in enumerate(zip(defined, _NOTE_DEF.finditer(body),
-                                                   strict=True), start=1):
-        if number != position:
-            raise ContentError(f"note [^{number}] is out of order: expected [^{position}]",
-                               path=path, line=line_at(found.start()))
-    return Reading(path, meta, body, body_line, tuple(defined))
+    for position, (label, offset) in enumerate(defs, start=1):
+        if int(label) != position:
+            raise ContentError(f"note [^{label}] is out of order: expected [^{position}]",
+                               path=path, line=line_at(offset))
+    return tuple(int(label) for label in labels)
+
+
+def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
+    """Read a Markdown reading with YAML front matter and check its footnotes."""
+    doc, body, body_line = _split_front_matter(path, max_mb)
+    if doc is None:
+        raise ContentError("a reading must start with YAML front matter between --- lines "
+                           "(at least a title)", path=path, line=1)
+    meta = validate(ReadingMeta, doc)
+    if meta.id is None:
+        try:
+            parse_slug(path.stem)
+        except ValueError:
+            raise ContentError(f"the file name {path.stem!r} cannot be the reading's id "
+                               "(lowercase words joined by hyphens); give it an id: field",
+                               path=path, line=2, field="id") from None
+    notes = check_notes(path, body, body_line)
+    return Reading(path, meta, body, body_line, notes, doc)
+
+
+def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Introduction:
+    """The editors' introduction; its front matter, if any, may give a title."""
+    doc, body, body_line = _split_front_matter(path, max_mb)
+    title = "Introduction"
+    if doc is not None:
+        data = doc.data
+        unknown = sorted(set(data) - {"title", "author", "lang"})
+        if unknown:
+            raise doc.error("unknown field", (unknown[0],), field=unknown[0])
+        if "title" in data:
+            title = str(data["title"])
+    return Introduction(path, title, body, body_line, check_notes(path, body, body_line))
+
+
+def _surname_first(person: Person) -> dict[str, str]:
+    if person.sort_name and "," in person.sort_name:
+        family, _, given = person.sort_name.partition(",")
+        return {"family": family.strip(), "given": given.strip()}
+    given, _, family = person.name.rpartition(" ")
+    return {"family": family, "given": given} if given else {"literal": person.name}
+
+
+def resolve_source(reading: Reading, bibliography: dict[str, dict[str, Any]] | None,
+                   bibliography_path: Path | None) -> Reading:
+    """The reading with its source as a CSL item: inline, or looked up by key.
+
+    What the record leaves out and the reading says (title, authors) is filled in, so a
+    source written as `{type: article-journal, container-title: …, issued: 2014}` is enough.
+    """
+    meta = reading.meta
+    key = meta.source_key or (meta.source[1:] if isinstance(meta.source, str) else None)
+    item: dict[str, Any] | None
+    if key is not None:
+        field = "source-key" if meta.source_key else "source"
+        if bibliography is None:
+            raise ContentError(f"cites {key!r} but the collection names no bibliography",
+                               path=reading.path, line=reading.line_of(field), field=field)
+        if key not in bibliography:
+            raise ContentError(f"no entry {key!r} in {bibliography_path}", path=reading.path,
+                               line=reading.line_of(field), field=field)
+        item = dict(bibliography[key])
+    elif isinstance(meta.source, dict):
+        item = dict(meta.source)
+    else:
+        return reading
+    item["id"] = reading.id
+    item.setdefault("title", meta.full_title)
+    if not any(k in item for k in ("author", "editor", "container-author")) and meta.authors:
+        item["author"] = [_surname_first(p) for p in meta.authors]
+    return replace(reading, source=item)
 
 
 def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Reading) -> None:
@@ -174,7 +324,7 @@ def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Readi
             if note not in available:
                 raise doc.error(
                     f"{label.rstrip('s')} {item.id!r}: unknown note {note} "
-                    f"(the article '{reading.meta.id}' has notes {span})",
+                    f"(the article '{reading.id}' has notes {span})",
                     (label, index, "notes", k),
                     field=f"{label}[{index}].notes[{k}]",
                 )
@@ -203,28 +353,64 @@ def load_appendix(path: Path, kind: str, reading: Reading,
     return Appendix(kind, path, reading, data)
 
 
-def load_edition(content_dir: Path, *,
+def _collection_file(path: Path) -> Path:
+    # A folder stands for the edition.yaml inside it.
+    return path / "edition.yaml" if path.is_dir() else path
+
+
+def load_edition(path: Path, root: Path | None = None, *,
                  max_source_mb: int = DEFAULT_LIMITS.source_mb) -> Edition:
-    """Load edition.yaml and everything it names, validating as we go (no file over
-    max_source_mb megabytes)."""
-    config_path = content_dir / "edition.yaml"
+    """Load a collection file (or a folder's edition.yaml) and everything it names (no file
+    over max_source_mb megabytes).
+
+    Paths in the file are relative to it and must stay inside ``root`` (by default the
+    file's folder; a build passes the project, so readers can share readings).
+    """
+    config_path = _collection_file(path)
+    base = config_path.parent
+    root = root or base
     doc = load_yaml(config_path, max_source_mb)
     if not isinstance(doc.data, dict):
-        raise ConfigError("edition settings must be a mapping", path=config_path, line=1)
+        raise ConfigError("collection settings must be a mapping", path=config_path, line=1)
     config = validate(EditionConfig, doc, ConfigError)
-    readings: list[Reading] = []
-    for index, name in enumerate(config.readings):
-        path = _inside(content_dir, name, doc, ("readings", index))
-        _require_file(path, doc, ("readings", index))
-        reading = resolve_images(load_reading(path, max_source_mb), content_dir)
+
+    def file(name: str, loc: tuple[Any, ...]) -> Path:
+        found = _inside(root, base / name, name, doc, loc)
+        _require_file(found, doc, loc)
+        return found
+
+    bib_path = file(config.bibliography, ("bibliography",)) if config.bibliography else None
+    bibliography = read_bibliography(bib_path) if bib_path else None
+    csl = file(config.csl, ("csl",)) if config.csl else None
+
+    def reading_at(path: Path) -> Reading:
+        reading = resolve_images(load_reading(path, max_source_mb), root)
         check_coverage(reading, config.language)
-        readings.append(reading)
+        return resolve_source(reading, bibliography, bib_path)
+
+    readings: list[Reading] = []
+    contents: list[Reading | Part] = []
+    for index, entry in enumerate(config.readings):
+        if isinstance(entry, PartRef):
+            members = [reading_at(file(name, ("readings", index, "readings", k)))
+                       for k, name in enumerate(entry.readings)]
+            readings += members
+            contents.append(Part(f"part-{sum(isinstance(c, Part) for c in contents) + 1}",
+                                 entry.part, tuple(members)))
+        else:
+            reading = reading_at(file(entry, ("readings", index)))
+            readings.append(reading)
+            contents.append(reading)
     by_id: dict[str, Reading] = {}
-    for index, reading in enumerate(readings):
-        if reading.meta.id in by_id:
-            raise ConfigError(f"two readings have the id {reading.meta.id!r}", path=config_path,
-                              line=doc.line_of(("readings", index)), field=f"readings[{index}]")
-        by_id[reading.meta.id] = reading
+    for reading in readings:
+        if reading.id in by_id:
+            raise ConfigError(f"two readings have the id {reading.id!r}: "
+                              f"{by_id[reading.id].path} and {reading.path}",
+                              path=config_path, line=doc.line_of(("readings",)),
+                              field="readings")
+        by_id[reading.id] = reading
+    introduction = (load_introduction(file(config.introduction, ("introduction",)),
+                                      max_source_mb) if config.introduction else None)
     kinds = [ref.kind for ref in config.appendices]
     for index, kind in enumerate(kinds):
         if kind in kinds[:index]:
@@ -237,23 +423,26 @@ def load_edition(content_dir: Path, *,
             raise ConfigError(f"appendix names unknown reading {ref.reading!r}",
                               path=config_path, line=doc.line_of(("appendices", index, "reading")),
                               field=f"appendices[{index}].reading")
-        path = _inside(content_dir, ref.source, doc, ("appendices", index, "source"))
-        _require_file(path, doc, ("appendices", index, "source"))
-        appendices.append(load_appendix(path, ref.kind, by_id[ref.reading], max_source_mb))
-    sources = (config_path, *(r.path for r in readings), *(a.path for a in appendices))
-    return Edition(content_dir, config, tuple(readings), tuple(appendices), sources)
+        source = file(ref.source, ("appendices", index, "source"))
+        appendices.append(load_appendix(source, ref.kind, by_id[ref.reading], max_source_mb))
+    sources = (config_path, *(r.path for r in readings),
+               *([introduction.path] if introduction else []),
+               *(a.path for a in appendices), *([bib_path] if bib_path else []),
+               *([csl] if csl else []))
+    return Edition(config_path, config, tuple(readings), tuple(appendices), sources,
+                   tuple(contents), introduction, csl)
 
 
-def _inside(content_dir: Path, name: str, doc: YamlDoc, loc: tuple[Any, ...]) -> Path:
-    path = content_dir / name
-    if not path.resolve().is_relative_to(content_dir.resolve()):
-        raise ConfigError(f"{name!r} is outside the content folder", path=doc.path,
+def _inside(root: Path, path: Path, name: str, doc: YamlDoc, loc: tuple[Any, ...]) -> Path:
+    if not path.resolve().is_relative_to(root.resolve()):
+        where = "the project" if root != doc.path.parent else "the collection's folder"
+        raise ConfigError(f"{name!r} is outside {where}", path=doc.path,
                           line=doc.line_of(loc), field=_describe_loc(loc))
     return path
 
 
 def _require_file(path: Path, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
-    # Name the line of edition.yaml that points at the missing file, where the fix is.
+    # Name the line of the collection file that points at the missing file, where the fix is.
     if not path.is_file():
         raise ConfigError(f"no such file: {path}", path=doc.path, line=doc.line_of(loc),
                           field=_describe_loc(loc))

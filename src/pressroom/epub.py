@@ -67,15 +67,10 @@ def edition_urn(edition: Edition) -> str:
     return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
 
 
-def source_citation(edition: Edition) -> str:
-    lead = edition.lead.meta
-    link = f", {lead.source.permalink}" if lead.source.permalink else ""
-    return lead.citation() + link
-
-
-def epub_metadata_xml(edition: Edition) -> str:
-    """Dublin Core Pandoc does not take from front matter: the source (one dc:source only)."""
-    return f"<dc:source>{escape(source_citation(edition))}</dc:source>\n"
+def source_elements(sources: Sequence[str]) -> str:
+    """A dc:source per reading's source, citations formatted by citeproc. (Pandoc's
+    --epub-metadata keeps only one dc:source, so they are added to its package document.)"""
+    return "".join(f"<dc:source>{escape(text)}</dc:source>\n    " for text in sources)
 
 
 @dataclass(frozen=True)
@@ -127,7 +122,7 @@ def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None
 
 
 def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: str | None,
-                raw: Path) -> str:
+                raw: Path, sources: Sequence[str] = ()) -> str:
     day = edition.config.modified or edition.config.date
     opf, found = re.subn(
         r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
@@ -138,11 +133,10 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
         raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
     # Pandoc's own accessibility claims are replaced by ours, which know the content.
     opf = re.sub(r'\s*<meta property="schema:access[^"]*">[^<]*</meta>', "", opf)
-    lead = edition.lead.meta
-    extra = _opf_metadata(edition, a11y, page_source)
-    if lead.subtitle:
+    extra = source_elements(sources) + _opf_metadata(edition, a11y, page_source)
+    if edition.subtitle:
         extra = (
-            f'<dc:title id="epub-subtitle">{escape(lead.subtitle)}</dc:title>\n    '
+            f'<dc:title id="epub-subtitle">{escape(edition.subtitle)}</dc:title>\n    '
             '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>\n    '
             '<meta refines="#epub-title-1" property="title-type">main</meta>\n    ' + extra
         )
@@ -162,20 +156,29 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
     return opf
 
 
+def _cover_source_line(edition: Edition) -> str:
+    # A reader names its course; an edition of one reading, the journal or book it is from.
+    config = edition.config
+    if config.course or config.institution or config.term:
+        return ", ".join(filter(None, [config.course, config.institution, config.term]))
+    source = edition.lead.source or {}
+    issued = (source.get("issued") or {}).get("date-parts", [[None]])[0][0]
+    number = f" {source['volume']}" if source.get("volume") else ""
+    if number and source.get("issue"):
+        number += f"({source['issue']})"
+    container = source.get("container-title") or source.get("publisher") or ""
+    return ", ".join(str(p) for p in (f"{container}{number}".strip(), issued) if p)
+
+
 def cover_html(edition: Edition, templates_dir: Path) -> str:
     """The cover as an HTML page for WeasyPrint (templates/cover.html.j2)."""
-    lead = edition.lead.meta
-    source = lead.source
     context = {
         "language": edition.config.language,
-        "full_title": lead.full_title,
-        "title": lead.title,
-        "subtitle": lead.subtitle,
-        "authors": ", ".join(a.name for a in lead.authors),
-        "journal": source.journal,
-        "volume": source.volume,
-        "issue": source.issue,
-        "year": source.year,
+        "full_title": edition.full_title,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "authors": ", ".join(p.name for p in edition.creators),
+        "source_line": _cover_source_line(edition),
         "publisher": edition.config.publisher,
     }
     return render_template(make_environment(templates_dir, "xml"), "cover.html.j2", context,
@@ -226,30 +229,43 @@ def human_date(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def title_page(edition: Edition, templates_dir: Path) -> str:
-    """The title page (templates/epub-title-page.xhtml.j2), in place of Pandoc's."""
-    lead = edition.lead.meta
-    host = urlsplit(lead.source.permalink).hostname if lead.source.permalink else None
+def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = ()) -> str:
+    """The title page (templates/epub-title-page.xhtml.j2), in place of Pandoc's: a reader's
+    title, editors and course; an edition of one reading, its source and rights as well."""
+    config, lead = edition.config, edition.lead.meta
+    single = len(edition.readings) == 1
+    source = edition.lead.source or {}
+    permalink = source.get("URL") or (f"https://doi.org/{source['DOI']}"
+                                      if source.get("DOI") else None)
     context = {
-        "language": edition.config.language,
-        "reading": lead,
-        "permalink_host": (host or "").removeprefix("www."),
-        "publisher": edition.config.publisher,
-        "date": human_date(edition.config.date),
+        "language": config.language,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "full_title": edition.full_title,
+        "creators": edition.creators,
+        "edited": bool(config.editors),
+        "course_line": ", ".join(filter(None, [config.course, config.institution,
+                                               config.term])),
+        "citation": sources[0] if single and sources else None,
+        "permalink": permalink if single else None,
+        "permalink_host": (urlsplit(permalink).hostname or "").removeprefix("www.")
+        if permalink else None,
+        "rights": " ".join(filter(None, [lead.rights, lead.permissions])) if single else None,
+        "publisher": config.publisher,
+        "date": human_date(config.date),
     }
     return render_template(make_environment(templates_dir, "xml"), "epub-title-page.xhtml.j2",
                            context, templates_dir)
 
 
 def cover_page(edition: Edition) -> str:
-    lead = edition.lead.meta
-    alt = f"Cover: {lead.full_title}, by " + ", ".join(a.name for a in lead.authors)
+    alt = f"Cover: {edition.full_title}, by " + ", ".join(p.name for p in edition.creators)
     lang = edition.config.language
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
         '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
         f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
-        f"  <title>{escape(lead.title)}</title>\n"
+        f"  <title>{escape(edition.title)}</title>\n"
         "  <style>:root { color-scheme: light dark; } body { margin: 0; text-align: center; } "
         "img { max-width: 100%; max-height: 100vh; }</style>\n</head>\n"
         '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
@@ -270,6 +286,7 @@ def finish_epub(
     templates_dir: Path,
     has_page_list: bool = False,
     page_source: str | None = None,
+    sources: Sequence[str] = (),
 ) -> bytes:
     """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
     with zipfile.ZipFile(raw) as source:
@@ -280,8 +297,15 @@ def finish_epub(
             raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
     contents[STYLESHEET] = (read_template_file(templates_dir, "epub.css")
                             + fonts.render_font_css(templates_dir, "epub")).encode("utf-8")
-    contents[TITLE_PAGE] = title_page(edition, templates_dir).encode("utf-8")
+    contents[TITLE_PAGE] = title_page(edition, templates_dir, sources).encode("utf-8")
 
+    # Pandoc copies each heading's inlines into the navigation, with them the empty anchor
+    # spans and page-break markers pages.lua puts in headings: a span in a nav must hold
+    # text (EPUBCheck RSC-005), and a page break belongs in the text, not in the contents
+    # (Ace). They anchor nothing there, so they go. (Better: pages.lua could keep them out
+    # of the copy; it cannot tell the copy from the heading.)
+    contents[NAV] = re.sub(rb'<span (?:id="pm-\d+"|epub:type="pagebreak"[^>]*)\s*(?:/>|>'
+                           rb'</span>)', b"", contents[NAV])
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
     if has_page_list:
         markers = pagelist.find_markers(
@@ -294,7 +318,7 @@ def finish_epub(
     has_images = any(n.startswith("EPUB/media/") for n in names)
     a11y = accessibility(edition, has_page_list, has_images)
     opf = _finish_opf(contents[PACKAGE].decode("utf-8"), edition, a11y,
-                      page_source if has_page_list else None, raw)
+                      page_source if has_page_list else None, raw, sources)
     contents[PACKAGE] = opf.encode("utf-8")
     contents[COVER_IMAGE] = cover_png(edition, templates_dir)
     contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
@@ -315,36 +339,36 @@ def finish_epub(
 
 def render_epub(
     edition: Edition,
-    markdown_path: Path,
+    document_path: Path,
     metadata_path: Path,
     templates_dir: Path,
     work_dir: Path,
     *,
     page_map: Sequence[dict] = (),
     page_source: str | None = None,
+    sources: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
 
     page_map (pdf.page_map of the A4 layout, as dicts) tells the pages filter where to put a
-    page-break marker for each print page."""
-    metadata_xml = work_dir / "epub-metadata.xml"
-    metadata_xml.write_text(epub_metadata_xml(edition), encoding="utf-8")
+    page-break marker for each print page. A reader with parts has them at level 1 and their
+    readings at level 2: one chapter per reading, and a navigation grouped by part."""
     pages_meta = work_dir / "pages-meta.json"
     pages_meta.write_text(json.dumps({"pressroom-pagemap": pagelist.resolve(page_map)}),
                           encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
+    depth = 2 if edition.has_parts else 1
     run_pandoc(
-        markdown_path,
+        document_path,
         "epub3",
         output=raw,
         metadata=metadata_path,
+        format="json",
         extra_args=(
             "--toc",
-            "--toc-depth=1",
-            "--split-level=1",
-            "--epub-metadata",
-            str(metadata_xml.resolve()),
+            f"--toc-depth={depth}",
+            f"--split-level={depth}",
             "--metadata",
             f"identifier={edition_identifier(edition)}",
             # Pandoc's title page is replaced by ours (title_page()); its place in the spine
@@ -357,4 +381,4 @@ def render_epub(
         ),
         limits=limits,
     )
-    return finish_epub(raw, edition, templates_dir, bool(page_map), page_source)
+    return finish_epub(raw, edition, templates_dir, bool(page_map), page_source, sources)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from markupsafe import Markup
 from ._pandoc import FILTERS, run_pandoc
 from ._run import DEFAULT_LIMITS, Limits
 from .assemble import APPENDIX_LETTERS, appendix_id
-from .content import Edition
+from .citations import Citation
+from .content import Edition, Part, Reading
 from .templating import make_environment, read_template_file, render_template
 
 
@@ -20,25 +22,45 @@ class TocEntry:
     id: str
     label: str
     title: str
+    authors: str = ""
+    kind: str = "reading"
+    children: tuple[TocEntry, ...] = ()
+
+
+def _reading_entry(reading: Reading) -> TocEntry:
+    return TocEntry(reading.id, "", reading.meta.title,
+                    ", ".join(a.name for a in reading.meta.authors))
 
 
 def toc_entries(edition: Edition) -> list[TocEntry]:
-    entries = [TocEntry(r.meta.id, "", r.meta.title) for r in edition.readings]
+    """The contents: introduction, parts with their readings, the note, the appendices."""
+    entries = []
+    if edition.introduction:
+        entries.append(TocEntry("introduction", "", edition.introduction.title,
+                                 ", ".join(p.name for p in edition.config.editors)))
+    for item in edition.contents or edition.readings:
+        if isinstance(item, Part):
+            entries.append(TocEntry(item.id, "", item.title, kind="part", children=tuple(
+                _reading_entry(r) for r in item.readings)))
+        else:
+            entries.append(_reading_entry(item))
     if edition.config.note_on_the_text:
-        entries.append(TocEntry("note-on-the-text", "", "A Note on This Edition"))
+        entries.append(TocEntry("note-on-the-text", "", "A Note on This Edition",
+                                kind="note"))
     for letter, appendix in zip(APPENDIX_LETTERS, edition.appendices, strict=False):
-        entries.append(TocEntry(appendix_id(appendix), f"Appendix {letter}", appendix.data.title))
+        entries.append(TocEntry(appendix_id(appendix), f"Appendix {letter}",
+                                appendix.data.title, kind="appendix"))
     return entries
 
 
-def render_body(markdown_path: Path, metadata_path: Path,
+def render_body(document_path: Path, metadata_path: Path,
                 limits: Limits = DEFAULT_LIMITS) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats.
 
     print.lua (after the notes filter) marks where lines may not break: names and hyphenated
     compounds, note calls and their words, day and month.
     """
-    return run_pandoc(markdown_path, "html5", metadata=metadata_path,
+    return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
                       extra_args=("--section-divs", "--wrap=none",
                                   "--lua-filter", str(FILTERS / "print.lua")), limits=limits)
 
@@ -53,14 +75,29 @@ def render_print_html(
     body: str,
     templates_dir: Path,
     stylesheets: list[str],
+    citations: Mapping[str, Citation] | None = None,
+    *,
+    handout: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> str:
-    """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out;
-    body is render_body's fragment, made once and shared by every variant."""
+    """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out.
+
+    body is render_body's fragment, made once and shared by every variant. A handout is
+    its reading alone: no title page or contents, the opener first.
+    """
     css = "\n".join(stylesheets)
+    lead = (citations or {}).get(edition.lead.id)
     context = {
         "edition": edition.config,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "full_title": edition.full_title,
+        "creators": edition.creators,
+        "edited": bool(edition.config.editors),
         "reading": edition.lead.meta,
+        # An edition of one reading names its source on the title page as well.
+        "citation": lead.text if lead and len(edition.readings) == 1 else None,
+        "handout": handout,
         "toc": toc_entries(edition),
         "body": Markup(body),
         "css": Markup(_safe_css(css)),

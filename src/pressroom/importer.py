@@ -5,7 +5,7 @@ label/value pairs, the article's own title, author and affiliation, body paragra
 blank lines (some split in two where a printed page broke), superscript note markers, and a
 "Notes" list whose entries start with the same superscript numbers (sometimes behind a "- ").
 
-The result is a Markdown reading: YAML front matter with the source's bibliographic record, the
+The result is a Markdown reading: YAML front matter with the source's record in CSL JSON, the
 body with Pandoc footnotes called exactly where the superscripts stood, and the notes' text.
 """
 
@@ -152,24 +152,24 @@ def _parse_header(blocks: list[Block], path: Path) -> tuple[dict[str, object], i
 
 
 def _source_record(header: dict[str, object], path: Path) -> dict[str, object]:
-    record: dict[str, object] = {}
+    """The source as a CSL JSON item (the reading's title and authors complete it)."""
+    record: dict[str, object] = {"type": "article-journal"}
     journal = str(header.get("journal", ""))
     match = re.fullmatch(r"(.+?),\s*(\d+)\s*\((\d+)\)", journal)
     if match:
-        record["journal"] = match.group(1)
+        record["container-title"] = match.group(1)
         record["volume"] = int(match.group(2))
         record["issue"] = int(match.group(3))
     elif journal:
-        record["journal"] = journal
+        record["container-title"] = journal
     if "year" in header:
         year = str(header["year"])
         if not re.fullmatch(r"\d{4}", year):
             line = header["lines"].get("year")  # type: ignore[union-attr]
             raise ContentError(f"publication date {year!r} is not a year", path=path, line=line)
-        record["year"] = int(year)
+        record["issued"] = int(year)
     if "permalink" in header:
-        record["permalink"] = _strip_autolink(str(header["permalink"])).strip()
-    record["peer_reviewed"] = bool(header.get("peer_reviewed", False))
+        record["URL"] = _strip_autolink(str(header["permalink"])).strip()
     return record
 
 
@@ -371,7 +371,7 @@ def import_text(
     rights, permissions = _split_rights(_strip_autolink(str(header.get("copyright", ""))))
     surname = str(header.get("author", "")).partition(",")[0] or "reading"
     front: dict[str, object] = {
-        "id": reading_id or _slug(f"{surname} {source.get('year', '')}"),
+        "id": reading_id or _slug(f"{surname} {source.get('issued', '')}"),
         "title": main_title,
     }
     if subtitle:
@@ -382,7 +382,7 @@ def import_text(
             person["sort_name"] = str(header["author"])
         if affiliation:
             person["affiliation"] = affiliation
-        front["authors"] = [person]
+        front["author"] = [person]
     front["source"] = source
     if rights:
         front["rights"] = rights

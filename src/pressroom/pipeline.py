@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,8 @@ from .errors import ConfigError, LimitError
 from .workers import Layout, LayoutJob, page_map_json, remember, run_layouts
 
 if TYPE_CHECKING:
+    from .assemble import Handout
+    from .citations import Citation
     from .content import Edition
 
 log = logging.getLogger(__name__)
@@ -80,19 +82,33 @@ class Settings:
     """Where things are and how to build; the tasks fill this from their configuration."""
 
     project_root: Path
-    content_dir: Path
+    #: The collection file to build (a folder stands for its edition.yaml).
+    edition: Path
     templates_dir: Path
     build_dir: Path
-    #: Treat renderer warnings (an unknown CSS property, a missing glyph) as errors.
+    #: Treat renderer warnings (an unknown CSS property, a missing glyph, a reading without
+    #: a rights statement) as errors.
     strict: bool = False
     #: Time and memory for each outside program, and the largest source file.
     limits: Limits = DEFAULT_LIMITS
 
+    @property
+    def content_dir(self) -> Path:
+        """The collection's folder, which its paths are relative to."""
+        return self.edition if self.edition.is_dir() else self.edition.parent
+
+    @property
+    def boundary(self) -> Path:
+        """What the collection's paths may reach: the project when the collection is in it
+        (readers share readings), else only the collection's own folder."""
+        inside = self.edition.resolve().is_relative_to(self.project_root.resolve())
+        return self.project_root if inside else self.content_dir
+
     @classmethod
-    def for_project(cls, root: Path, content: str = "src/content", templates: str = "templates",
-                    build: str = "build", strict: bool = False,
+    def for_project(cls, root: Path, edition: str = "src/content/edition.yaml",
+                    templates: str = "templates", build: str = "build", strict: bool = False,
                     limits: Limits = DEFAULT_LIMITS) -> Settings:
-        return cls(root, root / content, root / templates, root / build, strict, limits)
+        return cls(root, root / edition, root / templates, root / build, strict, limits)
 
     @property
     def cache(self) -> Cache:
@@ -110,6 +126,9 @@ class Output:
     rebuilt: bool = True
     #: Why it was rebuilt, or where it came from.
     reason: str = ""
+    #: For PDFs laid out in this build: the page each id is on (where each reading begins
+    #: and ends).
+    anchor_pages: Mapping[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,12 @@ class Prepared:
     edition: Edition
     markdown: Path
     metadata: Path
+    #: The edition as one Pandoc document (JSON AST), what the HTML and EPUB writers read.
+    document: Path
+    citations: Mapping[str, Citation]
+    handout: bool = False
+    #: CSS added after the paper's sheet (a handout's first page number).
+    extra_css: str = ""
 
     @property
     def id(self) -> str:
@@ -124,17 +149,34 @@ class Prepared:
 
 
 def prepare(settings: Settings) -> Prepared:
-    """Load and validate the sources; write build/edition.md and its metadata file."""
-    from .assemble import assemble
+    """Load and validate the sources, format the citations, and write build/edition.md (to
+    read), build/edition.json (the document the writers read) and its metadata file."""
+    from .citations import render_citations
     from .content import load_edition
 
-    edition = load_edition(settings.content_dir, max_source_mb=settings.limits.source_mb)
-    assembled = assemble(edition, settings.templates_dir)
-    markdown = settings.build_dir / "edition.md"
-    metadata = settings.build_dir / "edition-meta.yaml"
+    edition = load_edition(settings.edition, settings.boundary,
+                           max_source_mb=settings.limits.source_mb)
+    citations = render_citations([r.source for r in edition.readings if r.source],
+                                 edition.csl, settings.limits)
+    return write_prepared(settings, edition, citations, "edition")
+
+
+def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str, Citation],
+                   stem: str, handout: Handout | None = None, extra_css: str = "") -> Prepared:
+    """Assemble an edition (or a handout's one-reading edition) and write its documents."""
+    from .assemble import assemble
+    from .document import build_document
+
+    assembled = assemble(edition, settings.templates_dir, handout)
+    document = build_document(assembled.chunks, citations, settings.limits)
+    markdown = settings.build_dir / f"{stem}.md"
+    metadata = settings.build_dir / f"{stem}-meta.yaml"
+    document_path = settings.build_dir / f"{stem}.json"
     _write_if_changed(markdown, assembled.markdown)
     _write_if_changed(metadata, assembled.metadata)
-    return Prepared(edition, markdown, metadata)
+    _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
+    return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
+                    extra_css)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -149,13 +191,13 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def _blame_the_reading(prepared: Prepared) -> Iterator[None]:
-    # Pandoc reads the assembled build/edition.md; a limit it hits is the reading's doing
+    # Pandoc reads the joined build/edition.json; a limit it hits is the reading's doing
     # when the edition has one reading, so the error names the file the user can fix.
     try:
         yield
     except LimitError as exc:
         readings = prepared.edition.readings
-        if exc.path == prepared.markdown and len(readings) == 1:
+        if exc.path == prepared.document and len(readings) == 1:
             raise LimitError(exc.message, path=readings[0].path) from exc
         raise
 
@@ -166,13 +208,13 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     from . import html
 
     cache = settings.cache
-    key = digest("body", prepared.markdown.read_text(encoding="utf-8"),
+    key = digest("body", prepared.document.read_text(encoding="utf-8"),
                  prepared.metadata.read_text(encoding="utf-8"), code_version(), tool_versions())
     cached = cache.get("pandoc", key, ".html")
     if cached is not None:
         return cached.decode("utf-8")
     with _blame_the_reading(prepared):
-        body = html.render_body(prepared.markdown, prepared.metadata, settings.limits)
+        body = html.render_body(prepared.document, prepared.metadata, settings.limits)
     cache.put("pandoc", key, ".html", body.encode("utf-8"))
     return body
 
@@ -193,10 +235,11 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     sheets.insert(1, ("fonts.css.j2", fonts.render_font_css(settings.templates_dir, "print")))
     for name, css in sheets:
         pdf.require_fonts(css, settings.templates_dir / name)
-    css = [text for _, text in sheets]
+    css = [text for _, text in sheets] + [prepared.extra_css]
     if hints is not None:
         css += [pagehints.literal_rules("\n".join(css)), pagehints.hint_rules(hints)]
-    page = html.render_print_html(prepared.edition, body, settings.templates_dir, css)
+    page = html.render_print_html(prepared.edition, body, settings.templates_dir, css,
+                                  prepared.citations, handout=prepared.handout)
     # Whatever the page would fetch is checked before any output is written.
     check_html(page, settings.project_root)
     return page
@@ -294,7 +337,7 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
     from . import epub
 
     cache = settings.cache
-    key = digest("epub", prepared.markdown.read_text(encoding="utf-8"),
+    key = digest("epub", prepared.document.read_text(encoding="utf-8"),
                  prepared.metadata.read_text(encoding="utf-8"),
                  *(_template_digest(settings, name) for name in epub.TEMPLATES),
                  json.dumps(list(page_map), sort_keys=True), page_source,
@@ -305,9 +348,11 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".epub-", dir=settings.build_dir) as work, \
             _blame_the_reading(prepared):
-        data = epub.render_epub(prepared.edition, prepared.markdown, prepared.metadata,
+        data = epub.render_epub(prepared.edition, prepared.document, prepared.metadata,
                                 settings.templates_dir, Path(work), page_map=page_map,
-                                page_source=page_source, limits=settings.limits)
+                                page_source=page_source,
+                                sources=[c.text for c in prepared.citations.values()],
+                                limits=settings.limits)
     cache.put("epub", key, ".epub", data)
     return data, True
 
@@ -344,10 +389,18 @@ STATE = "state.json"
 
 
 def fingerprint(settings: Settings, formats: Iterable[str], papers: Iterable[str],
-                kinds: Iterable[str]) -> dict[str, str]:
-    """What a build reads, as digests by component: a change to any makes the build run."""
+                kinds: Iterable[str], shared: Iterable[str] = ()) -> dict[str, str]:
+    """What a build reads, as digests by component: a change to any makes the build run.
+
+    ``shared`` are the files outside the collection's folder that the last build read (a
+    reader's readings may live beside another collection): the collection file itself is in
+    the folder, so a change to the list of readings changes "content" first.
+    """
     return {
+        "collection": str(settings.edition.resolve()),
         "content": tree_digest(settings.content_dir),
+        "shared": digest(*(f"{name}:{file_digest(Path(name))}" if Path(name).is_file()
+                           else f"{name}:absent" for name in shared)),
         "templates": tree_digest(settings.templates_dir),
         "code": code_version(),
         "tools": tool_versions(),
@@ -408,7 +461,7 @@ def manifest_entry(out: Output, build_dir: Path, staged: Path) -> dict[str, obje
     return entry
 
 
-def _merged_manifest(settings: Settings, entries: list[dict[str, object]],
+def merged_manifest(settings: Settings, entries: list[dict[str, object]],
                      complete: bool) -> str:
     """A partial build (one format, one paper) keeps what the manifest listed of the others;
     a complete build lists exactly its own outputs."""
@@ -446,13 +499,15 @@ def build(settings: Settings, formats: Iterable[str] = FORMATS,
         raise ConfigError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
     variants = selected_variants(formats, papers, kinds)
     with build_lock(settings.build_dir):
-        state = fingerprint(settings, formats, papers, kinds)
+        last = _read_json(settings.cache.root / STATE) or {}
+        shared = [str(name) for name in last.get("shared", [])]
+        state = fingerprint(settings, formats, papers, kinds, shared)
         reused = up_to_date(settings, state)
         if reused is not None:
             return reused
         say("checking and assembling the sources")
         prepared = prepare(settings)
-        previous = (_read_json(settings.cache.root / STATE) or {}).get("keys", {})
+        previous = last.get("keys", {})
         staging = Staging(settings.build_dir)
         try:
             outputs, keys = _make(settings, prepared, formats, variants, staging, previous, say)
@@ -462,12 +517,18 @@ def build(settings: Settings, formats: Iterable[str] = FORMATS,
                                       staging.path(o.path.relative_to(settings.build_dir)
                                                    .as_posix())) for o in outputs]
             staging.write("manifest.json",
-                          _merged_manifest(settings, entries, complete).encode("utf-8"))
+                          merged_manifest(settings, entries, complete).encode("utf-8"))
             staging.commit()
         finally:
             staging.discard()
+        folder = settings.content_dir.resolve()
+        now_shared = sorted(str(p.resolve()) for p in prepared.edition.sources
+                            if not p.resolve().is_relative_to(folder))
+        if now_shared != shared:
+            state = fingerprint(settings, formats, papers, kinds, now_shared)
         write_text_atomic(settings.cache.root / STATE, json.dumps({
             "fingerprint": state,
+            "shared": now_shared,
             "manifest": file_digest(settings.build_dir / "manifest.json"),
             "keys": {**previous, **keys},
         }, indent=1, sort_keys=True))
@@ -491,8 +552,10 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
     say("converting the edition with Pandoc")
     body = print_body(settings, prepared)
     wanted = list(variants)
-    if "epub" in formats and PAGE_SOURCE not in wanted:
-        wanted.insert(0, PAGE_SOURCE)  # laid out (or taken from the cache) for its page map
+    if PAGE_SOURCE not in wanted:
+        # Laid out (or taken from the cache) for its page map, which the EPUB's page list
+        # and the permissions report follow.
+        wanted.insert(0, PAGE_SOURCE)
 
     def report(job_name: str, layout: Layout) -> None:
         how = "reused" if layout.reused else f"{layout.seconds:.1f} s"
@@ -515,7 +578,8 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
         outputs.append(Output("pdf", path, variant.label, variant.kind, layout.pages,
                               rebuilt=not layout.reused,
                               reason=_reason(variant.name, job.key, previous,
-                                             not layout.reused)))
+                                             not layout.reused),
+                              anchor_pages=layout.anchor_pages))
         if variant is PAGE_SOURCE:
             path = staging.write(f"{name}-{variant.name}.pagemap.json",
                                  page_map_json(layout).encode("utf-8"))
@@ -527,4 +591,21 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
         path = staging.write(f"{name}.epub", data)
         outputs.append(Output("epub", path, rebuilt=rebuilt,
                               reason="made" if rebuilt else "reused from the cache"))
+    say("permissions report")
+    outputs += write_permissions(settings, prepared, laid_out[PAGE_SOURCE][1].anchor_pages,
+                                 staging)
     return outputs, keys
+
+
+def write_permissions(settings: Settings, prepared: Prepared,
+                      anchor_pages: Mapping[str, int], staging: Staging) -> list[Output]:
+    """<id>-permissions.csv and .json: each reading's citation, rights and pages in the A4
+    edition."""
+    from . import permissions
+
+    rows = permissions.permissions_report(prepared.edition, prepared.citations, anchor_pages,
+                                          strict=settings.strict)
+    csv_text, json_text = permissions.render_report(rows)
+    return [Output("permissions", staging.write(f"{prepared.id}-permissions{ext}",
+                                                text.encode("utf-8")), reason="written")
+            for ext, text in ((".csv", csv_text), (".json", json_text))]

@@ -117,7 +117,7 @@ local function epub_note(reading, number, note)
   return blocks
 end
 
-local function notes_section(reading, gathered)
+local function notes_section(reading, gathered, level)
   -- The heading is raw too: a Pandoc Header would open a section of its own that the raw
   -- closing tag could not close.
   local section, heading = reading .. "-notes", reading .. "-notes-heading"
@@ -125,7 +125,9 @@ local function notes_section(reading, gathered)
   local blocks = pandoc.Blocks({
     raw('<section id="' .. html_escape(section) .. '" class="footnotes" epub:type="endnotes" '
       .. 'role="doc-endnotes" aria-labelledby="' .. html_escape(heading) .. '">'),
-    raw('<h2 id="' .. html_escape(heading) .. '" class="notes-heading">Notes</h2>'),
+    -- One level below the reading's own heading (an h3 under a reading that is in a part).
+    raw('<h' .. (level + 1) .. ' id="' .. html_escape(heading) .. '" class="notes-heading">Notes</h'
+      .. (level + 1) .. '>'),
   })
   blocks:extend(gathered)
   blocks:insert(raw("</section>"))
@@ -134,16 +136,19 @@ end
 
 local function number_notes(doc)
   local out = pandoc.Blocks({})
-  local reading, count, gathered = nil, 0, pandoc.Blocks({})
+  -- A reading starts at a header of class "reading" (level 1, or 2 inside a part) and ends
+  -- at the next header of its level or above.
+  local reading, level, count, gathered = nil, 1, 0, pandoc.Blocks({})
   local function flush()
-    if is_epub and reading and #gathered > 0 then out:extend(notes_section(reading, gathered)) end
+    if is_epub and reading and #gathered > 0 then out:extend(notes_section(reading, gathered, level)) end
     gathered = pandoc.Blocks({})
   end
   for _, block in ipairs(doc.blocks) do
-    if block.t == "Header" and block.level == 1 then
+    local starts = block.t == "Header" and block.classes:includes("reading")
+    if starts or (block.t == "Header" and (block.level == 1 or (reading and block.level <= level))) then
       flush()
-      if block.classes:includes("reading") then
-        reading, count = block.identifier, 0
+      if starts then
+        reading, level, count = block.identifier, block.level, 0
       else
         reading = nil
       end

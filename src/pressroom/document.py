@@ -1,0 +1,110 @@
+"""Convert the edition's chunks to one Pandoc document (JSON AST) that every writer reads.
+
+Pandoc reads each chunk on its own, so note labels, link references and warnings belong to
+one reading: two readings may both have a note [^1], and a problem in a reading's Markdown is
+reported at that file's line. The chunks' blocks are then joined in Python, ids inside each
+reading are made the reading's own, and the citations citeproc formatted are put in the
+openers' places for them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._pandoc import convert_text
+from ._run import DEFAULT_LIMITS, Limits
+from .assemble import Chunk
+from .citations import Citation
+from .errors import RenderError
+
+#: The AST elements with an Attr, and where it is among their contents.
+_ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
+            "CodeBlock": 0, "Table": 0, "Figure": 0}
+
+
+def _nodes(node: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _nodes(item)
+    elif isinstance(node, dict):
+        if "t" in node:
+            yield node
+        for value in node.values():
+            if isinstance(value, list | dict):
+                yield from _nodes(value)
+
+
+def _attr(node: dict[str, Any]) -> list[Any] | None:
+    at = _ATTR_AT.get(node["t"])
+    return node["c"][at] if at is not None else None
+
+
+def own_ids(blocks: list[dict[str, Any]], prefix: str) -> None:
+    """Prefix every id in a chunk, and the chunk's links to them, with ``prefix-``."""
+    renamed: dict[str, str] = {}
+    for node in _nodes(blocks):
+        attr = _attr(node)
+        if attr and attr[0]:
+            renamed[attr[0]] = f"{prefix}-{attr[0]}"
+            attr[0] = renamed[attr[0]]
+    for node in _nodes(blocks):
+        if node["t"] == "Link":
+            target = node["c"][2]
+            if target[0].startswith("#") and target[0][1:] in renamed:
+                target[0] = "#" + renamed[target[0][1:]]
+
+
+def _fill_citations(blocks: list[dict[str, Any]], citations: Mapping[str, Citation]) -> None:
+    for node in _nodes(blocks):
+        if node["t"] != "Div":
+            continue
+        attr, content = node["c"]
+        keys = dict(attr[2])
+        if "citation" in attr[1] and "citation" in keys:
+            ident = keys["citation"]
+            if ident not in citations:
+                raise RenderError(f"citeproc made no citation for {ident!r}")
+            content[:] = list(citations[ident].blocks)
+
+
+def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
+    """Move a chunk's headings so that its highest sits at level ``top``.
+
+    A file written for Pandoc may start its sections at "#" (the title in its front matter)
+    or at "##"; either way they become the sections of the reading, with no level skipped.
+    """
+    headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
+    if not headers:
+        return
+    shift = top - min(node["c"][0] for node in headers)
+    for node in headers:
+        node["c"][0] = max(1, min(6, node["c"][0] + shift))
+
+
+def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """One chunk as Pandoc's JSON AST; lines in messages are the source file's."""
+    # Blank lines in front keep Pandoc's line numbers those of the file.
+    text = "\n" * (chunk.first_line - 1) + chunk.markdown
+    doc = json.loads(convert_text(text, "json", path=chunk.source, limits=limits))
+    if chunk.shift:
+        place_headings(doc["blocks"], chunk.shift + 1)
+    return doc
+
+
+def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation],
+                   limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The edition as one Pandoc document (JSON), blocks of every chunk in order."""
+    blocks: list[dict[str, Any]] = []
+    version: list[int] | None = None
+    for chunk in chunks:
+        doc = chunk_ast(chunk, limits)
+        version = version or doc["pandoc-api-version"]
+        if chunk.prefix:
+            own_ids(doc["blocks"], chunk.prefix)
+        blocks += doc["blocks"]
+        if chunk.end_anchor:
+            blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})
+    _fill_citations(blocks, citations)
+    return {"pandoc-api-version": version or [], "meta": {}, "blocks": blocks}

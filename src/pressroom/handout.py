@@ -1,0 +1,105 @@
+"""Handouts: one reading of a collection alone, as A4 and Letter PDFs and a booklet.
+
+A teacher who copies one reading for a class wants it to say where it comes from, and to
+keep the reader's page numbers, so that "p. 63" means the same page in the reader and in
+the handout. The reading's pages in the reader are taken from the A4 reader's layout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from . import pipeline
+from ._io import Staging, build_lock
+from .assemble import Handout
+from .content import Edition, Reading
+from .errors import ConfigError
+from .permissions import reading_pages
+
+#: The handout's outputs: A4 and Letter pages, and an A5 booklet on A4. Their own names,
+#: so that their layouts' cached page hints are not the reader's.
+HANDOUT_VARIANTS = (
+    pipeline.Variant("handout-a4", "reading", "a4", "A4", ("page-a4.css",)),
+    pipeline.Variant("handout-letter", "reading", "letter", "US Letter", ("page-letter.css",)),
+    pipeline.Variant("handout-booklet-a4", "booklet", "a4", "A4 landscape", ("page-a5.css",),
+                     sheet="a4"),
+)
+
+
+def find_reading(edition: Edition, reading_id: str) -> Reading:
+    for reading in edition.readings:
+        if reading.id == reading_id:
+            return reading
+    known = ", ".join(r.id for r in edition.readings)
+    raise ConfigError(f"no reading {reading_id!r} in this collection (it has: {known})",
+                      path=edition.path)
+
+
+def handout_edition(edition: Edition, reading: Reading) -> Edition:
+    """The collection cut down to one reading, titled and credited as that reading."""
+    config = edition.config.model_copy(update={
+        "id": f"{edition.config.id}-{reading.id}-handout", "title": None, "subtitle": None,
+        "editors": [], "appendices": [], "introduction": None, "note_on_the_text": None,
+    })
+    return dataclasses.replace(edition, config=config, readings=(reading,),
+                               contents=(reading,), appendices=(), introduction=None)
+
+
+def from_line(edition: Edition, first: int | None, last: int | None) -> str:
+    """'From: <reader title>, pp. 57–81' (the pages of the A4 reader)."""
+    if first is None:
+        return f"From: {edition.full_title}"
+    pages = f"p. {first}" if last in (None, first) else f"pp. {first}–{last}"
+    return f"From: {edition.full_title}, {pages}"
+
+
+def build_handout(settings: pipeline.Settings, reading_id: str, *, restart: bool = False,
+                  progress: Callable[[str], None] | None = None) -> list[pipeline.Output]:
+    """Build a reading's handout; by default its pages carry the reader's page numbers.
+
+    The outputs are committed together and added to the manifest, beside the reader's."""
+    from . import imposition
+
+    say = progress or (lambda _stage: None)
+    with build_lock(settings.build_dir):
+        say("checking the collection")
+        prepared = pipeline.prepare(settings)
+        reading = find_reading(prepared.edition, reading_id)
+        say("laying out the reader to find the reading's pages")
+        body = pipeline.print_body(settings, prepared)
+        source = pipeline.PAGE_SOURCE
+        reader = pipeline.lay_out(settings, prepared, body, [source])[source][1]
+        first, last = reading_pages(reading, reader.anchor_pages)
+        # The page counter of a page that sets it is not also incremented (CSS Paged Media),
+        # so the first page prints as the reader's first page of the reading.
+        css = ("" if restart or first is None
+               else f"@page :first {{ counter-reset: page {first} }}")
+        one = handout_edition(prepared.edition, reading)
+        handout = pipeline.write_prepared(
+            settings, one, prepared.citations, one.config.id,
+            Handout(from_line(prepared.edition, first, last)), extra_css=css)
+        say("laying out the handout")
+        laid_out = pipeline.lay_out(settings, handout, pipeline.print_body(settings, handout),
+                                    HANDOUT_VARIANTS)
+        stem = f"{prepared.id}-{reading.id}"
+        staging = Staging(settings.build_dir)
+        try:
+            outputs = []
+            for variant, (_, layout) in laid_out.items():
+                data, pages = layout.data, layout.pages
+                if variant.sheet:
+                    data, sheets = imposition.impose_booklet(data,
+                                                             imposition.SHEETS[variant.sheet])
+                    pages = 2 * sheets
+                path = staging.write(f"{stem}{variant.suffix}", data)
+                outputs.append(pipeline.Output("pdf", path, variant.label, "handout", pages,
+                                               rebuilt=not layout.reused))
+            entries = [pipeline.manifest_entry(o, settings.build_dir,
+                                               staging.path(o.path.name)) for o in outputs]
+            staging.write("manifest.json", pipeline.merged_manifest(
+                settings, entries, complete=False).encode("utf-8"))
+            staging.commit()
+        finally:
+            staging.discard()
+    return outputs

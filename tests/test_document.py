@@ -1,0 +1,56 @@
+"""One Pandoc document from chunks: notes and ids stay each reading's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pressroom.assemble import Chunk
+from pressroom.citations import Citation, stringify
+from pressroom.document import build_document, chunk_ast, own_ids
+from pressroom.errors import RenderError
+
+
+def test_two_readings_that_both_number_notes_from_1_join_without_a_collision():
+    chunks = [Chunk("# A {#a .reading}\n"), Chunk("Text.[^1]\n\n[^1]: Note of A.\n", shift=1),
+              Chunk("# B {#b .reading}\n"), Chunk("Text.[^1]\n\n[^1]: Note of B.\n", shift=1)]
+    blocks = build_document(chunks, {})["blocks"]
+    paras = [stringify(b) for b in blocks if b["t"] == "Para"]
+    assert paras == ["Text.Note of A.", "Text.Note of B."]
+
+
+def test_ids_inside_a_reading_and_links_to_them_are_made_its_own():
+    ast = chunk_ast(Chunk("# Introduction\n\nSee [above](#introduction).\n", shift=1))
+    own_ids(ast["blocks"], "alpha")
+    header, para = ast["blocks"]
+    assert (header["c"][0], header["c"][1][0]) == (2, "alpha-introduction")
+    assert para["c"][2]["c"][2][0] == "#alpha-introduction"
+
+
+def test_a_reading_ends_with_an_anchor_for_its_last_page():
+    blocks = build_document([Chunk("Text.\n", end_anchor="alpha-end")], {})["blocks"]
+    assert blocks[-1] == {"t": "Div", "c": [["alpha-end", ["reading-end"], []], []]}
+
+
+def test_the_citation_takes_its_place_in_the_opener():
+    cited = Citation(({"t": "Para", "c": [{"t": "Str", "c": "Cited."}]},), "Cited.")
+    chunk = Chunk('::: { .citation citation="alpha"}\n:::\n')
+    div = build_document([chunk], {"alpha": cited})["blocks"][0]
+    assert div["c"][1] == [{"t": "Para", "c": [{"t": "Str", "c": "Cited."}]}]
+
+
+def test_a_pandoc_warning_names_the_reading_file_and_line(tmp_path: Path):
+    path = tmp_path / "reading.md"
+    body = "Text.[^1]\n\n[^1]: One.\n\n[^1]: Again.\n"
+    with pytest.raises(RenderError) as caught:
+        chunk_ast(Chunk(body, path, first_line=12))
+    error = caught.value
+    assert (error.path, error.line) == (path, 16)
+    assert "Duplicate note reference '1'" in error.message
+
+
+@pytest.mark.parametrize("top", ["#", "##"])
+def test_a_readings_sections_sit_one_level_below_its_title(top):
+    ast = chunk_ast(Chunk(f"{top} One\n\n{top}# One point one\n\n{top} Two\n", shift=2))
+    assert [b["c"][0] for b in ast["blocks"]] == [3, 4, 3]

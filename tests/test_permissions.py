@@ -1,0 +1,77 @@
+"""The permissions report: rights, holders, pages and the share of each source."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from helpers import READER
+from pressroom.content import load_edition
+from pressroom.errors import ContentError
+from pressroom.permissions import (
+    _page_count,
+    permissions_report,
+    reading_pages,
+    rights_holder,
+    write_report,
+)
+
+
+@pytest.fixture(scope="module")
+def edition():
+    return load_edition(READER)
+
+
+@pytest.mark.parametrize(("pages", "count"), [
+    ("57-81", 25), ("57–81", 25), ("5", 1), ("157-61", 5), ("xi-xx", None), ("1-3, 7-8", 5),
+])
+def test_page_ranges_are_counted(pages, count):
+    assert _page_count(pages) == count
+
+
+def test_the_rights_holder_is_read_off_the_statement(edition):
+    by_id = {r.id: r for r in edition.readings}
+    assert rights_holder(by_id["alpha-1995"]) == "Journal of Fixtures"  # stated
+    assert rights_holder(by_id["beta"]) == "Fixture University Press"  # "© 1990 …"
+    assert rights_holder(by_id["plain"]) == ""
+
+
+def test_a_reading_runs_to_its_last_note_or_its_end(edition):
+    alpha = edition.readings[0]
+    pages = {"alpha-1995": 7, "alpha-1995-end": 8, "alpha-1995-note-3": 9, "beta": 11}
+    assert reading_pages(alpha, pages) == (7, 9)
+
+
+def test_a_reading_without_rights_is_a_warning(edition, caplog):
+    unruly = dataclasses.replace(edition.readings[0], meta=edition.readings[0].meta.model_copy(
+        update={"rights": None}))
+    edition = dataclasses.replace(edition, readings=(unruly,))
+    with caplog.at_level(logging.WARNING, logger="pressroom.permissions"):
+        rows = permissions_report(edition, {}, {"alpha-1995": 7})
+    assert rows[0].rights == ""
+    assert "alpha.md: no rights statement" in caplog.text
+
+
+def test_a_reading_without_rights_is_an_error_when_strict(edition):
+    unruly = dataclasses.replace(edition.readings[0], meta=edition.readings[0].meta.model_copy(
+        update={"rights": None}))
+    edition = dataclasses.replace(edition, readings=(unruly,))
+    with pytest.raises(ContentError) as caught:
+        permissions_report(edition, {}, {}, strict=True)
+    assert str(caught.value).endswith("alpha.md:2: rights: no rights statement (add rights: "
+                                      "to its front matter)")
+
+
+def test_the_report_is_written_as_csv_and_json(edition, tmp_path: Path):
+    rows = permissions_report(edition, {}, {"alpha-1995": 7, "alpha-1995-end": 9})
+    csv_path, json_path = write_report(rows, tmp_path, "reader-permissions")
+    header = csv_path.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("reading,file,title,authors,citation,rights_holder,rights")
+    data = json.loads(json_path.read_text(encoding="utf-8"))["readings"]
+    assert [r["reading"] for r in data] == ["alpha-1995", "beta", "plain", "scripts-1960"]
+    assert (data[0]["first_page"], data[0]["last_page"], data[0]["pages"]) == (7, 9, 3)
+    assert data[1]["share_of_source"] == round(25 / 320, 4)
