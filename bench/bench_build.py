@@ -93,6 +93,27 @@ def reader_rows(work: Path) -> list[tuple[str, float, str]]:
             ("one-word edit in one reading, preview", edit, f"{edit / cold:.3f}x cold reader")]
 
 
+#: The last commit before the build engine: the reference for the cold build.
+BASELINE = "c5d7643"
+
+
+def baseline(work: Path) -> float | None:
+    """A cold `inv build` of the default edition at BASELINE, in a worktree of its own, with
+    this environment's Python; None where the history does not have that commit."""
+    tree = work / "baseline"
+    made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree),
+                           BASELINE], capture_output=True, timeout=120)
+    if made.returncode != 0:
+        return None
+    try:
+        return timed(lambda: subprocess.run(
+            [sys.executable, "-m", "invoke", "build"], cwd=tree, check=True,
+            capture_output=True, timeout=900))
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                       capture_output=True, timeout=120)
+
+
 def main() -> None:
     import pypandoc
 
@@ -106,6 +127,10 @@ def main() -> None:
         cold = timed(lambda: pipeline.build(settings))
         name = next(settings.build_dir.glob("*.epub")).stem
         rows.append(("cold inv build (default edition)", cold, "1.00x cold"))
+        before = baseline(work)
+        if before:
+            rows.append((f"cold inv build at {BASELINE} (before the engine)", before,
+                         f"cold now = {cold / before:.2f}x this"))
         noop = timed(lambda: pipeline.build(settings), repeat=3)
         rows.append(("no-op build (in process)", noop, f"{noop / cold:.3f}x cold"))
         cli = timed(lambda: run(sys.executable, "-m", "invoke", "build",
@@ -137,6 +162,20 @@ def main() -> None:
                                                kinds=("reading",)))
         rows.append(("inv pdf --paper a4 --variant reading (cold)", a4_only,
                      f"{a4_only / weasy_cli:.2f}x WeasyPrint CLI"))
+        # The usual case: the sources changed since the last build, whose page numbers are
+        # the starting point (pagehints.py).
+        edited = work / "edited"
+        shutil.copytree(ROOT / "src" / "content", edited)
+        a4_edit = pipeline.Settings(ROOT, edited / "edition.yaml", ROOT / "templates",
+                                    work / "a4-edit")
+        pipeline.build(a4_edit, formats=("pdf",), papers=("a4",), kinds=("reading",))
+        reading = edited / "readings" / "blank-2014.md"
+        reading.write_text(reading.read_text(encoding="utf-8").replace(
+            "shocked socialists", "surprised socialists", 1), encoding="utf-8")
+        a4_after = timed(lambda: pipeline.build(a4_edit, formats=("pdf",), papers=("a4",),
+                                                kinds=("reading",)))
+        rows.append(("inv pdf --paper a4 --variant reading (after an edit)", a4_after,
+                     f"{a4_after / weasy_cli:.2f}x WeasyPrint CLI"))
         pandoc_pdf = timed(lambda: run(pandoc, str(markdown), "--metadata-file", str(meta),
                                        "--pdf-engine=weasyprint", "-o", str(work / "p.pdf")))
         rows.append(("plain pandoc --pdf-engine=weasyprint (reference)", pandoc_pdf,
