@@ -59,8 +59,6 @@ def build_handout(settings: pipeline.Settings, reading_id: str, *, restart: bool
     """Build a reading's handout; by default its pages carry the reader's page numbers.
 
     The outputs are committed together and added to the manifest, beside the reader's."""
-    from . import imposition
-
     say = progress or (lambda _stage: None)
     with build_lock(settings.build_dir):
         say("checking the collection")
@@ -87,14 +85,10 @@ def build_handout(settings: pipeline.Settings, reading_id: str, *, restart: bool
         try:
             outputs = []
             for variant, (_, layout) in laid_out.items():
-                data, pages = layout.data, layout.pages
-                if variant.sheet:
-                    data, sheets = imposition.impose_booklet(data,
-                                                             imposition.SHEETS[variant.sheet])
-                    pages = 2 * sheets
-                path = staging.write(f"{stem}{variant.suffix}", data)
-                outputs.append(pipeline.Output("pdf", path, variant.label, "handout", pages,
-                                               rebuilt=not layout.reused))
+                # A booklet's layout comes imposed from its worker.
+                path = staging.write(f"{stem}{variant.suffix}", layout.data)
+                outputs.append(pipeline.Output("pdf", path, variant.label, "handout",
+                                               layout.pages, rebuilt=not layout.reused))
             entries = [pipeline.manifest_entry(o, settings.build_dir,
                                                staging.path(o.path.name)) for o in outputs]
             staging.write("manifest.json", pipeline.merged_manifest(
