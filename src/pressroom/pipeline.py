@@ -33,7 +33,7 @@ from .cache import (
     tree_digest,
 )
 from .errors import ConfigError, LimitError
-from .workers import Layout, LayoutJob, page_map_json, run_layouts
+from .workers import Layout, LayoutJob, page_map_json, remember, run_layouts
 
 if TYPE_CHECKING:
     from .assemble import Handout
@@ -279,22 +279,37 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
     for variant in variants:
         recorded = cache.get_json("hints", variant.name)
         hints[variant.name] = recorded if isinstance(recorded, dict) else None
+    # The page with target-counter(): what a layout is of, whichever way its numbers are
+    # written, so that a layout is found in the cache by its page and its numbers.
+    pages = {v.name: print_html(settings, prepared, body, v) for v in variants}
+
+    def job_for(variant: Variant) -> LayoutJob:
+        numbers = hints[variant.name]
+        identity = digest(pages[variant.name], json.dumps(numbers, sort_keys=True))
+        html_text = pages[variant.name] if numbers is None else print_html(
+            settings, prepared, body, variant, numbers)
+        return _job(settings, variant, html_text, identity)
+
     done: dict[Variant, tuple[LayoutJob, Layout]] = {}
     pending = list(variants)
     for _ in range(LAYOUT_ROUNDS):
-        jobs = [(v, _job(settings, v, print_html(settings, prepared, body, v,
-                                                 hints[v.name]))) for v in pending]
+        jobs = [(v, job_for(v)) for v in pending]
         layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
         pending = []
         for variant, job in jobs:
             layout = layouts[job.name]
             done[variant] = (job, layout)
             settled = pagehints.settled(layout.printed_pages, layout.anchor_pages)
+            came_from_target_counter = hints[variant.name] is None
+            hints[variant.name] = settled
             if pagehints.wrong(layout.printed_pages, layout.anchor_pages):
-                hints[variant.name] = settled
                 pending.append(variant)
-            else:
-                cache.put_json("hints", variant.name, settled)
+                continue
+            cache.put_json("hints", variant.name, settled)
+            if came_from_target_counter:
+                # Right numbers lay out byte for byte as target-counter() did (tested): the
+                # next build, which writes them as literal numbers, finds this layout.
+                remember(cache, job_for(variant), layout)
         if not pending:
             break
     for variant in pending:
@@ -304,12 +319,13 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
     return {v: done[v] for v in variants}
 
 
-def _job(settings: Settings, variant: Variant, html_text: str) -> LayoutJob:
+def _job(settings: Settings, variant: Variant, html_text: str, identity: str = "") -> LayoutJob:
     from .imposition import SHEETS
 
     return LayoutJob(f"PDF, {variant.name}", html_text, settings.project_root,
                      strict=settings.strict,
-                     sheet=SHEETS[variant.sheet] if variant.sheet else None)
+                     sheet=SHEETS[variant.sheet] if variant.sheet else None,
+                     identity=identity)
 
 
 def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...],

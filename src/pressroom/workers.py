@@ -36,10 +36,14 @@ class LayoutJob:
     #: Booklets: the sheet (width, height in points) the pages are imposed on, two up, in the
     #: same worker, so that imposing runs in parallel too and is cached with the layout.
     sheet: tuple[float, float] | None = None
+    #: What the layout is of, when that is not the HTML's text itself: the page with its
+    #: cross-references' page numbers, however those are written (pipeline.lay_out).
+    identity: str = ""
 
     @property
     def key(self) -> str:
-        return digest("layout", self.html, str(self.pdf_variant), str(self.strict),
+        return digest("layout", self.identity or self.html, str(self.pdf_variant),
+                      str(self.strict),
                       str(self.project_root), str(self.sheet), code_version(),
                       tool_versions(), fonts_fingerprint())
 
@@ -151,8 +155,7 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAUL
                 conn.close()
                 process.join()
                 if status == "ok":
-                    cache.put("layout", job.key, ".pdf", value.data)
-                    cache.put_json("layout", job.key, _as_record(value))
+                    remember(cache, job, value)
                     results[job.name] = value
                     if report:
                         report(job.name, value)
@@ -175,6 +178,12 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAUL
             process.kill()
             process.join()
     return results
+
+
+def remember(cache: Cache, job: LayoutJob, layout: Layout) -> None:
+    """Keep a layout in the cache under the job's key."""
+    cache.put("layout", job.key, ".pdf", layout.data)
+    cache.put_json("layout", job.key, _as_record(layout))
 
 
 def page_map_json(layout: Layout) -> str:
