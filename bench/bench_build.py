@@ -40,6 +40,59 @@ def run(*args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(args, check=True, capture_output=True, timeout=600, env=full, cwd=ROOT)
 
 
+WORDS = ("alliance", "treaty", "socialist", "solidarity", "brothers", "obligation", "crisis",
+         "conference", "leadership", "ideology", "interpretation", "archive", "document",
+         "negotiation", "expectation")
+
+
+def make_reader(folder: Path, readings: int = 12) -> Path:
+    """A course reader of generated readings (about three A4 pages each, notes from 1)."""
+    paths = []
+    for n in range(1, readings + 1):
+        paragraphs = []
+        for p in range(1, 13):
+            words = " ".join(WORDS[(n * 7 + p * 3 + i) % len(WORDS)] for i in range(70))
+            note = f"[^{p // 3}]" if p % 3 == 0 else ""
+            paragraphs.append(f"Reading {n}, paragraph {p}: {words}.{note}")
+        notes = [f"[^{k}]: Note {k} of reading {n}, citing a source of its own." for k in
+                 range(1, 5)]
+        text = (f"---\ntitle: Reading Number {n}\nauthor: Author {n}\nlang: en-US\n"
+                f"rights: Reproduced for teaching, licence {n}.\n---\n\n"
+                + "\n\n".join(paragraphs) + "\n\n" + "\n".join(notes) + "\n")
+        path = folder / "readings" / f"reading-{n:02d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path.relative_to(folder).as_posix())
+    half = len(paths) // 2
+    collection = folder / "reader.yaml"
+    collection.write_text(
+        "id: bench-reader\ntitle: A Generated Reader\npublisher: Bench Press\n"
+        "date: 2026-01-01\nlanguage: en-US\nreadings:\n"
+        f"  - part: Part One\n    readings: [{', '.join(paths[:half])}]\n"
+        f"  - part: Part Two\n    readings: [{', '.join(paths[half:])}]\n",
+        encoding="utf-8")
+    return collection
+
+
+def reader_rows(work: Path) -> list[tuple[str, float, str]]:
+    """Cold build of a twelve-reading reader, then a one-word edit in one reading as the
+    watcher previews it."""
+    from pressroom.watch import Status, rebuild_preview
+
+    collection = make_reader(work / "reader")
+    settings = pipeline.Settings(ROOT, collection, ROOT / "templates", work / "reader-build")
+    cold = timed(lambda: pipeline.build(settings))
+    reading = collection.parent / "readings" / "reading-07.md"
+    reading.write_text(reading.read_text(encoding="utf-8").replace("paragraph 5:",
+                                                                    "paragraph five:", 1))
+    status = Status()
+    edit = timed(lambda: rebuild_preview(settings, status, changed=[reading]))
+    if not status.ok:
+        raise SystemExit(f"the preview failed: {status.error}")
+    return [("cold inv build, 12-reading reader", cold, "1.00x"),
+            ("one-word edit in one reading, preview", edit, f"{edit / cold:.3f}x cold reader")]
+
+
 def main() -> None:
     import pypandoc
 
@@ -89,11 +142,15 @@ def main() -> None:
         rows.append(("plain pandoc --pdf-engine=weasyprint (reference)", pandoc_pdf,
                      f"{pandoc_pdf / cold:.2f}x cold build"))
 
+        rows += reader_rows(work)
+
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     width = max(len(r[0]) for r in rows)
     for label, seconds, ratio in rows:
         print(f"{label:{width}}  {seconds:7.2f} s   {ratio}")
     print(f"{'peak RSS of the largest child process':{width}}  {peak:7.0f} MB")
+    print(f"{'peak RSS of the building process':{width}}  {own:7.0f} MB")
 
 
 if __name__ == "__main__":

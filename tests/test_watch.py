@@ -91,3 +91,29 @@ def test_the_preview_follows_edits_and_shows_errors_as_one_line(tmp_path):
         server.shutdown()
         server.server_close()
     assert Path(settings.build_dir / "manifest.json").exists()
+
+
+def test_an_edit_to_one_reading_previews_that_reading_alone_with_its_volume_pages(tmp_path):
+    from helpers import READER
+    from pressroom.pipeline import build
+    from pressroom.watch import preview_reading
+
+    content = tmp_path / "reader"
+    shutil.copytree(READER.parent, content)
+    settings = Settings(ROOT, content / READER.name, TEMPLATES, tmp_path / "build")
+    build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
+    page_map = json.loads(next(settings.build_dir.glob("*-a4.pagemap.json")).read_text())
+    first = page_map["anchors"]["beta"]
+    beta = content / "readings" / "beta.md"
+    beta.write_text(beta.read_text().replace("bind the parties", "bind thee parties", 1))
+    pdf = preview_reading(settings, [beta])
+    assert pdf is not None and pdf.parent.name == ".preview"
+    text = pdftotext(pdf)
+    assert "bind thee parties" in " ".join(text.split())
+    assert "Readings in Fixtures" in text  # the "From:" line names the reader
+    assert "The First Alliance" not in text and "Treaties in Theory" in text
+    # The first page carries the number it has in the volume.
+    assert pdftotext(pdf, 1, 1).split()[-1] == str(first)
+    # A change to two files, or to something that is no reading, is the whole A4 edition's.
+    assert preview_reading(settings, [beta, content / "reader.yaml"]) is None
+    assert preview_reading(settings, [content / "reader.yaml"]) is None

@@ -17,6 +17,8 @@ from .content import Edition, Reading
 from .errors import ConfigError
 from .permissions import reading_pages
 
+__all__ = ["HANDOUT_VARIANTS", "build_handout", "handout_layouts", "reading_pages"]
+
 #: The handout's outputs: A4 and Letter pages, and an A5 booklet on A4. Their own names,
 #: so that their layouts' cached page hints are not the reader's.
 HANDOUT_VARIANTS = (
@@ -54,6 +56,23 @@ def from_line(edition: Edition, first: int | None, last: int | None) -> str:
     return f"From: {edition.full_title}, {pages}"
 
 
+def handout_layouts(settings: pipeline.Settings, prepared: pipeline.Prepared,
+                    reading: Reading, first: int | None, last: int | None, *,
+                    restart: bool = False,
+                    variants: tuple[pipeline.Variant, ...] = HANDOUT_VARIANTS,
+                    ) -> dict[pipeline.Variant, tuple[object, object]]:
+    """Lay out one reading alone; its first page numbered ``first`` unless ``restart``."""
+    # The page counter of a page that sets it is not also incremented (CSS Paged Media),
+    # so the first page prints as the reader's first page of the reading.
+    css = ("" if restart or first is None
+           else f"@page :first {{ counter-reset: page {first} }}")
+    one = handout_edition(prepared.edition, reading)
+    handout = pipeline.write_prepared(
+        settings, one, prepared.citations, one.config.id,
+        Handout(from_line(prepared.edition, first, last)), extra_css=css)
+    return pipeline.lay_out(settings, handout, pipeline.print_body(settings, handout), variants)
+
+
 def build_handout(settings: pipeline.Settings, reading_id: str, *, restart: bool = False,
                   progress: Callable[[str], None] | None = None) -> list[pipeline.Output]:
     """Build a reading's handout; by default its pages carry the reader's page numbers.
@@ -69,23 +88,14 @@ def build_handout(settings: pipeline.Settings, reading_id: str, *, restart: bool
         source = pipeline.PAGE_SOURCE
         reader = pipeline.lay_out(settings, prepared, body, [source])[source][1]
         first, last = reading_pages(reading, reader.anchor_pages)
-        # The page counter of a page that sets it is not also incremented (CSS Paged Media),
-        # so the first page prints as the reader's first page of the reading.
-        css = ("" if restart or first is None
-               else f"@page :first {{ counter-reset: page {first} }}")
-        one = handout_edition(prepared.edition, reading)
-        handout = pipeline.write_prepared(
-            settings, one, prepared.citations, one.config.id,
-            Handout(from_line(prepared.edition, first, last)), extra_css=css)
         say("laying out the handout")
-        laid_out = pipeline.lay_out(settings, handout, pipeline.print_body(settings, handout),
-                                    HANDOUT_VARIANTS)
+        laid_out = handout_layouts(settings, prepared, reading, first, last, restart=restart)
         stem = f"{prepared.id}-{reading.id}"
         staging = Staging(settings.build_dir)
         try:
             outputs = []
             for variant, (_, layout) in laid_out.items():
-                # A booklet's layout comes imposed from its worker.
+                # Booklets come imposed from their layout worker.
                 path = staging.write(f"{stem}{variant.suffix}", layout.data)
                 outputs.append(pipeline.Output("pdf", path, variant.label, "handout",
                                                layout.pages, rebuilt=not layout.reused))

@@ -1,10 +1,14 @@
 """Watch mode: rebuild on every save, and a live preview page on localhost.
 
-The watcher (watchfiles) waits for changes under the sources and templates and rebuilds the
-preview PDF (the A4 reading edition; everything else waits for `inv build`); the build's
-caches make that cost only what the change touches. A small HTTP server on 127.0.0.1 serves a
-page that shows the latest PDF and reloads it when a rebuild finishes; an error is shown on the
-page as the one line the command line would print, and the watcher goes on.
+The watcher (watchfiles) waits for changes under the sources and templates. When the change
+is to one reading of a collection that has been built before, only that reading is laid out
+again, with the page numbers it has in the volume (from the page map the last A4 layout
+recorded), and the preview shows it: an editor fixing a typo in reading 7 of 12 waits for one
+reading, not twelve. Any other change rebuilds the A4 edition, which the build's caches make
+cost only what the change touches; everything else waits for `inv build`. A small HTTP server
+on 127.0.0.1 serves a page that shows the latest PDF and reloads it when a rebuild finishes;
+an error is shown on the page as the one line the command line would print, and the watcher
+goes on.
 """
 
 from __future__ import annotations
@@ -41,15 +45,47 @@ class Status:
                                "seconds": round(self.seconds, 2)}).encode("utf-8")
 
 
+PREVIEW_DIR = ".preview"
+
+
+def preview_reading(settings: Settings, changed: Iterable[Path]) -> Path | None:
+    """Lay out the one reading the change touched, numbered as in the volume's last A4
+    layout; its PDF, or None when the change is not to exactly one reading of a collection
+    built before (then the whole A4 edition is rebuilt)."""
+    from . import handout, pipeline
+    from ._io import build_lock, write_bytes_atomic
+
+    changed = {Path(p).resolve() for p in changed}
+    with build_lock(settings.build_dir):
+        prepared = pipeline.prepare(settings)
+        touched = [r for r in prepared.edition.readings if r.path.resolve() in changed]
+        recorded = settings.build_dir / f"{prepared.id}{pipeline.PAGE_SOURCE.suffix}"
+        page_map = recorded.with_suffix(".pagemap.json")
+        if len(touched) != 1 or len(changed) != 1 or not page_map.exists():
+            return None
+        reading = touched[0]
+        anchors = json.loads(page_map.read_text(encoding="utf-8")).get("anchors", {})
+        first, last = handout.reading_pages(reading, anchors)
+        laid_out = handout.handout_layouts(settings, prepared, reading, first, last,
+                                           variants=handout.HANDOUT_VARIANTS[:1])
+        _, layout = next(iter(laid_out.values()))
+        path = settings.build_dir / PREVIEW_DIR / f"{prepared.id}-{reading.id}.pdf"
+        write_bytes_atomic(path, layout.data)
+        return path
+
+
 def rebuild_preview(settings: Settings, status: Status,
-                    say: Callable[[str], None] = lambda _m: None) -> None:
+                    say: Callable[[str], None] = lambda _m: None,
+                    changed: Iterable[Path] = ()) -> None:
     """One rebuild of the preview PDF; the outcome (PDF or error line) goes into status."""
     with status.lock:
         status.building = True
     start = time.perf_counter()
     try:
-        outputs = build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
-        pdf = next(o.path for o in outputs if o.format == "pdf")
+        pdf = preview_reading(settings, changed) if changed else None
+        if pdf is None:
+            outputs = build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
+            pdf = next(o.path for o in outputs if o.format == "pdf")
         ok, error = True, ""
     except PressroomError as exc:
         pdf, ok, error = None, False, f"error: {exc}"
@@ -99,7 +135,20 @@ def serve(status: Status, port: int = 0) -> ThreadingHTTPServer:
 
 
 def watched(settings: Settings) -> list[Path]:
-    return [settings.content_dir, settings.templates_dir]
+    """The collection's folder, the templates, and the folders of every source it reads (a
+    reader's readings may live beside another collection)."""
+    from .content import load_edition
+    from .errors import PressroomError
+
+    folders = {settings.content_dir.resolve(), settings.templates_dir.resolve()}
+    try:
+        edition = load_edition(settings.edition, max_source_mb=settings.limits.source_mb)
+        folders |= {p.resolve().parent for p in edition.sources}
+    except PressroomError:
+        pass  # the first rebuild shows the error; the collection's folder is watched
+    # A folder inside another watched one is watched through it.
+    return sorted(f for f in folders if not any(f != g and f.is_relative_to(g)
+                                                for g in folders))
 
 
 def watch(settings: Settings, status: Status, say: Callable[[str], None] = print,
@@ -111,6 +160,7 @@ def watch(settings: Settings, status: Status, say: Callable[[str], None] = print
     for changes in watchfiles.watch(*(paths or watched(settings)), stop_event=stop,
                                     debounce=150, step=50, rust_timeout=500,
                                     yield_on_timeout=False):
-        names = sorted({Path(p).name for _, p in changes})
+        paths = sorted({Path(p) for _, p in changes})
+        names = [p.name for p in paths]
         say(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
-        rebuild_preview(settings, status, say)
+        rebuild_preview(settings, status, say, paths)
