@@ -290,28 +290,34 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
             settings, prepared, body, variant, numbers)
         return _job(settings, variant, html_text, identity)
 
+    by_name = {f"PDF, {v.name}": v for v in variants}
     done: dict[Variant, tuple[LayoutJob, Layout]] = {}
-    pending = list(variants)
-    for _ in range(LAYOUT_ROUNDS):
-        jobs = [(v, job_for(v)) for v in pending]
-        layouts = run_layouts([job for _, job in jobs], cache, settings.limits, report)
-        pending = []
-        for variant, job in jobs:
-            layout = layouts[job.name]
-            done[variant] = (job, layout)
-            settled = pagehints.settled(layout.printed_pages, layout.anchor_pages)
-            came_from_target_counter = hints[variant.name] is None
-            hints[variant.name] = settled
-            if pagehints.wrong(layout.printed_pages, layout.anchor_pages):
-                pending.append(variant)
-                continue
-            cache.put_json("hints", variant.name, settled)
-            if came_from_target_counter:
-                # Right numbers lay out byte for byte as target-counter() did (tested): the
-                # next build, which writes them as literal numbers, finds this layout.
-                remember(cache, job_for(variant), layout)
-        if not pending:
-            break
+    rounds = dict.fromkeys(by_name, 0)
+    pending: list[Variant] = []
+
+    def then(job: LayoutJob, layout: Layout) -> LayoutJob | None:
+        variant = by_name[job.name]
+        done[variant] = (job, layout)
+        rounds[job.name] += 1
+        settled = pagehints.settled(layout.printed_pages, layout.anchor_pages)
+        came_from_target_counter = hints[variant.name] is None
+        hints[variant.name] = settled
+        if pagehints.wrong(layout.printed_pages, layout.anchor_pages):
+            if rounds[job.name] < LAYOUT_ROUNDS:
+                return job_for(variant)
+            pending.append(variant)
+            return None
+        cache.put_json("hints", variant.name, settled)
+        if came_from_target_counter:
+            # Right numbers lay out byte for byte as target-counter() did (tested): the next
+            # build, which writes them as literal numbers, finds this layout.
+            remember(cache, job_for(variant), layout)
+        return None
+
+    # The longest first, so that the last to finish is a short one: a booklet is laid out
+    # and imposed, large print has the most pages.
+    order = sorted(variants, key=lambda v: KINDS.index(v.kind), reverse=True)
+    run_layouts([job_for(v) for v in order], cache, settings.limits, report, then)
     for variant in pending:
         wrong = pagehints.wrong(done[variant][1].printed_pages, done[variant][1].anchor_pages)
         log.warning("%s: page numbers did not settle after %d layouts; the references to "

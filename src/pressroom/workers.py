@@ -109,26 +109,49 @@ def _workers(limits: Limits) -> int:
     return limits.layout_jobs or max(1, len(os.sched_getaffinity(0)))
 
 
+def _cached(job: LayoutJob, cache: Cache) -> Layout | None:
+    record = cache.get_json("layout", job.key)
+    data = cache.get("layout", job.key, ".pdf")
+    if not isinstance(record, dict) or data is None:
+        return None
+    return Layout(data, record["pages"], tuple(record["page_map"]), record["anchor_pages"],
+                  tuple(record["warnings"]), record["seconds"], True,
+                  record.get("printed_pages", {}))
+
+
 def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAULT_LIMITS,
-                report: Callable[[str, Layout], None] | None = None) -> dict[str, Layout]:
-    """Lay out every job (from the cache where its key is there); results by job name."""
+                report: Callable[[str, Layout], None] | None = None,
+                then: Callable[[LayoutJob, Layout], LayoutJob | None] | None = None,
+                ) -> dict[str, Layout]:
+    """Lay out every job (from the cache where its key is there); results by job name.
+
+    Jobs start in the order given (put the longest first). ``then`` is told of each finished
+    layout and may answer with a job to run next in its place (the same name): a variant
+    whose page numbers must be laid out again goes back in the queue at once, instead of
+    waiting for the others to finish.
+    """
     results: dict[str, Layout] = {}
-    todo: list[LayoutJob] = []
-    for job in jobs:
-        record = cache.get_json("layout", job.key)
-        data = cache.get("layout", job.key, ".pdf")
-        if isinstance(record, dict) and data is not None:
-            results[job.name] = Layout(data, record["pages"], tuple(record["page_map"]),
-                                       record["anchor_pages"], tuple(record["warnings"]),
-                                       record["seconds"], True,
-                                       record.get("printed_pages", {}))
-            if report:
-                report(job.name, results[job.name])
+    pending: list[LayoutJob] = []
+
+    def finished(job: LayoutJob, layout: Layout) -> None:
+        results[job.name] = layout
+        if report:
+            report(job.name, layout)
+        follow = then(job, layout) if then else None
+        if follow is not None:
+            queue(follow)
+
+    def queue(job: LayoutJob) -> None:
+        layout = _cached(job, cache)
+        if layout is None:
+            pending.append(job)
         else:
-            todo.append(job)
+            finished(job, layout)
+
+    for job in jobs:
+        queue(job)
     context = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[LayoutJob, multiprocessing.Process, float]] = {}
-    pending = list(todo)
     try:
         while pending or running:
             while pending and len(running) < _workers(limits):
@@ -156,9 +179,7 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAUL
                 process.join()
                 if status == "ok":
                     remember(cache, job, value)
-                    results[job.name] = value
-                    if report:
-                        report(job.name, value)
+                    finished(job, value)
                 elif status == "error":
                     raise RenderError(value)
                 elif status == "memory":
