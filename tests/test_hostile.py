@@ -174,7 +174,9 @@ def test_a_link_cannot_point_at_a_file_outside(world: World, route: str):
     target = {"absolute": str(world.secret), "file-url": world.secret.as_uri(),
               "dotdot": "../outside/secret.txt"}[route]
     world.add_to_reading(f"See [the file]({target}).")
-    world.refused("link to unsupported target")
+    error = world.refused("link to unsupported target")
+    # Named where the contributor wrote it: the reading's file and line.
+    assert error.path == world.content / "readings" / "sample.md" and error.line is not None
 
 
 def test_a_reading_symlinked_out_of_the_project_is_refused(world: World):
@@ -205,7 +207,7 @@ def test_images_and_attributes_fetch_nothing_from_the_network(world: World, list
                   "beside the reading, not URLs")
     world.edit("readings/sample.md", f"![remote]({listener.url}/image.png)",
                f'[styled]{{style="background-image: url({listener.url}/bg.png)"}}')
-    world.refused(r"pandoc \(html5\): attribute style is not allowed")
+    world.refused(r"sample\.md:\d+: attribute style is not allowed")
     assert listener.connections() == 0
 
 

@@ -9,7 +9,7 @@ import pytest
 from weasyprint.urls import FatalURLFetchingError
 
 from helpers import ROOT, TEMPLATES, copy_fixture, epub_file
-from pressroom.errors import RenderError, SafetyError
+from pressroom.errors import PressroomError, RenderError, SafetyError
 from pressroom.fetcher import ConfinedFetcher
 from pressroom.pdf import render_pdf
 from pressroom.pipeline import Settings, build, build_epub, prepare
@@ -65,7 +65,7 @@ def test_links_to_other_schemes_stop_the_build(tmp_path, target):
     _edit(content, "timeline/chronology.yaml", "The year is uncertain.",
           f"The year is [uncertain]({target}).")
     settings = _settings(tmp_path, content)
-    with pytest.raises(RenderError, match="link to unsupported target"):
+    with pytest.raises(PressroomError, match="link to unsupported target"):
         build(settings, formats=("html",))
 
 

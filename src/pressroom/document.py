@@ -17,7 +17,7 @@ from ._pandoc import convert_text
 from ._run import DEFAULT_LIMITS, Limits
 from .assemble import Chunk
 from .citations import Citation
-from .errors import RenderError
+from .errors import ContentError, RenderError
 
 #: The AST elements with an Attr, and where it is among their contents.
 _ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
@@ -83,11 +83,41 @@ def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
         node["c"][0] = max(1, min(6, node["c"][0] + shift))
 
 
+#: Link targets a reading may have: the web, mail, and places in the edition.
+_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
+    """What a contributor's Markdown may not carry, refused with the file and line that has
+    it: links to anything but the web, mail or a place in the edition (javascript:, file:,
+    relative paths), and event-handler, style or srcset attributes (script, or CSS that could
+    fetch). The notes filter checks the joined document again."""
+    for node in _nodes(doc["blocks"]):
+        if node["t"] == "Link":
+            target = node["c"][2][0]
+            if not target.startswith(_LINK_SCHEMES):
+                raise ContentError(f"link to unsupported target {target} (use http(s), mailto "
+                                   "or #id)", path=chunk.source, line=_line_of(text, target))
+        attr = _attr(node)
+        for key, _ in (attr[2] if attr else []):
+            name = key.lower()
+            if name.startswith("on") or name in ("style", "srcset"):
+                raise ContentError(f"attribute {key} is not allowed (no scripts or styles in "
+                                   "the text; use a class)", path=chunk.source,
+                                   line=_line_of(text, key))
+
+
 def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """One chunk as Pandoc's JSON AST; lines in messages are the source file's."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
     doc = json.loads(convert_text(text, "json", path=chunk.source, limits=limits))
+    check_untrusted(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
     return doc
