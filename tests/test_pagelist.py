@@ -9,10 +9,10 @@ import zipfile
 import pytest
 
 from conftest import Built
-from helpers import MINIMAL, ROOT, TEMPLATES, epub_file, pdftotext
+from helpers import MINIMAL, ROOT, TEMPLATES, copy_fixture, epub_file, pdftotext
 from pressroom.errors import RenderError
 from pressroom.pagelist import find_markers, page_list_nav, resolve
-from pressroom.pipeline import Settings, build_epub, prepare
+from pressroom.pipeline import Settings, build, build_epub, prepare
 
 
 def test_pages_without_text_begin_where_the_next_page_with_text_begins():
@@ -123,3 +123,29 @@ def test_words_after_each_marker_are_on_that_page_of_the_pdf(edition_build: Buil
             assert word in page_text, f"page {number}: {word!r} not on it"
         checked += 1
     assert checked >= 15
+
+
+def test_a_page_that_begins_in_chinese_is_found_by_identity(tmp_path):
+    content = copy_fixture(tmp_path)
+    reading = content / "readings" / "sample.md"
+    sentence = "中苏同盟的历史说明了社会主义团结的意义，也说明了它的限度。"
+    chinese = f"[{sentence * 90}]{{lang=zh-Hans}}"
+    text = reading.read_text(encoding="utf-8")
+    reading.write_text(text.replace("\n[^1]:", f"\n{chinese}\n\n[^1]:", 1), encoding="utf-8")
+    settings = Settings(ROOT, content, TEMPLATES, tmp_path / "build")
+    outputs = build(settings, formats=("pdf", "epub"), papers=("a4",), kinds=("reading",))
+    pdf = next(o.path for o in outputs if o.format == "pdf")
+    epub = next(o.path for o in outputs if o.format == "epub")
+    total = next(o.pages for o in outputs if o.format == "pdf")
+    assert [n for _, _, n in _page_list(epub)] == list(range(1, total + 1))
+    page_map = json.loads(next(o.path for o in outputs if o.variant == "page-map").read_text())
+    docs = _documents(epub)
+    inside = [e for e in page_map["pages"] if e["block"] and e["offset"] > 0
+              and sentence[:4] in pdftotext(pdf, e["page"], e["page"])]
+    assert inside, "no page begins inside the Chinese paragraph"
+    for entry in inside:
+        raw = next(t for t in docs.values() if f'id="page-{entry["page"]}"' in t)
+        after = raw[raw.index(f'id="page-{entry["page"]}"'):]
+        after = re.sub(r"<[^>]+>", "", after[after.index("</span>") + 7:])[:6]
+        page_text = "".join(pdftotext(pdf, entry["page"], entry["page"]).split())
+        assert after in page_text, (entry, after)
