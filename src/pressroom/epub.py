@@ -299,13 +299,6 @@ def finish_epub(
                             + fonts.render_font_css(templates_dir, "epub")).encode("utf-8")
     contents[TITLE_PAGE] = title_page(edition, templates_dir, sources).encode("utf-8")
 
-    # Pandoc copies each heading's inlines into the navigation, with them the empty anchor
-    # spans and page-break markers pages.lua puts in headings: a span in a nav must hold
-    # text (EPUBCheck RSC-005), and a page break belongs in the text, not in the contents
-    # (Ace). They anchor nothing there, so they go. (Better: pages.lua could keep them out
-    # of the copy; it cannot tell the copy from the heading.)
-    contents[NAV] = re.sub(rb'<span (?:id="pm-\d+"|epub:type="pagebreak"[^>]*)\s*(?:/>|>'
-                           rb'</span>)', b"", contents[NAV])
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
     if has_page_list:
         markers = pagelist.find_markers(
