@@ -155,3 +155,25 @@ def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_we
     build(settings)
     assert not list(settings.build_dir.glob(".staging-*"))
     assert not list(settings.build_dir.glob(".*.tmp"))
+
+
+def test_editing_the_epub_stylesheet_rebuilds_the_epub_alone(tmp_path):
+    settings = _project(tmp_path)
+    build(settings)
+    sheet = settings.templates_dir / "epub.css"
+    sheet.write_text(sheet.read_text() + "\nblockquote { margin-left: 1.5em }\n")
+    rebuilt = {o.format for o in build(settings) if o.format in ("pdf", "epub") and o.rebuilt}
+    assert rebuilt == {"epub"}
+
+
+def test_a_change_of_fonts_rebuilds_every_pdf_and_the_epub(tmp_path, monkeypatch):
+    from pressroom import pipeline, workers
+
+    settings = _project(tmp_path)
+    build(settings)
+    # As if a face had been installed or updated: fontconfig lists something else.
+    for module in (pipeline, workers):
+        monkeypatch.setattr(module, "fonts_fingerprint", lambda: "another set of faces")
+    outputs = [o for o in build(settings) if o.format in ("pdf", "epub")]
+    assert outputs and all(o.rebuilt for o in outputs)
+    assert {o.reason for o in outputs if o.format == "pdf"} == {"its inputs changed"}

@@ -337,7 +337,8 @@ def _job(settings: Settings, variant: Variant, html_text: str, identity: str = "
 def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...],
                page_source: str) -> tuple[bytes, bool]:
     """The EPUB, with page-break markers where the page map says the A4 pages begin; cached
-    by its Markdown, templates, page map and tools. (bytes, rebuilt)."""
+    by its Markdown, templates, page map, tools and fonts (its cover is set in one).
+    (bytes, rebuilt)."""
     import tempfile
 
     from . import epub
@@ -347,7 +348,7 @@ def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...
                  prepared.metadata.read_text(encoding="utf-8"),
                  *(_template_digest(settings, name) for name in epub.TEMPLATES),
                  json.dumps(list(page_map), sort_keys=True), page_source,
-                 code_version(), tool_versions())
+                 code_version(), tool_versions(), fonts_fingerprint())
     cached = cache.get("epub", key, ".epub")
     if cached is not None:
         return cached, False
