@@ -16,6 +16,7 @@ from typing import Any
 from ._pandoc import convert_text
 from ._run import DEFAULT_LIMITS, Limits
 from .assemble import Chunk
+from .cache import Cache, code_version, digest, tool_versions
 from .citations import Citation
 from .errors import ContentError, RenderError
 
@@ -112,11 +113,21 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
                                    line=_line_of(text, key))
 
 
-def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """One chunk as Pandoc's JSON AST; lines in messages are the source file's."""
+def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
+              cache: Cache | None = None) -> dict[str, Any]:
+    """One chunk as Pandoc's JSON AST; lines in messages are the source file's.
+
+    With a cache, a chunk whose text (and the code and tools) has not changed is not read by
+    Pandoc again: an edit to one reading of twenty converts that one."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
-    doc = json.loads(convert_text(text, "json", path=chunk.source, limits=limits))
+    key = digest("chunk", text, str(chunk.source), code_version(), tool_versions())
+    raw = cache.get("chunks", key, ".json") if cache else None
+    if raw is None:
+        raw = convert_text(text, "json", path=chunk.source, limits=limits).encode("utf-8")
+        if cache:
+            cache.put("chunks", key, ".json", raw)
+    doc = json.loads(raw)
     check_untrusted(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
@@ -124,12 +135,13 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
 
 
 def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation],
-                   limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+                   limits: Limits = DEFAULT_LIMITS, cache: Cache | None = None
+                   ) -> dict[str, Any]:
     """The edition as one Pandoc document (JSON), blocks of every chunk in order."""
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
     for chunk in chunks:
-        doc = chunk_ast(chunk, limits)
+        doc = chunk_ast(chunk, limits, cache)
         version = version or doc["pandoc-api-version"]
         if chunk.prefix:
             own_ids(doc["blocks"], chunk.prefix)

@@ -168,7 +168,7 @@ def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str,
     from .document import build_document
 
     assembled = assemble(edition, settings.templates_dir, handout)
-    document = build_document(assembled.chunks, citations, settings.limits)
+    document = build_document(assembled.chunks, citations, settings.limits, settings.cache)
     markdown = settings.build_dir / f"{stem}.md"
     metadata = settings.build_dir / f"{stem}-meta.yaml"
     document_path = settings.build_dir / f"{stem}.json"
