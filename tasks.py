@@ -215,7 +215,7 @@ def lint(c):
 
 @task
 def bench(c):
-    """Time the stages of a full build (see bench/)."""
+    """Run the benchmarks (bench/): cold, no-op, EPUB and preview builds, as ratios."""
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
 
 
