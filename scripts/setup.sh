@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 # EPUBCheck, Pango and fontconfig for WeasyPrint's text and font lookup, HarfBuzz subsetting,
 # calibre's ebook-meta (the tests read our EPUB's metadata with it, as e-book shops do), and
 # chromium, the browser DAISY Ace checks the EPUB's accessibility in. The Noto faces set
-# Chinese, Japanese, Korean, Cyrillic and Vietnamese text that EB Garamond lacks, and the
-# large-print edition.
+# Chinese, Japanese, Korean, Cyrillic and Vietnamese text that EB Garamond lacks; OCRmyPDF
+# with Tesseract's English data makes scanned PDF readings searchable text.
 DEBIAN_PACKAGES=(
   fonts-ebgaramond
   # The faces for Greek, Cyrillic and Vietnamese (Noto Serif) and for Chinese, Japanese and
@@ -25,6 +25,9 @@ DEBIAN_PACKAGES=(
   default-jre-headless
   calibre
   chromium
+  ocrmypdf
+  tesseract-ocr
+  tesseract-ocr-eng
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
