@@ -22,15 +22,17 @@ from pressroom._run import Limits  # noqa: E402
 from pressroom.errors import ConfigError, PressroomError  # noqa: E402
 
 EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
+OCR_HELP = "recognise the text of scanned PDF readings with OCRmyPDF (cached)"
 
 
-def _settings(c, strict: bool = False, edition: str | None = None) -> pipeline.Settings:
+def _settings(c, strict: bool = False, edition: str | None = None,
+              ocr: bool = False) -> pipeline.Settings:
     cfg = c.pressroom
     # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
     # the time and memory the outside programs get; the package only sees a Limits value.
     limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
     return pipeline.Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
-                                         cfg.build_dir, strict, limits)
+                                         cfg.build_dir, strict, limits, ocr)
 
 
 def _run(fn, *args, **kwargs):
@@ -43,7 +45,7 @@ def _run(fn, *args, **kwargs):
 
 
 def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
-           strict=False, edition=None) -> None:
+           strict=False, edition=None, ocr=False) -> None:
     # Progress goes to standard output: standard error carries only the one-line error.
     console = Console()
     start = time.perf_counter()
@@ -52,7 +54,7 @@ def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
         console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
                       highlight=False)
 
-    outputs = _run(pipeline.build, _settings(c, strict, edition), formats=formats,
+    outputs = _run(pipeline.build, _settings(c, strict, edition, ocr), formats=formats,
                    papers=papers, kinds=kinds, progress=progress)
     if outputs and all(o.reason == "up to date" for o in outputs):
         print(f"everything up to date ({len(outputs)} outputs in "
@@ -78,35 +80,37 @@ def html(c, edition=None):
 @task(help={"paper": "a4, letter or all (default: all)",
             "variant": "reading, large-print, booklet or all (default: all)",
             "strict": "stop at the first WeasyPrint warning or a reading without rights",
-            "edition": EDITION_HELP})
-def pdf(c, paper="all", variant="all", strict=False, edition=None):
+            "edition": EDITION_HELP, "ocr": OCR_HELP})
+def pdf(c, paper="all", variant="all", strict=False, edition=None, ocr=False):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
     _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,),
-           pipeline.KINDS if variant == "all" else (variant,), strict, edition)
+           pipeline.KINDS if variant == "all" else (variant,), strict, edition, ocr)
 
 
-@task(help={"edition": EDITION_HELP})
-def epub(c, edition=None):
+@task(help={"edition": EDITION_HELP, "ocr": OCR_HELP})
+def epub(c, edition=None, ocr=False):
     """Build the EPUB 3 edition with Pandoc into build/."""
-    _build(c, ("epub",), edition=edition)
+    _build(c, ("epub",), edition=edition, ocr=ocr)
 
 
 @task(default=True, help={"strict": "stop at the first renderer warning or a reading "
-                                    "without rights", "edition": EDITION_HELP})
-def build(c, strict=False, edition=None):
+                                    "without rights", "edition": EDITION_HELP, "ocr": OCR_HELP})
+def build(c, strict=False, edition=None, ocr=False):
     """Build every output (HTML, PDFs, EPUB, permissions report) and build/manifest.json."""
-    _build(c, pipeline.FORMATS, strict=strict, edition=edition)
+    _build(c, pipeline.FORMATS, strict=strict, edition=edition, ocr=ocr)
 
 
 @task(help={"reading": "the id of the reading (its front matter id, or its file name)",
             "edition": EDITION_HELP,
-            "restart": "number the handout's pages from 1, not as in the reader"})
-def handout(c, reading, edition=None, restart=False):
+            "restart": "number the handout's pages from 1, not as in the reader",
+            "ocr": OCR_HELP})
+def handout(c, reading, edition=None, restart=False, ocr=False):
     """Build one reading alone as a handout: A4 and Letter PDFs and a booklet."""
     from pressroom.handout import build_handout
 
     console = Console()
-    outputs = _run(build_handout, _settings(c, edition=edition), reading, restart=restart,
+    outputs = _run(build_handout, _settings(c, edition=edition, ocr=ocr), reading,
+                   restart=restart,
                    progress=lambda message: console.print(message, highlight=False))
     _report(outputs)
 

@@ -29,9 +29,9 @@ READER = (
 
 #: Our Lua filters, in the order they run: media (images checked at load time, figures,
 #: tables), languages (xml:lang for EPUB), pages (block anchors and page-break markers; it
-#: counts the text before notes turn into links), then notes (numbering, backlinks, the link
-#: check).
-LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua")
+#: counts the text before notes turn into links), notes (numbering, backlinks, the link
+#: check), then formats (blocks for print or the EPUB only, dropped after pages counted them).
+LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua", "formats.lua")
 
 _LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
 _AT_LINE = re.compile(r"line (\d+) column \d+")

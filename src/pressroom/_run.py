@@ -52,6 +52,9 @@ class Limits:
     layout_memory_mb: int = 4096
     #: Layouts at once; 0 (the default) is one per core.
     layout_jobs: int = 0
+    #: OCRmyPDF (with Tesseract) on one scanned PDF reading, when a build asks for --ocr.
+    ocr_seconds: float = 600.0
+    ocr_memory_mb: int = 4096
     source_mb: int = 10
 
     @classmethod

@@ -12,6 +12,7 @@ block anywhere in a document, so Markdown written from data could otherwise rewr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from .dates import short_display
 from .figure import data_uri, phase_groups, render_timeline_svg, undrawn
 from .images import allowed_sources
 from .models import Chronology
+from .pdfreading import PdfMaterial
 from .templating import escape_markdown, make_environment, render_template
 
 APPENDIX_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -169,8 +171,8 @@ def _appendix_context(edition: Edition, index: int, appendix: Appendix, template
     }
 
 
-def reading_context(reading: Reading, level: int, handout: Handout | None = None
-                    ) -> dict[str, Any]:
+def reading_context(reading: Reading, level: int, handout: Handout | None = None,
+                    pdf: PdfMaterial | None = None) -> dict[str, Any]:
     return {
         "id": reading.id,
         "meta": reading.meta,
@@ -179,7 +181,28 @@ def reading_context(reading: Reading, level: int, handout: Handout | None = None
         "has_source": reading.source is not None,
         "rights": rights_line(reading),
         "from_line": handout.from_line if handout else None,
+        "pdf": {"pages": len(pdf.pages), "text": pdf.has_text} if pdf else None,
     }
+
+
+def _pdf_body(env: Any, edition: Edition, reading: Reading, material: PdfMaterial,
+              level: int, templates_dir: Path) -> Chunk:
+    """A PDF reading's pages: a placeholder for each, then its text for the EPUB."""
+    def same(text: str) -> bool:
+        # The source's own title heading repeats the opener's.
+        return " ".join(text.casefold().split()) in {
+            " ".join(t.casefold().split()) for t in (reading.meta.title,
+                                                     reading.meta.full_title)}
+
+    pages = [{"number": n, "index": page.index,
+              "blocks": [{"text": b.text, "hashes": Markup("#" * b.level)}
+                         for b in page.blocks if not (b.level and same(b.text))]}
+             for n, page in enumerate(material.pages, start=1)]
+    markdown = render_template(env, "pdf-reading.md.j2",
+                               {"edition": edition.config, "pages": pages,
+                                "digest": material.digest}, templates_dir)
+    return Chunk(markdown, reading.pdf.path if reading.pdf else reading.path, 1, level,
+                 reading.id, end_anchor=f"{reading.id}-end")
 
 
 def _body(reading: Reading | Introduction, level: int, prefix: str) -> Chunk:
@@ -187,10 +210,12 @@ def _body(reading: Reading | Introduction, level: int, prefix: str) -> Chunk:
                  end_anchor=f"{prefix}-end")
 
 
-def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | None = None
-                    ) -> tuple[Chunk, ...]:
+def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | None = None,
+                    pdfs: Mapping[str, PdfMaterial] | None = None) -> tuple[Chunk, ...]:
     """The edition as chunks, in reading order: introduction, parts and readings (each an
-    opener and a body), the note on the text, the appendices."""
+    opener and a body), the note on the text, the appendices. ``pdfs`` are the PDF
+    readings' prepared pages (pipeline.prepare_pdfs)."""
+    pdfs = pdfs or {}
     env = make_environment(templates_dir)
 
     def render(name: str, **context: Any) -> Chunk:
@@ -208,9 +233,13 @@ def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | No
         if isinstance(item, Part):
             chunks.append(render("part.md.j2", part=item))
         for reading in members:
+            material = pdfs.get(reading.id) if reading.pdf else None
+            if reading.pdf and material is None:
+                raise ValueError(f"PDF reading {reading.id!r} was not prepared")
             chunks.append(render("reading.md.j2",
-                                 reading=reading_context(reading, level, handout)))
-            chunks.append(_body(reading, level, reading.id))
+                                 reading=reading_context(reading, level, handout, material)))
+            chunks.append(_pdf_body(env, edition, reading, material, level, templates_dir)
+                          if material else _body(reading, level, reading.id))
     if edition.config.note_on_the_text and handout is None:
         chunks.append(render("note-on-the-text.md.j2"))
     if edition.appendices and handout is None:
@@ -232,11 +261,11 @@ def assemble_markdown(edition: Edition, templates_dir: Path) -> str:
     return "\n".join(c.markdown.strip("\n") + "\n" for c in chunks)
 
 
-def assemble(edition: Edition, templates_dir: Path, handout: Handout | None = None
-             ) -> Assembled:
+def assemble(edition: Edition, templates_dir: Path, handout: Handout | None = None,
+             pdfs: Mapping[str, PdfMaterial] | None = None) -> Assembled:
     """The edition's chunks, the metadata file that goes with them, and the readable whole."""
     metadata = yaml.safe_dump(pandoc_metadata(edition), allow_unicode=True, sort_keys=False,
                               width=1000)
-    chunks = assemble_chunks(edition, templates_dir, handout)
+    chunks = assemble_chunks(edition, templates_dir, handout, pdfs)
     markdown = "\n".join(c.markdown.strip("\n") + "\n" for c in chunks)
     return Assembled(chunks, metadata, markdown)

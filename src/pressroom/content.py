@@ -19,11 +19,13 @@ from .models import (
     EditionConfig,
     Historiography,
     PartRef,
+    PdfReadingMeta,
     Person,
     ReadingMeta,
     join_title,
     parse_slug,
 )
+from .pdfreading import PdfFile, inspect_pdf, sidecar_of
 from .yamlsource import YamlDoc, load_yaml, parse_yaml, read_text
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,6 +51,8 @@ class Reading:
     source: dict[str, Any] | None = None
     #: The images the body shows, checked (images.resolve_images).
     images: tuple[ReadingImage, ...] = ()
+    #: A PDF reading's file (path is then its sidecar, where its metadata is written).
+    pdf: PdfFile | None = None
 
     @property
     def id(self) -> str:
@@ -233,7 +237,10 @@ def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
 
 
 def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
-    """Read a Markdown reading with YAML front matter and check its footnotes."""
+    """Read a Markdown reading with YAML front matter and check its footnotes; a ``.pdf``
+    is a PDF reading, described by its sidecar."""
+    if path.suffix.lower() == ".pdf":
+        return load_pdf_reading(path, max_mb)
     doc, body, body_line = _split_front_matter(path, max_mb)
     if doc is None:
         raise ContentError("a reading must start with YAML front matter between --- lines "
@@ -248,6 +255,34 @@ def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
                                path=path, line=2, field="id") from None
     notes = check_notes(path, body, body_line)
     return Reading(path, meta, body, body_line, notes, doc)
+
+
+def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
+    """A PDF reading: the file, and its metadata from the sidecar beside it (same name,
+    .yaml). Messages about the metadata name the sidecar; about the pages, the PDF."""
+    sidecar = sidecar_of(path)
+    if not sidecar.is_file():
+        raise ContentError(f"a PDF reading needs its metadata beside it in {sidecar.name} "
+                           "(title, author, source, rights; optionally pages)", path=path)
+    doc = load_yaml(sidecar, max_mb)
+    if not isinstance(doc.data, dict):
+        raise ContentError("a PDF reading's metadata must be a mapping (title: …)",
+                           path=sidecar, line=1)
+    meta = validate(PdfReadingMeta, doc)
+    if meta.id is None:
+        try:
+            parse_slug(path.stem)
+        except ValueError:
+            raise ContentError(f"the file name {path.stem!r} cannot be the reading's id "
+                               "(lowercase words joined by hyphens); give it an id: field",
+                               path=sidecar, line=1, field="id") from None
+    if path.stat().st_size > 20 * max_mb * 1024 * 1024:
+        raise ContentError(f"the PDF is larger than {20 * max_mb} MB (twenty times "
+                           "source_mb; raise it in invoke.yaml under pressroom.limits)",
+                           path=path)
+    spec = None if meta.pages is None else str(meta.pages)
+    pdf = inspect_pdf(path, spec, doc.line_of(("pages",)), sidecar)
+    return Reading(sidecar, meta, "", 1, (), doc, pdf=pdf)
 
 
 def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Introduction:
@@ -426,6 +461,7 @@ def load_edition(path: Path, root: Path | None = None, *,
         source = file(ref.source, ("appendices", index, "source"))
         appendices.append(load_appendix(source, ref.kind, by_id[ref.reading], max_source_mb))
     sources = (config_path, *(r.path for r in readings),
+               *(r.pdf.path for r in readings if r.pdf),
                *([introduction.path] if introduction else []),
                *(a.path for a in appendices), *([bib_path] if bib_path else []),
                *([csl] if csl else []))

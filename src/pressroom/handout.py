@@ -69,7 +69,7 @@ def handout_layouts(settings: pipeline.Settings, prepared: pipeline.Prepared,
     one = handout_edition(prepared.edition, reading)
     handout = pipeline.write_prepared(
         settings, one, prepared.citations, one.config.id,
-        Handout(from_line(prepared.edition, first, last)), extra_css=css)
+        Handout(from_line(prepared.edition, first, last)), extra_css=css, pdfs=prepared.pdfs)
     return pipeline.lay_out(settings, handout, pipeline.print_body(settings, handout), variants)
 
 

@@ -37,27 +37,32 @@ def booklet_order(pages: int) -> list[tuple[int | None, int | None]]:
 SHEETS = {"a4": (841.89, 595.28), "letter": (792.0, 612.0)}
 
 
-def _as_form(page: PageObject, writer: PdfWriter) -> IndirectObject:
+def page_as_form(page: PageObject, writer: PdfWriter) -> IndirectObject:
     """A page as a form XObject in the writer: its content untouched, its resources copied
-    once (fonts shared by many pages stay one object)."""
+    once (fonts shared by many pages stay one object). Imposition draws the volume's pages
+    this way, and PDF readings their source pages (pdfreading.place_pages)."""
     form = StreamObject()
-    form.set_data(b"".join(c.get_data() for c in _contents(page)))
+    form.set_data(content_bytes(page))
     box = page.mediabox
     form.update({
         NameObject("/Type"): NameObject("/XObject"),
         NameObject("/Subtype"): NameObject("/Form"),
         NameObject("/BBox"): ArrayObject([FloatObject(v) for v in
                                           (box.left, box.bottom, box.right, box.top)]),
-        NameObject("/Resources"): page["/Resources"].clone(writer),
+        NameObject("/Resources"): (page["/Resources"].clone(writer) if "/Resources" in page
+                                   else DictionaryObject()),
     })
     return writer._add_object(form.flate_encode())
 
 
-def _contents(page: PageObject) -> list:
-    contents = page.get_contents()
+def content_bytes(page: PageObject) -> bytes:
+    """A page's content streams, decoded and joined as they are (nothing parsed)."""
+    contents = page.get("/Contents")
     if contents is None:
-        return []
-    return [contents]
+        return b""
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    return b"\n".join(stream.get_object().get_data() for stream in streams)
 
 
 def impose_booklet(pdf: bytes, sheet: tuple[float, float] | None = None) -> tuple[bytes, int]:
@@ -86,7 +91,7 @@ def impose_booklet(pdf: bytes, sheet: tuple[float, float] | None = None) -> tupl
             if index is None:
                 continue
             if index not in forms:
-                forms[index] = _as_form(reader.pages[index], writer)
+                forms[index] = page_as_form(reader.pages[index], writer)
             name = f"/P{slot}"
             xobjects[NameObject(name)] = forms[index]
             drawing.append(f"q 1 0 0 1 {dx + slot * width:.4f} {dy:.4f} cm {name} Do Q")

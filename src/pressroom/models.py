@@ -190,6 +190,15 @@ class ReadingMeta(Strict):
         return join_title(self.title, self.subtitle)
 
 
+class PdfReadingMeta(ReadingMeta):
+    """The sidecar of a PDF reading (``chen-2001.yaml`` beside ``chen-2001.pdf``): the keys
+    of a Markdown reading's front matter, and which of the PDF's pages to include."""
+
+    #: Pages of the PDF file (not the source's printed numbers), "3-17" or "1, 4-6"; all of
+    #: them when absent.
+    pages: Text | int | None = None
+
+
 def join_title(title: str, subtitle: str | None) -> str:
     if not subtitle:
         return title

@@ -97,6 +97,10 @@ class RenderedPdf:
     warnings: tuple[str, ...] = ()
     #: The page numbers printed after links (contents, cross-references), by target id.
     printed_pages: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: A PDF reading's placeholders: id -> (0-based page, the page area to fill, in points
+    #: from the page's bottom-left corner: x, y, width, height).
+    placements: dict[str, tuple[int, tuple[float, float, float, float]]] = field(
+        default_factory=dict)
 
 
 def visible_length(text: str) -> int:
@@ -169,9 +173,39 @@ def _text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
         yield from _text_boxes(child)
 
 
+#: CSS pixels to PDF points.
+_PT = 0.75
+
+
+def _placeholder_ids(box: boxes.Box) -> Iterator[str]:
+    element = getattr(box, "element", None)
+    if (element is not None and "::" not in (getattr(box, "element_tag", "") or "")
+            and "source-page" in (element.get("class") or "").split() and element.get("id")):
+        yield element.get("id")
+        return
+    for child in getattr(box, "children", ()):
+        yield from _placeholder_ids(child)
+
+
+def placements(document: weasyprint.Document
+               ) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """Where each PDF reading's placeholder fell: its page, and that page's area (inside
+    the margins of `@page source`), which the source page is drawn into."""
+    found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
+    for index, page in enumerate(document.pages):
+        box = page._page_box
+        for name in _placeholder_ids(box):
+            top = box.content_box_y()
+            found.setdefault(name, (index, (
+                box.content_box_x() * _PT, (page.height - top - box.height) * _PT,
+                box.width * _PT, box.height * _PT)))
+    return found
+
+
 def page_map(document: weasyprint.Document, root) -> tuple[PageStart, ...]:
     """Where every page of the laid-out document begins, by block anchor and offset; root is
-    the parsed HTML (its tree gives each text box's enclosing block)."""
+    the parsed HTML (its tree gives each text box's enclosing block). A PDF reading's page
+    has no text line of ours: it begins at its placeholder, named by the placeholder's id."""
     parents = {child: parent for parent in root.iter() for child in parent}
     counted: dict[str, int] = {}
     starts: list[PageStart] = []
@@ -185,6 +219,9 @@ def page_map(document: weasyprint.Document, root) -> tuple[PageStart, ...]:
                 first = (anchor, counted.get(anchor, 0))
             counted[anchor] = counted.get(anchor, 0) + visible_length(
                 box.text.removesuffix(_ADDED_HYPHEN))
+        if first is None:
+            placeholder = next(_placeholder_ids(page._page_box), None)
+            first = (placeholder, 0) if placeholder else None
         starts.append(PageStart(index + 1, *first) if first else PageStart(index + 1, None))
     return tuple(starts)
 
@@ -251,7 +288,8 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
         _clean_bookmarks(document)
         data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
         return RenderedPdf(data, len(document.pages), page_map(document, parsed.etree_element),
-                           anchor_pages, tuple(warnings), printed_pages(document))
+                           anchor_pages, tuple(warnings), printed_pages(document),
+                           placements(document))
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:

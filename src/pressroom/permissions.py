@@ -21,6 +21,7 @@ from ._io import write_text_atomic
 from .citations import Citation
 from .content import Edition, Reading
 from .errors import ContentError
+from .pdfreading import describe_pages
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class PermissionRow:
     source_pages: str
     source_length: int | None
     share_of_source: float | None
+    #: A PDF reading: the pages of its file the reader reproduces ("3–17 of 20").
+    pdf_pages: str = ""
 
 
 def _page_count(pages: str) -> int | None:
@@ -107,9 +110,15 @@ def permissions_report(edition: Edition, citations: Mapping[str, Citation],
         length = source.get("number-of-pages")
         length = int(length) if str(length or "").isdigit() else None
         count = _page_count(source_pages) if source_pages else None
+        pdf_pages = ""
+        if reading.pdf:
+            pdf = reading.pdf
+            pdf_pages = f"{describe_pages(pdf.pages)} of {pdf.page_count}"
+            # The file's pages are the source's when the record gives no page range.
+            count = count or len(pdf.pages)
         rows.append(PermissionRow(
             reading=reading.id,
-            file=reading.path.name,
+            file=reading.pdf.path.name if reading.pdf else reading.path.name,
             title=meta.full_title,
             authors=", ".join(a.name for a in meta.authors),
             citation=citations[reading.id].text if reading.id in citations else "",
@@ -123,6 +132,7 @@ def permissions_report(edition: Edition, citations: Mapping[str, Citation],
             source_pages=source_pages,
             source_length=length,
             share_of_source=round(count / length, 4) if count and length else None,
+            pdf_pages=pdf_pages,
         ))
     return rows
 

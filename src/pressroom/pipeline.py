@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .assemble import Handout
     from .citations import Citation
     from .content import Edition
+    from .pdfreading import PdfMaterial
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class Settings:
     strict: bool = False
     #: Time and memory for each outside program, and the largest source file.
     limits: Limits = DEFAULT_LIMITS
+    #: Recognise the text of scanned PDF readings with OCRmyPDF (cached).
+    ocr: bool = False
 
     @property
     def content_dir(self) -> Path:
@@ -107,8 +110,8 @@ class Settings:
     @classmethod
     def for_project(cls, root: Path, edition: str = "src/content/edition.yaml",
                     templates: str = "templates", build: str = "build", strict: bool = False,
-                    limits: Limits = DEFAULT_LIMITS) -> Settings:
-        return cls(root, root / edition, root / templates, root / build, strict, limits)
+                    limits: Limits = DEFAULT_LIMITS, ocr: bool = False) -> Settings:
+        return cls(root, root / edition, root / templates, root / build, strict, limits, ocr)
 
     @property
     def cache(self) -> Cache:
@@ -142,6 +145,14 @@ class Prepared:
     handout: bool = False
     #: CSS added after the paper's sheet (a handout's first page number).
     extra_css: str = ""
+    #: The PDF readings' pages, text and ink, by reading id (pdfreading.prepare_pdf).
+    pdfs: Mapping[str, PdfMaterial] = field(default_factory=dict)
+
+    @property
+    def tagged(self) -> bool:
+        """Whether every page of the volume is tagged, so that it may claim PDF/UA-1: a PDF
+        reading's pages are drawn in untagged (their own tags, if any, are not carried)."""
+        return not self.pdfs
 
     @property
     def id(self) -> str:
@@ -158,16 +169,47 @@ def prepare(settings: Settings) -> Prepared:
                            max_source_mb=settings.limits.source_mb)
     citations = render_citations([r.source for r in edition.readings if r.source],
                                  edition.csl, settings.limits)
-    return write_prepared(settings, edition, citations, "edition")
+    return write_prepared(settings, edition, citations, "edition",
+                          pdfs=prepare_pdfs(settings, edition))
+
+
+def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]:
+    """The PDF readings' pages, text and ink (OCR'd first with ``settings.ocr``); says which
+    readings are scans without text and that the volume cannot claim PDF/UA-1."""
+    from .pdfreading import describe_pages, prepare_pdf
+
+    out: dict[str, PdfMaterial] = {}
+    for reading in edition.readings:
+        if reading.pdf is None:
+            continue
+        material = prepare_pdf(reading.id, reading.pdf, reading.meta.lang or
+                               edition.config.language, settings.cache, ocr=settings.ocr,
+                               limits=settings.limits)
+        out[reading.id] = material
+        if material.scanned:
+            many = len(material.scanned) > 1
+            log.warning("%s: %s %s of the PDF %s without a text layer: %s cannot be searched "
+                        "or read aloud, and the EPUB has no text for %s (build with --ocr to "
+                        "recognise the text)", reading.pdf.path, "pages" if many else "page",
+                        describe_pages(material.scanned),
+                        "are scanned images" if many else "is a scanned image",
+                        "they" if many else "it", "them" if many else "it")
+        log.warning("%s: the print volume does not claim PDF/UA-1: the pages of this PDF "
+                    "reading are drawn in without tags%s", reading.pdf.path,
+                    " (the PDF's own tags are not carried over)" if reading.pdf.tagged
+                    else "")
+    return out
 
 
 def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str, Citation],
-                   stem: str, handout: Handout | None = None, extra_css: str = "") -> Prepared:
+                   stem: str, handout: Handout | None = None, extra_css: str = "",
+                   pdfs: Mapping[str, PdfMaterial] | None = None) -> Prepared:
     """Assemble an edition (or a handout's one-reading edition) and write its documents."""
     from .assemble import assemble
     from .document import build_document
 
-    assembled = assemble(edition, settings.templates_dir, handout)
+    pdfs = {r.id: pdfs[r.id] for r in edition.readings if pdfs and r.id in pdfs}
+    assembled = assemble(edition, settings.templates_dir, handout, pdfs)
     document = build_document(assembled.chunks, citations, settings.limits, settings.cache)
     markdown = settings.build_dir / f"{stem}.md"
     metadata = settings.build_dir / f"{stem}-meta.yaml"
@@ -176,7 +218,7 @@ def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str,
     _write_if_changed(metadata, assembled.metadata)
     _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
     return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
-                    extra_css)
+                    extra_css, pdfs)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -288,7 +330,7 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
         identity = digest(pages[variant.name], json.dumps(numbers, sort_keys=True))
         html_text = pages[variant.name] if numbers is None else print_html(
             settings, prepared, body, variant, numbers)
-        return _job(settings, variant, html_text, identity)
+        return _job(settings, variant, html_text, identity, prepared)
 
     by_name = {f"PDF, {v.name}": v for v in variants}
     done: dict[Variant, tuple[LayoutJob, Layout]] = {}
@@ -325,10 +367,14 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
     return {v: done[v] for v in variants}
 
 
-def _job(settings: Settings, variant: Variant, html_text: str, identity: str = "") -> LayoutJob:
+def _job(settings: Settings, variant: Variant, html_text: str, identity: str,
+         prepared: Prepared) -> LayoutJob:
     from .imposition import SHEETS
+    from .pdfreading import inserts
 
     return LayoutJob(f"PDF, {variant.name}", html_text, settings.project_root,
+                     pdf_variant="pdf/ua-1" if prepared.tagged else None,
+                     inserts=inserts(prepared.pdfs),
                      strict=settings.strict,
                      sheet=SHEETS[variant.sheet] if variant.sheet else None,
                      identity=identity)
@@ -413,7 +459,7 @@ def fingerprint(settings: Settings, formats: Iterable[str], papers: Iterable[str
         "tools": tool_versions(),
         "fonts": fonts_fingerprint(),
         "options": digest(",".join(sorted(formats)), ",".join(papers), ",".join(sorted(kinds)),
-                          str(settings.strict)),
+                          str(settings.strict), str(settings.ocr)),
     }
 
 

@@ -24,6 +24,7 @@ from ._io import release_inherited_locks
 from ._run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
 from .cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
 from .errors import LimitError, PressroomError, RenderError
+from .pdfreading import Insert, place_pages
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,14 @@ class LayoutJob:
     #: What the layout is of, when that is not the HTML's text itself: the page with its
     #: cross-references' page numbers, however those are written (pipeline.lay_out).
     identity: str = ""
+    #: PDF readings' source pages, drawn into their placeholders after the layout and before
+    #: imposition (pdfreading.place_pages).
+    inserts: tuple[Insert, ...] = ()
 
     @property
     def key(self) -> str:
         return digest("layout", self.identity or self.html, str(self.pdf_variant),
-                      str(self.strict),
+                      str(self.strict), repr(self.inserts),
                       str(self.project_root), str(self.sheet), code_version(),
                       tool_versions(), fonts_fingerprint())
 
@@ -79,6 +83,8 @@ def _lay_out(job: LayoutJob) -> Layout:
     starts = tuple({"page": s.number, "block": s.block, "offset": s.offset}
                    for s in rendered.page_starts)
     data, pages = rendered.data, rendered.pages
+    if job.inserts:
+        data = place_pages(data, rendered.placements, job.inserts)
     if job.sheet:
         from .imposition import impose_booklet
 

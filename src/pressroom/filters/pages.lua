@@ -127,17 +127,30 @@ end
 -- a heading's inlines into the navigation document, where an empty span is not allowed. A
 -- page that begins with a heading gets its marker right after the heading instead, in the
 -- same chapter.
-local function heading(block)
-  if not is_epub then return { anchored(block) } end
-  counter = counter + 1
-  local pending = pending_for("pm-" .. counter)
-  if not pending then return { block } end
+local function marker_block(pending)
   local markers = {}
   for _, entry in ipairs(pending) do
     table.insert(markers, '<div epub:type="pagebreak" role="doc-pagebreak" id="page-'
       .. entry.page .. '" aria-label="Page ' .. entry.page .. '"></div>')
   end
-  return { block, pandoc.RawBlock("html", table.concat(markers)) }
+  return pandoc.RawBlock("html", table.concat(markers))
+end
+
+local function heading(block)
+  if not is_epub then return { anchored(block) } end
+  counter = counter + 1
+  local pending = pending_for("pm-" .. counter)
+  if not pending then return { block } end
+  return { block, marker_block(pending) }
+end
+
+-- A PDF reading's placeholder for one of its source pages: the page map names the page it
+-- fills by the placeholder's own id (it has no text line), and the EPUB's marker goes there,
+-- before that page's text.
+local function source_page(block)
+  local pending = block.identifier ~= "" and pending_for(block.identifier) or nil
+  if pending then block.content:insert(1, marker_block(pending)) end
+  return block
 end
 
 -- A block without text of its own (a lone image) has no line for a page to begin with.
@@ -163,6 +176,8 @@ local function walk(blocks)
       out:insert(anchored(block))
     elseif t == "Header" then
       out:extend(heading(block))
+    elseif t == "Div" and block.classes:includes("source-page") then
+      out:insert(source_page(block))
     else
       if t == "BlockQuote" or t == "Div" or t == "Figure" then
         block.content = walk(block.content)

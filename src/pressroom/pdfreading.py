@@ -1,0 +1,571 @@
+"""PDF readings: a publisher's PDF or a scanned chapter as a reading of the volume.
+
+Most course readers are not typed in. A PDF reading cannot be re-set, so the volume lays out
+its opener as for any reading, then one empty placeholder page per page of the PDF, on a
+named page (`@page source` in print.css) that carries the volume's folio and nothing else.
+After the layout, each source page is drawn into its placeholder's page area as a form
+XObject (the page's own content, untouched: its text layer stays searchable), scaled to fit
+without cropping. Before that, the page's white margins are measured, so that the source's
+ink, not its paper, is what fills the area: this is how large print enlarges a page without
+cutting a word off.
+
+The stages are:
+
+- loading (``inspect_pdf``): the file is opened with pypdf, refused if it is unreadable or
+  encrypted, and the sidecar's ``pages`` checked against its length;
+- preparing (``prepare_pdf``): text per page and its layout (poppler's pdftotext), the ink
+  of each page (pdftoppm at a low resolution), OCR of a scan with ``--ocr`` (OCRmyPDF);
+  cached by the file's bytes;
+- placing (``place_pages``, in the layout worker): the pages drawn into the laid-out PDF.
+
+The EPUB gets the text layer in reading order, headings recognised by their size, or a
+notice that the reading is in print only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import statistics
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from io import BytesIO
+from pathlib import Path
+from xml.etree import ElementTree
+
+from ._run import DEFAULT_LIMITS, Limits, run_bounded, run_tool
+from .cache import Cache, code_version, digest, file_digest
+from .errors import ContentError, RenderError
+
+log = logging.getLogger(__name__)
+
+#: Tesseract's names for the languages a reading may be in (BCP 47 primary subtag).
+TESSERACT_LANGUAGES = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "ru": "rus",
+    "nl": "nld", "pl": "pol", "zh-Hans": "chi_sim", "zh-Hant": "chi_tra", "zh": "chi_sim",
+    "ja": "jpn", "ko": "kor",
+}
+
+#: The resolution the ink of a page is measured at: a pixel is about 1.3 mm.
+_INK_DPI = 20
+#: A pixel darker than this (of 255) is ink.
+_INK_THRESHOLD = 245
+
+
+def sidecar_of(pdf: Path) -> Path:
+    """The metadata file beside a PDF reading: same name, ``.yaml``."""
+    return pdf.with_suffix(".yaml")
+
+
+def parse_pages(spec: str, count: int) -> tuple[int, ...]:
+    """The 0-based page indexes a ``pages`` field names ("3-17", "1, 4-6"), in its order.
+
+    Raises ValueError with the words for the user: a page out of the file's range, a range
+    that runs backwards, a page named twice."""
+    chosen: list[int] = []
+    for part in re.split(r"\s*,\s*", spec.strip()):
+        match = re.fullmatch(r"(\d+)(?:\s*[-–]\s*(\d+))?", part)
+        if not match:
+            raise ValueError(f"{part!r} is not a page or a range of pages (write \"3-17\" "
+                             "or \"1, 4-6\")")
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if last < first:
+            raise ValueError(f"the range {part!r} runs backwards")
+        if first < 1 or last > count:
+            raise ValueError(f"page {last if last > count else first} is out of range: the "
+                             f"PDF has {count} page{'s' if count != 1 else ''}")
+        for page in range(first, last + 1):
+            if page - 1 in chosen:
+                raise ValueError(f"page {page} is named twice")
+            chosen.append(page - 1)
+    return tuple(chosen)
+
+
+def describe_pages(indexes: Sequence[int]) -> str:
+    """1-based runs: (2, 3, 4, 8) -> "3–5, 9"."""
+    runs: list[list[int]] = []
+    for page in (i + 1 for i in indexes):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    """What loading learns of a PDF reading's file (with pypdf; no outside program)."""
+
+    path: Path
+    digest: str
+    #: Pages in the file, and the 0-based indexes of those the reading reproduces.
+    page_count: int
+    pages: tuple[int, ...]
+    #: The file says it is tagged (a structure tree, /MarkInfo /Marked): its tags are not
+    #: carried into the volume, which is why the volume then makes no PDF/UA claim.
+    tagged: bool
+
+
+def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
+                sidecar: Path) -> PdfFile:
+    """Open a PDF reading's file; an unreadable, encrypted or empty file, or pages out of
+    range, is an error naming the file (the sidecar's line for ``pages``)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise ContentError("the PDF is encrypted: its pages cannot be reproduced (ask the "
+                               "publisher for a copy without a password or restrictions)",
+                               path=path)
+        count = len(reader.pages)
+        root = reader.trailer["/Root"]
+        mark_info = root.get("/MarkInfo")
+        tagged = bool("/StructTreeRoot" in root and mark_info is not None
+                      and mark_info.get_object().get("/Marked"))
+    except ContentError:
+        raise
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise ContentError(f"cannot read the PDF: {exc}", path=path) from exc
+    if count == 0:
+        raise ContentError("the PDF has no pages", path=path)
+    try:
+        chosen = parse_pages(spec, count) if spec else tuple(range(count))
+    except ValueError as exc:
+        raise ContentError(str(exc), path=sidecar, line=pages_line, field="pages") from exc
+    return PdfFile(path, file_digest(path), count, chosen, tagged)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preparing: text, ink, OCR
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A paragraph or a heading of a page's text layer; ``level`` 0 is a paragraph, 1 the
+    largest heading size on the reading's pages, 2 the next."""
+
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """One page a PDF reading reproduces."""
+
+    index: int
+    #: The visible page (after /Rotate), in points.
+    width: float
+    height: float
+    #: The box its ink lies in, as fractions of the visible page: left, top, right, bottom
+    #: (the whole page if it is blank).
+    ink: tuple[float, float, float, float]
+    has_text: bool
+    #: No text layer but an image: a scan, which nothing can read aloud or search.
+    scanned: bool
+    blocks: tuple[TextBlock, ...] = ()
+
+
+@dataclass(frozen=True)
+class PdfMaterial:
+    """A PDF reading ready for the volume: the file its pages are drawn from (the source, or
+    its OCR in the cache) and what was learnt of each page."""
+
+    reading: str
+    file: Path
+    digest: str
+    pages: tuple[SourcePage, ...]
+    ocr: bool = False
+
+    @property
+    def has_text(self) -> bool:
+        return any(page.has_text for page in self.pages)
+
+    @property
+    def scanned(self) -> tuple[int, ...]:
+        return tuple(page.index for page in self.pages if page.scanned)
+
+
+def _ocr_language(lang: str | None) -> str:
+    tag = lang or "en"
+    for key in (tag, tag.split("-")[0]):
+        if key in TESSERACT_LANGUAGES:
+            return TESSERACT_LANGUAGES[key]
+    return "eng"
+
+
+def run_ocr(source: Path, out: Path, lang: str | None, limits: Limits) -> None:
+    """OCRmyPDF on a scan: a text layer under each page's image, pages left as they are."""
+    language = _ocr_language(lang)
+    args = ["ocrmypdf", "--output-type", "pdf", "--skip-text", "--optimize", "0",
+            "--jobs", "1", "--quiet", "-l", language, str(source), str(out)]
+    try:
+        result = run_bounded(args, seconds=limits.ocr_seconds, memory_mb=limits.ocr_memory_mb,
+                             what="OCRmyPDF", limit="ocr", source_path=source,
+                             env={"PATH": "/usr/local/bin:/usr/bin:/bin", "OMP_THREAD_LIMIT": "1",
+                                  "HOME": str(out.parent)})
+    except OSError as exc:
+        raise RenderError("cannot run OCRmyPDF (the set-up installs it): "
+                          f"{exc.strerror or exc}", path=source) from exc
+    if result.returncode != 0:
+        said = " ".join((result.stderr or "").split())[:300]
+        raise RenderError(f"OCRmyPDF failed ({language}): {said or result.returncode}",
+                          path=source)
+
+
+def prepare_pdf(reading_id: str, pdf: PdfFile, lang: str | None, cache: Cache, *,
+                ocr: bool = False, limits: Limits = DEFAULT_LIMITS) -> PdfMaterial:
+    """Text, ink and (with ``ocr``) OCR of a PDF reading's pages; cached by the file's bytes,
+    the pages chosen and the code."""
+    key = digest("pdf-reading", pdf.digest, ",".join(map(str, pdf.pages)), str(ocr),
+                 lang or "", code_version())
+    ocr_file = cache.path("ocr", key, ".pdf")
+    recorded = cache.get_json("pdf-reading", key)
+    if isinstance(recorded, dict) and (not recorded.get("ocr") or ocr_file.is_file()):
+        return _material_from_record(reading_id, ocr_file if recorded["ocr"] else pdf.path,
+                                     recorded)
+    material = _read_pages(reading_id, pdf.path, pdf.pages, limits)
+    if ocr and material.scanned:
+        ocr_file.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=ocr_file.parent) as tmp:
+            made = Path(tmp) / "ocr.pdf"
+            run_ocr(pdf.path, made, lang, limits)
+            made.replace(ocr_file)
+        material = replace(_read_pages(reading_id, ocr_file, pdf.pages, limits), ocr=True)
+    cache.put_json("pdf-reading", key, {"digest": material.digest, "ocr": material.ocr,
+                                        "pages": [asdict(page) for page in material.pages]})
+    return material
+
+
+def _material_from_record(reading_id: str, ocr_file: Path, record: dict) -> PdfMaterial:
+    pages = tuple(SourcePage(p["index"], p["width"], p["height"], tuple(p["ink"]),
+                             p["has_text"], p["scanned"],
+                             tuple(TextBlock(b["text"], b["level"]) for b in p["blocks"]))
+                  for p in record["pages"])
+    return PdfMaterial(reading_id, ocr_file, record["digest"], pages, record["ocr"])
+
+
+def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
+                limits: Limits) -> PdfMaterial:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    first, last = min(indexes), max(indexes)
+    layout = _text_layout(path, first, last, limits)
+    inks = _ink_boxes(path, first, last, limits)
+    blocks = _headings(layout)
+    pages = []
+    for index in indexes:
+        page = reader.pages[index]
+        box = page.cropbox
+        width, height = float(box.width), float(box.height)
+        if (page.get("/Rotate") or 0) % 180:
+            width, height = height, width
+        lines = layout.get(index, [])
+        has_text = any(line.words for block in lines for line in block)
+        pages.append(SourcePage(index, width, height, inks.get(index, (0.0, 0.0, 1.0, 1.0)),
+                                has_text, not has_text and _has_image(page),
+                                tuple(blocks.get(index, ()))))
+    return PdfMaterial(reading_id, path, file_digest(path), tuple(pages))
+
+
+def _has_image(page) -> bool:
+    resources = page.get("/Resources")
+    if resources is None:
+        return False
+    xobjects = resources.get_object().get("/XObject")
+    if xobjects is None:
+        return False
+    for ref in xobjects.get_object().values():
+        item = ref.get_object()
+        if item.get("/Subtype") == "/Image" or (item.get("/Subtype") == "/Form"
+                                               and _has_image(item)):
+            return True
+    return False
+
+
+def _ink_boxes(path: Path, first: int, last: int, limits: Limits
+               ) -> dict[int, tuple[float, float, float, float]]:
+    """Where each page's ink lies, from a low-resolution greyscale rendering."""
+    from PIL import Image, ImageOps
+
+    out: dict[int, tuple[float, float, float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        run_tool(["pdftoppm", "-r", str(_INK_DPI), "-gray", "-f", str(first + 1),
+                  "-l", str(last + 1), str(path), f"{tmp}/p"], what="pdftoppm",
+                 limits=limits, source_path=path)
+        for image_path in Path(tmp).glob("p-*.pgm"):
+            index = int(image_path.stem.rsplit("-", 1)[1]) - 1
+            with Image.open(image_path) as image:
+                ink = ImageOps.invert(image.convert("L")).point(
+                    lambda v: 255 if v > 255 - _INK_THRESHOLD else 0)
+                box = ink.getbbox()
+                w, h = image.size
+            if box is None:
+                out[index] = (0.0, 0.0, 1.0, 1.0)
+                continue
+            # One pixel of slack each way: a rendering this coarse rounds the edges.
+            left, top, right, bottom = box
+            out[index] = (max(0.0, (left - 1) / w), max(0.0, (top - 1) / h),
+                          min(1.0, (right + 1) / w), min(1.0, (bottom + 1) / h))
+    return out
+
+
+# --- the text layer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    words: tuple[str, ...]
+    x: float
+    top: float
+    bottom: float
+
+    @property
+    def size(self) -> float:
+        return self.bottom - self.top
+
+
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
+
+
+def _text_layout(path: Path, first: int, last: int, limits: Limits
+                 ) -> dict[int, list[list[_Line]]]:
+    """Each page's blocks of lines, in poppler's reading order, without page furniture
+    (a single short line in the top or bottom margin: a running head, a page number)."""
+    xml = run_tool(["pdftotext", "-bbox-layout", "-enc", "UTF-8", "-f", str(first + 1),
+                    "-l", str(last + 1), str(path), "-"], what="pdftotext", limits=limits,
+                   source_path=path).stdout
+    try:
+        # poppler writes this XML from the PDF's text (escaped, no entity declarations).
+        root = ElementTree.fromstring(xml)  # noqa: S314
+    except ElementTree.ParseError as exc:
+        raise RenderError(f"pdftotext gave a text layout that cannot be read: {exc}",
+                          path=path) from exc
+    pages: dict[int, list[list[_Line]]] = {}
+    for number, page in enumerate(root.iter(f"{_XHTML}page"), start=first):
+        height = float(page.get("height", "0")) or 1.0
+        blocks = []
+        for block in page.iter(f"{_XHTML}block"):
+            lines = [_Line(tuple(w.text or "" for w in line.iter(f"{_XHTML}word")),
+                           float(line.get("xMin", 0)), float(line.get("yMin", 0)),
+                           float(line.get("yMax", 0)))
+                     for line in block.iter(f"{_XHTML}line")]
+            lines = [line for line in lines if any(w.strip() for w in line.words)]
+            if not lines:
+                continue
+            top, bottom = lines[0].top / height, lines[-1].bottom / height
+            furniture = len(lines) == 1 and len(lines[0].words) <= 10 and (
+                bottom < 0.08 or top > 0.92)
+            if not furniture:
+                blocks.append(lines)
+        pages[number] = blocks
+    return pages
+
+
+def _join_lines(lines: Sequence[_Line]) -> str:
+    """A paragraph's lines as one string; a word broken with a hyphen at a line's end is
+    joined again when the next line goes on in lower case ("treat-" "ies" -> "treaties")."""
+    text = ""
+    for line in lines:
+        words = " ".join(w for w in line.words if w)
+        if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and words[:1].islower():
+            text = text[:-1] + words
+        else:
+            text = f"{text} {words}" if text else words
+    return text
+
+
+def _paragraphs(block: list[_Line]) -> list[list[_Line]]:
+    """A block split where a line is indented (a paragraph's first line) after a line that
+    ends a sentence: publishers' justified text often comes as one block a page."""
+    margin = min(line.x for line in block)
+    out: list[list[_Line]] = [[block[0]]]
+    for previous, line in itertools.pairwise(block):
+        indented = line.x - margin > 0.8 * max(line.size, 1.0)
+        if indented and _SENTENCE_END.search(" ".join(previous.words)):
+            out.append([line])
+        else:
+            out[-1].append(line)
+    return out
+
+
+def _headings(pages: Mapping[int, list[list[_Line]]]) -> dict[int, list[TextBlock]]:
+    """The pages' paragraphs and headings. A heading is a short block (three lines at most)
+    set clearly larger than the text; the sizes found are ranked into heading levels."""
+    sizes = [line.size for blocks in pages.values() for block in blocks for line in block
+             for _ in line.words]
+    body = statistics.median(sizes) if sizes else 0.0
+
+    def heading_size(block: list[_Line]) -> float | None:
+        size = statistics.median(line.size for line in block)
+        words = sum(len(line.words) for line in block)
+        if body and size >= 1.18 * body and len(block) <= 3 and words <= 24:
+            return round(size)
+        return None
+
+    levels = sorted({s for blocks in pages.values() for block in blocks
+                     if (s := heading_size(block)) is not None}, reverse=True)
+    out: dict[int, list[TextBlock]] = {}
+    #: The page of a paragraph that ended without a sentence's end, where a next page's
+    #: first paragraph that starts in lower case is joined to it.
+    open_on: int | None = None
+    for index in sorted(pages):
+        here: list[TextBlock] = []
+        out[index] = here
+        for block in pages[index]:
+            size = heading_size(block)
+            if size is not None:
+                here.append(TextBlock(_join_lines(block), min(levels.index(size) + 1, 3)))
+                open_on = None
+                continue
+            for paragraph in _paragraphs(block):
+                text = _join_lines(paragraph)
+                if open_on is not None and not here and text[:1].islower():
+                    # One paragraph across the page break, kept on the page where it begins.
+                    earlier = out[open_on]
+                    earlier[-1] = TextBlock(_join_lines_text(earlier[-1].text, text))
+                    continue
+                here.append(TextBlock(text))
+                open_on = None
+        if here:
+            last = here[-1]
+            open_on = index if last.level == 0 and not _SENTENCE_END.search(last.text) else None
+        elif open_on is not None and not pages[index]:
+            open_on = None  # a blank page between: nothing runs across it
+    return out
+
+
+def _join_lines_text(first: str, second: str) -> str:
+    if first.endswith("-") and len(first) > 1 and first[-2].isalpha():
+        return first[:-1] + second
+    return f"{first} {second}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Placing the pages
+
+
+@dataclass(frozen=True)
+class Insert:
+    """A source page to draw on the laid-out page that holds placeholder ``id``."""
+
+    id: str
+    file: str
+    index: int
+    ink: tuple[float, float, float, float]
+
+
+def inserts(materials: Mapping[str, PdfMaterial]) -> tuple[Insert, ...]:
+    """What each layout draws: every page of every PDF reading, framed by the ink of all the
+    reading's pages together, so that its pages keep one scale and one position, as a
+    photocopy would (a short last page is not blown up, nor moved to the middle)."""
+    out: list[Insert] = []
+    for material in materials.values():
+        inked = [page.ink for page in material.pages if page.ink != (0.0, 0.0, 1.0, 1.0)]
+        frame = (min(b[0] for b in inked), min(b[1] for b in inked),
+                 max(b[2] for b in inked), max(b[3] for b in inked)) if inked else (
+                     0.0, 0.0, 1.0, 1.0)
+        out += [Insert(placeholder_id(material.reading, n), str(material.file), page.index,
+                       frame) for n, page in enumerate(material.pages, start=1)]
+    return tuple(out)
+
+
+def placeholder_id(reading_id: str, number: int) -> str:
+    """The id of the placeholder of a reading's nth page (as the chunk's ids are prefixed)."""
+    return f"{reading_id}-source-page-{number}"
+
+
+#: A placement: the page (0-based) of the laid-out PDF and the area to fill, in points from
+#: its bottom-left corner: x, y, width, height.
+Placement = tuple[int, tuple[float, float, float, float]]
+
+
+def _visible_matrix(page) -> tuple[float, ...]:
+    """The matrix from a page's user space to its visible page (rotation applied, the crop
+    box's corner at the origin)."""
+    box = page.cropbox
+    x0, y0, x1, y1 = (float(box.left), float(box.bottom), float(box.right), float(box.top))
+    rotate = (page.get("/Rotate") or 0) % 360
+    if rotate == 90:
+        return (0, -1, 1, 0, -y0, x1)
+    if rotate == 180:
+        return (-1, 0, 0, -1, x1, y1)
+    if rotate == 270:
+        return (0, 1, -1, 0, y1, -x0)
+    return (1, 0, 0, 1, -x0, -y0)
+
+
+def fit(ink: tuple[float, float, float, float], width: float, height: float,
+        area: tuple[float, float, float, float]) -> tuple[float, float, float]:
+    """(scale, dx, dy): the visible page scaled so that its inked box fills the area as far
+    as it can without distortion, centred, and moved there."""
+    left, top, right, bottom = ink
+    ink_w, ink_h = (right - left) * width, (bottom - top) * height
+    x, y, w, h = area
+    scale = min(w / ink_w, h / ink_h) if ink_w > 0 and ink_h > 0 else 1.0
+    ink_x, ink_y = left * width, (1 - bottom) * height  # the ink's lower-left corner
+    dx = x + (w - ink_w * scale) / 2 - ink_x * scale
+    dy = y + (h - ink_h * scale) / 2 - ink_y * scale
+    return scale, dx, dy
+
+
+def place_pages(pdf: bytes, placements: Mapping[str, Placement],
+                to_place: Sequence[Insert]) -> bytes:
+    """The laid-out PDF with each source page drawn into its placeholder's page area.
+
+    The page is a form XObject (imposition.page_as_form): its content stream, fonts and
+    text layer are as the publisher made them, clipped to its ink box (nothing inked lies
+    outside it) and scaled; the volume's own page content (the folio) is left as it was."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    from .imposition import content_bytes, page_as_form
+
+    if not to_place:
+        return pdf
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf)))
+    sources: dict[str, PdfReader] = {}
+    for number, item in enumerate(to_place):
+        if item.id not in placements:
+            raise RenderError(f"the layout lost the placeholder of {item.id}")
+        page_index, area = placements[item.id]
+        reader = sources.get(item.file) or sources.setdefault(item.file, PdfReader(item.file))
+        source = reader.pages[item.index]
+        a, b, c, d, e, f = _visible_matrix(source)
+        width, height = float(source.cropbox.width), float(source.cropbox.height)
+        if (source.get("/Rotate") or 0) % 180:
+            width, height = height, width
+        scale, dx, dy = fit(item.ink, width, height, area)
+        left, top, right, bottom = item.ink
+        clip = (left * width, (1 - bottom) * height, (right - left) * width,
+                (bottom - top) * height)
+        form = page_as_form(source, writer)
+        name = f"/PressroomSource{number}"
+        target = writer.pages[page_index]
+        resources = target.get("/Resources")
+        resources = DictionaryObject(resources.get_object() if resources else {})
+        xobjects = resources.get("/XObject")
+        xobjects = DictionaryObject(xobjects.get_object() if xobjects else {})
+        xobjects[NameObject(name)] = form
+        resources[NameObject("/XObject")] = xobjects
+        target[NameObject("/Resources")] = resources
+        drawing = (f"q {scale:.5f} 0 0 {scale:.5f} {dx:.4f} {dy:.4f} cm "
+                   f"{clip[0]:.3f} {clip[1]:.3f} {clip[2]:.3f} {clip[3]:.3f} re W n "
+                   f"{a} {b} {c} {d} {e:.4f} {f:.4f} cm {name} Do Q")
+        content = StreamObject()
+        content.set_data(b"q\n" + content_bytes(target) + b"\nQ\n"
+                         + drawing.encode("ascii") + b"\n")
+        target.replace_contents(content)
+        target.compress_content_streams()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
