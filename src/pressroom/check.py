@@ -178,6 +178,24 @@ def check_pdf(pdf: Path, expected_pages: object, expected_notes: int) -> CheckRe
                        f"{pages} pages, readable, {calls} notes linked both ways")
 
 
+def check_claim(pdf: Path, untagged: list[str]) -> CheckResult:
+    """The PDF claims PDF/UA-1 exactly when every part of it is tagged: never when a PDF
+    reading's pages (drawn in untagged) are in it."""
+    try:
+        metadata = PdfReader(pdf).trailer["/Root"].get("/Metadata")
+        xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata else ""
+    except Exception as exc:  # pypdf raises many types for broken files
+        return CheckResult(f"pdf/ua {pdf.name}", False, f"unreadable: {exc}")
+    claims = "pdfuaid:part" in xmp
+    if untagged and claims:
+        return CheckResult(f"pdf/ua {pdf.name}", False,
+                           f"claims PDF/UA-1, but {untagged[0]}'s pages are not tagged")
+    if not untagged and not claims:
+        return CheckResult(f"pdf/ua {pdf.name}", False, "does not claim PDF/UA-1")
+    return CheckResult(f"pdf/ua {pdf.name}", True, "claims PDF/UA-1, every part tagged"
+                       if claims else f"no PDF/UA-1 claim: {', '.join(untagged)} untagged")
+
+
 def run_qpdf(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
     """qpdf --check: the PDF's structure (xref, streams, object syntax) is sound."""
     if shutil.which("qpdf") is None:
@@ -199,9 +217,11 @@ def run_qpdf(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
 
 def check_faces(pdf: Path) -> CheckResult:
     """The PDF names only real faces of the families chosen in fonts.py (no fallback face,
-    no slanted copy of an upright one)."""
+    no slanted copy of an upright one); a PDF reading's pages keep their own."""
+    from .pdfreading import source_fonts
+
     try:
-        problems = fonts.pdf_face_problems(pdf)
+        problems = fonts.pdf_face_problems(pdf, source_fonts(pdf))
     except RenderError as exc:
         return CheckResult(f"fonts {pdf.name}", False, exc.message)
     if problems:
@@ -246,6 +266,7 @@ def check_outputs(settings) -> list[CheckResult]:
     edition = load_edition(settings.edition, settings.boundary, max_source_mb=limits.source_mb)
     notes = sum(len(r.notes) for r in edition.readings) + (
         len(edition.introduction.notes) if edition.introduction else 0)
+    untagged = [r.id for r in edition.readings if r.pdf]
     results: list[CheckResult] = []
     for entry in _manifest(settings.build_dir):
         path = settings.build_dir / str(entry["path"])
@@ -268,6 +289,7 @@ def check_outputs(settings) -> list[CheckResult]:
             results.append(CheckResult(f"epub notes {path.name}", ok, detail))
         elif entry["format"] == "pdf" and entry.get("variant") not in ("booklet", "handout"):
             results.append(check_pdf(path, entry.get("pages"), notes))
+            results.append(check_claim(path, untagged))
         if entry["format"] == "pdf":
             results.append(run_qpdf(path, limits))
             results.append(check_faces(path))

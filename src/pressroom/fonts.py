@@ -418,8 +418,9 @@ def allowed_pdf_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def pdf_face_problems(pdf: Path) -> list[str]:
-    """Every font the PDF names that is not a real face of a chosen family."""
-    allowed = allowed_pdf_names()
+def pdf_face_problems(pdf: Path, theirs: Iterable[str] = ()) -> list[str]:
+    """Every font the PDF names that is not a real face of a chosen family, leaving out
+    ``theirs``: the faces of PDF readings' pages drawn in as they are."""
+    allowed = allowed_pdf_names() | set(theirs)
     return [f"{name}: not a face chosen in pressroom.fonts" for name in pdf_font_names(pdf)
-            if _VARIANT.sub("", name) not in allowed]
+            if _VARIANT.sub("", name) not in allowed and name not in allowed]

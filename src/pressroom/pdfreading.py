@@ -462,9 +462,13 @@ class Insert:
     file: str
     index: int
     ink: tuple[float, float, float, float]
+    #: Large print: scaled up to fill the page; elsewhere a page is drawn at its own size
+    #: unless the page is too small for it.
+    enlarge: bool = False
 
 
-def inserts(materials: Mapping[str, PdfMaterial]) -> tuple[Insert, ...]:
+def inserts(materials: Mapping[str, PdfMaterial], *, enlarge: bool = False
+            ) -> tuple[Insert, ...]:
     """What each layout draws: every page of every PDF reading, framed by the ink of all the
     reading's pages together, so that its pages keep one scale and one position, as a
     photocopy would (a short last page is not blown up, nor moved to the middle)."""
@@ -475,8 +479,40 @@ def inserts(materials: Mapping[str, PdfMaterial]) -> tuple[Insert, ...]:
                  max(b[2] for b in inked), max(b[3] for b in inked)) if inked else (
                      0.0, 0.0, 1.0, 1.0)
         out += [Insert(placeholder_id(material.reading, n), str(material.file), page.index,
-                       frame) for n, page in enumerate(material.pages, start=1)]
+                       frame, enlarge) for n, page in enumerate(material.pages, start=1)]
     return tuple(out)
+
+
+#: The resource names the source pages are drawn under (and found by, in checks).
+FORM_PREFIX = "/PressroomSource"
+
+
+def source_fonts(pdf: Path) -> set[str]:
+    """The fonts of the PDF readings' pages drawn into a volume (their publishers' faces,
+    OCR's invisible one): theirs, not the volume's, so the check of our faces leaves them."""
+    from pypdf import PdfReader
+
+    found: set[str] = set()
+
+    def entries(holder, key: str) -> dict:
+        holder = holder.get_object() if holder is not None else None
+        value = holder.get(key) if holder is not None else None
+        return dict(value.get_object()) if value is not None else {}
+
+    def fonts_of(resources) -> None:
+        for font in entries(resources, "/Font").values():
+            base = str(font.get_object().get("/BaseFont", ""))
+            found.add(re.sub(r"^/?(?:[A-Z]{6}\+)?", "", base))
+        for item in entries(resources, "/XObject").values():
+            item = item.get_object()
+            if item.get("/Subtype") == "/Form":
+                fonts_of(item.get("/Resources"))
+
+    for page in PdfReader(pdf).pages:
+        for name, item in entries(page.get("/Resources"), "/XObject").items():
+            if str(name).startswith(FORM_PREFIX):
+                fonts_of(item.get_object().get("/Resources"))
+    return found
 
 
 def placeholder_id(reading_id: str, number: int) -> str:
@@ -505,13 +541,16 @@ def _visible_matrix(page) -> tuple[float, ...]:
 
 
 def fit(ink: tuple[float, float, float, float], width: float, height: float,
-        area: tuple[float, float, float, float]) -> tuple[float, float, float]:
-    """(scale, dx, dy): the visible page scaled so that its inked box fills the area as far
-    as it can without distortion, centred, and moved there."""
+        area: tuple[float, float, float, float], enlarge: bool = True
+        ) -> tuple[float, float, float]:
+    """(scale, dx, dy): the visible page scaled by one factor so that its inked box fits the
+    area (filling it, with ``enlarge``; else at most at its own size), centred there."""
     left, top, right, bottom = ink
     ink_w, ink_h = (right - left) * width, (bottom - top) * height
     x, y, w, h = area
     scale = min(w / ink_w, h / ink_h) if ink_w > 0 and ink_h > 0 else 1.0
+    if not enlarge:
+        scale = min(scale, 1.0)
     ink_x, ink_y = left * width, (1 - bottom) * height  # the ink's lower-left corner
     dx = x + (w - ink_w * scale) / 2 - ink_x * scale
     dy = y + (h - ink_h * scale) / 2 - ink_y * scale
@@ -544,12 +583,12 @@ def place_pages(pdf: bytes, placements: Mapping[str, Placement],
         width, height = float(source.cropbox.width), float(source.cropbox.height)
         if (source.get("/Rotate") or 0) % 180:
             width, height = height, width
-        scale, dx, dy = fit(item.ink, width, height, area)
+        scale, dx, dy = fit(item.ink, width, height, area, item.enlarge)
         left, top, right, bottom = item.ink
         clip = (left * width, (1 - bottom) * height, (right - left) * width,
                 (bottom - top) * height)
         form = page_as_form(source, writer)
-        name = f"/PressroomSource{number}"
+        name = f"{FORM_PREFIX}{number}"
         target = writer.pages[page_index]
         resources = target.get("/Resources")
         resources = DictionaryObject(resources.get_object() if resources else {})

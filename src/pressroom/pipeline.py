@@ -374,7 +374,7 @@ def _job(settings: Settings, variant: Variant, html_text: str, identity: str,
 
     return LayoutJob(f"PDF, {variant.name}", html_text, settings.project_root,
                      pdf_variant="pdf/ua-1" if prepared.tagged else None,
-                     inserts=inserts(prepared.pdfs),
+                     inserts=inserts(prepared.pdfs, enlarge=variant.kind == "large-print"),
                      strict=settings.strict,
                      sheet=SHEETS[variant.sheet] if variant.sheet else None,
                      identity=identity)

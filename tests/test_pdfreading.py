@@ -1,0 +1,429 @@
+"""PDF readings: a publisher's PDF and a scan in a course reader, built into every output.
+
+The tests make their own small PDFs: a "publisher PDF" laid out by WeasyPrint with a text
+layer and its own page numbers (101, 102, 103), and an image-only "scan" of a page of it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from conftest import Built
+from helpers import TEMPLATES, pdftotext
+from pressroom.check import check_claim, check_faces, check_outputs, run_accessibility_check
+from pressroom.content import load_reading
+from pressroom.errors import ContentError
+from pressroom.handout import build_handout
+from pressroom.pdfreading import describe_pages, fit, parse_pages
+from pressroom.pipeline import Settings, build
+
+PUBLISHER_HTML = """<html><head><style>
+@page { size: 6in 9in; margin: 20mm 18mm; @bottom-center { content: counter(page) } }
+@page :first { counter-reset: page 101 }
+h1 { font-size: 22pt } h2 { font-size: 16pt } p { font-size: 11pt; margin: 0 0 8pt }
+</style></head><body>
+<h1>Unequal Allies</h1>
+<p>Moscow and Beijing signed their treaty of alliance in February 1950. Neither side
+believed the partnership to be equal, and each said so in private.</p>
+<p>The second paragraph considers the conferences of 1957 and 1960, which ran on for weeks
+and whose communiqués hid more than they said about the quarrel.</p>
+<h2 style="break-before: page">Brothers in Name</h2>
+<p>The language of fraternity was older than the alliance itself and outlived it by some
+years, as the documents of the period show to anyone who reads them closely and
+patiently, one after another, without skipping the dull</p>
+<p style="break-before: page">ones, which is where the quarrel first shows itself.</p>
+<p>Page three ends the article with a short conclusion about solidarity.</p>
+</body></html>"""
+
+
+def make_publisher_pdf(path: Path) -> None:
+    import weasyprint
+
+    weasyprint.HTML(string=PUBLISHER_HTML).write_pdf(path)
+
+
+def make_scan(source: Path, path: Path, page: int = 1) -> None:
+    """An image-only PDF of one page of source: a scanner's output, no text layer."""
+    from PIL import Image
+
+    prefix = path.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-f", str(page), "-l", str(page),
+                    "-singlefile", str(source), str(prefix)], check=True, timeout=60)
+    with Image.open(prefix.with_suffix(".png")) as image:
+        image.convert("L").save(path, resolution=150)
+    prefix.with_suffix(".png").unlink()
+
+
+READER = """id: mixed-reader
+title: A Mixed Reader
+editors: [Ann Editor]
+publisher: Test Press
+date: 2026-01-01
+language: en-US
+readings:
+  - readings/typed.md
+  - readings/unequal-allies.pdf
+  - readings/scanned-chapter.pdf
+"""
+
+TYPED = """---
+title: A Typed Reading
+author: Ann Editor
+rights: Written for this reader.
+---
+
+This reading was typed in Markdown.[^1]
+
+[^1]: Its only note.
+"""
+
+PUBLISHER_META = """title: Unequal Allies
+author:
+  - name: Lin Wei
+    affiliation: Fixture University
+source:
+  type: article-journal
+  container-title: Journal of Fixture Studies
+  issued: 2001
+  page: 102-103
+  number-of-pages: 40
+rights: Copyright 2001 by Fixture University Press. Reproduced with permission.
+pages: "2-3"
+"""
+
+SCAN_META = """title: A Scanned Chapter
+author: Someone Else
+rights: Reproduced under the course licence.
+"""
+
+
+def write_reader(folder: Path) -> Path:
+    readings = folder / "readings"
+    readings.mkdir(parents=True)
+    (folder / "reader.yaml").write_text(READER, encoding="utf-8")
+    (readings / "typed.md").write_text(TYPED, encoding="utf-8")
+    make_publisher_pdf(readings / "unequal-allies.pdf")
+    (readings / "unequal-allies.yaml").write_text(PUBLISHER_META, encoding="utf-8")
+    make_scan(readings / "unequal-allies.pdf", readings / "scanned-chapter.pdf")
+    (readings / "scanned-chapter.yaml").write_text(SCAN_META, encoding="utf-8")
+    return folder / "reader.yaml"
+
+
+def settings_for(folder: Path, **kwargs) -> Settings:
+    return Settings(folder, folder / "reader.yaml", TEMPLATES, folder / "build", **kwargs)
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> Built:
+    folder = tmp_path_factory.mktemp("mixed")
+    write_reader(folder)
+    settings = settings_for(folder)
+    return Built(settings, build(settings))
+
+
+def words(pdf: Path, page: int) -> list[tuple[str, float, float]]:
+    """(word, yMin, yMax) of every word pdftotext finds on a page, top down."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf),
+                          "-"], capture_output=True, text=True, check=True, timeout=60).stdout
+    return [(m.group(3), float(m.group(1)), float(m.group(2))) for m in re.finditer(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>',
+        out)]
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def test_pages_are_read_as_the_sidecar_writes_them():
+    assert parse_pages("3-5", 10) == (2, 3, 4)
+    assert parse_pages("1, 4–6", 6) == (0, 3, 4, 5)
+    assert describe_pages((2, 3, 4, 8)) == "3–5, 9"
+    for spec, words_ in (("5-3", "runs backwards"), ("2-12", "page 12 is out of range"),
+                         ("1, 1", "named twice"), ("iv", "is not a page")):
+        with pytest.raises(ValueError, match=words_):
+            parse_pages(spec, 10)
+
+
+def test_a_page_is_fitted_by_its_ink_without_cropping():
+    # A4 source whose ink covers the middle half; drawn into a 400 x 600 pt area.
+    assert fit((0.25, 0.25, 0.75, 0.75), 595.0, 842.0, (0, 0, 400.0, 600.0), False)[0] == 1
+    scale, dx, dy = fit((0.25, 0.25, 0.75, 0.75), 595.0, 842.0, (10.0, 20.0, 400.0, 600.0))
+    ink_w, ink_h = 0.5 * 595 * scale, 0.5 * 842 * scale
+    assert ink_w <= 400.001 and ink_h <= 600.001
+    assert max(ink_w / 400, ink_h / 600) == pytest.approx(1.0)  # fills one way
+    left = dx + 0.25 * 595 * scale
+    bottom = dy + 0.25 * 842 * scale
+    assert left >= 10 - 1e-6 and left + ink_w <= 410 + 1e-6
+    assert bottom >= 20 - 1e-6 and bottom + ink_h <= 620 + 1e-6
+
+
+# --- loading errors -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def publisher_pdf(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "unequal-allies.pdf"
+    make_publisher_pdf(path)
+    return path
+
+
+def test_a_pdf_without_its_sidecar_is_an_error_naming_the_pdf(publisher_pdf: Path, tmp_path):
+    lone = tmp_path / "lone.pdf"
+    lone.write_bytes(publisher_pdf.read_bytes())
+    with pytest.raises(ContentError) as caught:
+        load_reading(lone)
+    assert str(caught.value).startswith(f"{lone}: a PDF reading needs its metadata beside it "
+                                        "in lone.yaml")
+
+
+def test_pages_out_of_range_name_the_sidecars_line(publisher_pdf: Path, tmp_path):
+    pdf = tmp_path / "allies.pdf"
+    pdf.write_bytes(publisher_pdf.read_bytes())
+    (tmp_path / "allies.yaml").write_text("title: Allies\nrights: R.\npages: 2-9\n")
+    with pytest.raises(ContentError) as caught:
+        load_reading(pdf)
+    assert str(caught.value) == (f"{tmp_path / 'allies.yaml'}:3: pages: page 9 is out of "
+                                 "range: the PDF has 3 pages")
+
+
+@pytest.mark.parametrize("kind", ["encrypted", "unreadable"])
+def test_an_encrypted_or_unreadable_pdf_is_an_error_naming_it(publisher_pdf: Path, tmp_path,
+                                                               kind: str):
+    pdf = tmp_path / "allies.pdf"
+    if kind == "encrypted":
+        writer = PdfWriter(clone_from=publisher_pdf)
+        writer.encrypt("secret", algorithm="AES-128")
+        writer.write(pdf)
+    else:
+        pdf.write_bytes(b"%PDF-1.7\nthis is not a PDF at all\n")
+    (tmp_path / "allies.yaml").write_text("title: Allies\nrights: R.\n")
+    with pytest.raises(ContentError) as caught:
+        load_reading(pdf)
+    message = str(caught.value)
+    assert message.startswith(f"{pdf}: ")
+    assert ("is encrypted" if kind == "encrypted" else "cannot read the PDF") in message
+    assert "\n" not in message
+
+
+def test_a_bad_pdf_stops_the_build_and_keeps_the_outputs(mixed: Built, tmp_path):
+    folder = tmp_path / "reader"
+    write_reader(folder)
+    settings = settings_for(folder)
+    build(settings, formats=("epub",))
+    before = {p.name: p.read_bytes() for p in settings.build_dir.iterdir() if p.is_file()}
+    (folder / "readings" / "unequal-allies.pdf").write_bytes(b"%PDF-1.4\nbroken")
+    with pytest.raises(ContentError, match=r"unequal-allies\.pdf: cannot read the PDF"):
+        build(settings, formats=("epub",))
+    after = {p.name: p.read_bytes() for p in settings.build_dir.iterdir() if p.is_file()}
+    assert after == before
+
+
+# --- the volume -------------------------------------------------------------------------------
+
+
+def test_the_pdf_reading_opens_on_a_recto_with_its_opener(mixed: Built):
+    a4 = next(o for o in mixed.outputs if o.variant == "reading" and o.paper == "A4")
+    opener = a4.anchor_pages["unequal-allies"]
+    assert opener % 2 == 1
+    text = " ".join(pdftotext(a4.path, opener, opener).split())
+    assert text.startswith("Unequal Allies Lin Wei, Fixture University")
+    assert "Journal of Fixture Studies" in text
+    assert "Copyright 2001 by Fixture University Press. Reproduced with permission." in text
+    # The contents and the outline list it with its page.
+    contents = " ".join(pdftotext(a4.path, 2, 2).split())
+    assert re.search(rf"Unequal Allies — Lin Wei[ .]*{opener}\b", contents)
+    outline = [item.title for item in PdfReader(a4.path).outline if not isinstance(item, list)]
+    assert "Unequal Allies" in outline
+
+
+@pytest.mark.parametrize("paper", ["A4", "US Letter"])
+def test_its_pages_carry_the_volumes_folios_clear_of_their_text(mixed: Built, paper: str):
+    pdf = next(o for o in mixed.outputs if o.variant == "reading" and o.paper == paper)
+    first = pdf.anchor_pages["unequal-allies-source-page-1"]
+    assert first == pdf.anchor_pages["unequal-allies"] + 1
+    for page, own in ((first, "102"), (first + 1, "103")):
+        found = words(pdf.path, page)
+        *source, folio = found
+        # The volume's folio last, below everything the source page prints, its own page
+        # number included; the source's text is there to search.
+        assert folio[0] == str(page)
+        assert all(folio[1] > y_max for _, _, y_max in source)
+        assert own in [w for w, _, _ in source]
+    text = " ".join(pdftotext(pdf.path, first, first + 1).split())
+    assert "Brothers in Name The language of fraternity" in text
+    assert "Moscow and Beijing" not in text  # page 1 of the PDF is not included
+
+
+def test_pages_keep_their_aspect(mixed: Built):
+    pdf = mixed.one("pdf", "reading", "US Letter")
+    page = PdfReader(pdf).pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
+    # The drawing is scaled by one factor both ways: "cm" with equal a and d.
+    reader = PdfReader(pdf)
+    drawn = [reader.pages[i].get_contents().get_data() for i in range(len(reader.pages))]
+    scales = [m.groups() for data in drawn for m in re.finditer(
+        rb"q ([\d.]+) 0 0 ([\d.]+) [-\d.]+ [-\d.]+ cm [-\d. ]+re W n", data)]
+    assert len(scales) == 3  # two publisher pages and the scan
+    assert all(a == d for a, d in scales)
+
+
+def test_large_print_enlarges_the_pages_and_says_so(mixed: Built):
+    large = next(o for o in mixed.outputs if o.variant == "large-print")
+    a4 = next(o for o in mixed.outputs if o.variant == "reading" and o.paper == "A4")
+
+    def height_of(output, word: str) -> float:
+        page = output.anchor_pages["unequal-allies-source-page-1"]
+        return next(y1 - y0 for w, y0, y1 in words(output.path, page) if w == word)
+
+    source = next(y1 - y0 for w, y0, y1 in words(
+        mixed.settings.content_dir / "readings" / "unequal-allies.pdf", 2) if w == "fraternity")
+    # A trade-book page: at its own size on A4, enlarged to the paper in large print.
+    assert height_of(a4, "fraternity") == pytest.approx(source, rel=0.01)
+    assert height_of(large, "fraternity") > source * 1.25
+    opener = large.anchor_pages["unequal-allies"]
+    text = " ".join(pdftotext(large.path, opener, opener).split())
+    assert "cannot be re-set in large type: each page is enlarged to fill the page" in text
+    a4_opener = " ".join(pdftotext(a4.path, a4.anchor_pages["unequal-allies"]).split())
+    assert "large type" not in a4_opener
+
+
+def test_the_booklets_impose_the_pdf_pages(mixed: Built):
+    for paper in ("A4 landscape", "US Letter landscape"):
+        booklet = next(o for o in mixed.outputs if o.variant == "booklet" and o.paper == paper)
+        text = " ".join(pdftotext(booklet.path).split())
+        assert "Brothers in Name" in text and "Unequal Allies" in text
+
+
+def test_the_volume_claims_pdf_ua_only_when_every_part_is_tagged(mixed: Built,
+                                                                  minimal_build: Built):
+    untagged = mixed.one("pdf", "reading", "A4")
+    tagged = minimal_build.one("pdf", "reading", "A4")
+    assert check_claim(untagged, ["unequal-allies", "scanned-chapter"]).ok
+    assert not check_claim(untagged, []).ok
+    assert check_claim(tagged, []).ok
+    assert not check_claim(tagged, ["a-pdf-reading"]).ok
+    # The tags of the volume's own parts are still written.
+    assert "/StructTreeRoot" in PdfReader(untagged).trailer["/Root"]
+
+
+def test_the_build_says_which_readings_break_the_claim_and_which_are_scans(tmp_path, caplog):
+    folder = tmp_path / "reader"
+    write_reader(folder)
+    with caplog.at_level(logging.WARNING):
+        build(settings_for(folder), formats=("epub",))
+    messages = [r.getMessage() for r in caplog.records]
+    scans = [m for m in messages if "scanned image without a text layer" in m]
+    assert len(scans) == 1 and scans[0].startswith(
+        f"{folder / 'readings' / 'scanned-chapter.pdf'}: page 1 of the PDF is a scanned image")
+    assert "--ocr" in scans[0]
+    claims = [m for m in messages if "does not claim PDF/UA-1" in m]
+    assert {m.split(":")[0] for m in claims} == {
+        str(folder / "readings" / "unequal-allies.pdf"),
+        str(folder / "readings" / "scanned-chapter.pdf")}
+
+
+def test_every_check_passes_on_the_mixed_reader(mixed: Built):
+    failed = [r for r in check_outputs(mixed.settings) if not r.ok]
+    assert failed == []
+    # The publisher's faces are left to the publisher; ours are still checked.
+    assert check_faces(mixed.one("pdf", "reading", "A4")).ok
+
+
+# --- EPUB ---------------------------------------------------------------------------------
+
+
+def chapter_of(epub: Path, needle: str) -> str:
+    with zipfile.ZipFile(epub) as zf:
+        for name in zf.namelist():
+            if name.endswith(".xhtml"):
+                text = zf.read(name).decode("utf-8")
+                if needle in text:
+                    return text
+    raise LookupError(needle)
+
+
+def test_the_epub_gives_the_text_of_a_pdf_reading_with_its_headings(mixed: Built):
+    chapter = chapter_of(mixed.one("epub"), 'id="unequal-allies"')
+    assert "What follows is the text, taken from the PDF’s text layer" in chapter
+    assert re.search(r"<h\d[^>]*>Brothers in Name</h\d>", chapter)
+    # A paragraph broken by the page is one paragraph, a hyphenated word is whole again.
+    paragraph = re.search(r"The language of fraternity[^<]*</p>", chapter).group(0)
+    assert "without skipping the dull ones, which is where the quarrel" in paragraph
+    assert "Unequal Allies</h" not in chapter.split("</h1>", 1)[1]  # title not repeated
+    # The page list marks where each of the reading's pages begins in the A4 volume.
+    a4 = next(o for o in mixed.outputs if o.variant == "reading" and o.paper == "A4")
+    for n in (1, 2):
+        page = a4.anchor_pages[f"unequal-allies-source-page-{n}"]
+        assert f'id="page-{page}"' in chapter
+
+
+def test_the_epub_says_a_scan_is_in_print_only(mixed: Built):
+    chapter = chapter_of(mixed.one("epub"), 'id="scanned-chapter"')
+    assert ("This reading is in the print edition only: its page is an image without a text "
+            "layer (a scan)") in chapter
+    assert "large type" not in chapter  # the large-print note is print's only
+
+
+def test_the_mixed_epub_passes_ace(mixed: Built):
+    result = run_accessibility_check(mixed.one("epub"), mixed.settings)
+    assert result.ok, result.detail
+
+
+# --- OCR, the report, handouts -------------------------------------------------------------
+
+
+def test_ocr_makes_a_scan_searchable_and_is_cached(tmp_path, caplog):
+    folder = tmp_path / "reader"
+    write_reader(folder)
+    settings = settings_for(folder, ocr=True)
+    with caplog.at_level(logging.WARNING):
+        outputs = build(settings, formats=("pdf", "epub"), papers=("a4",), kinds=("reading",))
+    assert not [r for r in caplog.records if "scanned image" in r.getMessage()]
+    a4 = next(o for o in outputs if o.format == "pdf")
+    page = a4.anchor_pages["scanned-chapter-source-page-1"]
+    text = " ".join(pdftotext(a4.path, page, page).split())
+    assert "Moscow and Beijing signed their treaty" in text
+    chapter = chapter_of(next(o.path for o in outputs if o.format == "epub"),
+                         'id="scanned-chapter"')
+    assert "signed their treaty of alliance" in chapter
+    made = list((settings.build_dir / ".cache" / "ocr").glob("*.pdf"))
+    assert len(made) == 1
+    stamp = made[0].stat().st_mtime_ns
+    (folder / "readings" / "typed.md").write_text(TYPED.replace("typed", "written"))
+    build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
+    assert made[0].stat().st_mtime_ns == stamp
+
+
+def test_the_permissions_report_lists_the_pdf_pages(mixed: Built):
+    report = json.loads((mixed.settings.build_dir / "mixed-reader-permissions.json")
+                        .read_text())["readings"]
+    rows = {row["reading"]: row for row in report}
+    allies = rows["unequal-allies"]
+    assert allies["file"] == "unequal-allies.pdf"
+    assert allies["pdf_pages"] == "2–3 of 3"
+    assert allies["source_pages"] == "102-103" and allies["share_of_source"] == 0.05
+    assert allies["pages"] == 3  # the opener and two pages
+    assert rows["scanned-chapter"]["pdf_pages"] == "1 of 1"
+    assert rows["typed"]["pdf_pages"] == ""
+
+
+def test_a_handout_of_a_pdf_reading(mixed: Built):
+    outputs = build_handout(mixed.settings, "unequal-allies")
+    a4 = outputs[0].path
+    reader_a4 = next(o for o in mixed.outputs if o.variant == "reading" and o.paper == "A4")
+    first = reader_a4.anchor_pages["unequal-allies"]
+    assert len(PdfReader(a4).pages) == 3
+    opener = " ".join(pdftotext(a4, 1, 1).split())
+    assert f"From: A Mixed Reader, pp. {first}–{first + 2}" in opener
+    found = words(a4, 2)
+    assert found[-1][0] == str(first + 1)
+    assert "fraternity" in [w for w, _, _ in found]
+    booklet = outputs[2].path
+    assert "Brothers in Name" in pdftotext(booklet)
