@@ -58,7 +58,8 @@ def preview_reading(settings: Settings, changed: Iterable[Path]) -> Path | None:
     changed = {Path(p).resolve() for p in changed}
     with build_lock(settings.build_dir):
         prepared = pipeline.prepare(settings)
-        touched = [r for r in prepared.edition.readings if r.path.resolve() in changed]
+        touched = [r for r in prepared.edition.readings if r.path.resolve() in changed
+                   or (r.pdf is not None and r.pdf.path.resolve() in changed)]
         recorded = settings.build_dir / f"{prepared.id}{pipeline.PAGE_SOURCE.suffix}"
         page_map = recorded.with_suffix(".pagemap.json")
         if len(touched) != 1 or len(changed) != 1 or not page_map.exists():
