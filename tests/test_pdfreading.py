@@ -427,3 +427,24 @@ def test_a_handout_of_a_pdf_reading(mixed: Built):
     assert "fraternity" in [w for w, _, _ in found]
     booklet = outputs[2].path
     assert "Brothers in Name" in pdftotext(booklet)
+
+
+def test_a_rotated_page_is_drawn_as_it_is_shown_and_whole(tmp_path):
+    folder = tmp_path / "reader"
+    write_reader(folder)
+    readings = folder / "readings"
+    writer = PdfWriter(clone_from=readings / "unequal-allies.pdf")
+    for page in writer.pages:
+        page.rotate(90)  # shown landscape: a scanner's sideways page
+    writer.write(readings / "unequal-allies.pdf")
+    outputs = build(settings_for(folder), formats=("pdf",), papers=("a4",),
+                    kinds=("reading",))
+    a4 = outputs[0]
+    page = a4.anchor_pages["unequal-allies-source-page-1"]
+    found = words(a4.path, page)
+    *source, folio = found
+    assert folio[0] == str(page)
+    assert all(0 <= y0 and y1 < folio[1] for _, y0, y1 in source)
+    # pdftotext reads the page as it is shown: the text runs on as in the source.
+    text = " ".join(pdftotext(a4.path, page, page).split())
+    assert "Brothers in Name" in text
