@@ -40,6 +40,7 @@ and whose communiqués hid more than they said about the quarrel.</p>
 years, as the documents of the period show to anyone who reads them closely and
 patiently, one after another, without skipping the dull</p>
 <p style="break-before: page">ones, which is where the quarrel first shows itself.</p>
+<p>The documents are at <a href="https://doi.org/10.0000/fixture">doi.org/10.0000/fixture</a>.</p>
 <p>Page three ends the article with a short conclusion about solidarity.</p>
 </body></html>"""
 
@@ -261,6 +262,23 @@ def test_its_pages_carry_the_volumes_folios_clear_of_their_text(mixed: Built, pa
     assert "Moscow and Beijing" not in text  # page 1 of the PDF is not included
 
 
+def test_the_source_pages_web_links_still_work(mixed: Built):
+    pdf = mixed.one("pdf", "reading", "A4")
+    reader = PdfReader(pdf)
+    page = next(o for o in mixed.outputs if o.path == pdf).anchor_pages[
+        "unequal-allies-source-page-2"]
+    links = [a.get_object() for a in reader.pages[page - 1].get("/Annots") or []]
+    uris = [(str(a["/A"]["/URI"]), [float(v) for v in a["/Rect"]]) for a in links
+            if a.get("/A", {}).get("/S") == "/URI"]
+    assert len(uris) == 1 and uris[0][0] == "https://doi.org/10.0000/fixture"
+    # The link lies over its words where the page was drawn.
+    _, y0, _, y1 = uris[0][1]
+    height = float(reader.pages[page - 1].mediabox.height)
+    word = next((w, top, bottom) for w, top, bottom in words(pdf, page)
+                if w.startswith("doi.org"))
+    assert y0 - 1 <= height - word[2] and height - word[1] <= y1 + 1
+
+
 def test_pages_keep_their_aspect(mixed: Built):
     pdf = mixed.one("pdf", "reading", "US Letter")
     page = PdfReader(pdf).pages[0]
@@ -444,7 +462,18 @@ def test_a_rotated_page_is_drawn_as_it_is_shown_and_whole(tmp_path):
     found = words(a4.path, page)
     *source, folio = found
     assert folio[0] == str(page)
-    assert all(0 <= y0 and y1 < folio[1] for _, y0, y1 in source)
+    assert all(y0 >= 0 and y1 < folio[1] for _, y0, y1 in source)
     # pdftotext reads the page as it is shown: the text runs on as in the source.
     text = " ".join(pdftotext(a4.path, page, page).split())
     assert "Brothers in Name" in text
+
+
+def test_a_pdf_over_its_limit_is_refused_before_it_is_read(publisher_pdf: Path, tmp_path):
+    from pressroom.errors import LimitError
+
+    pdf = tmp_path / "allies.pdf"
+    pdf.write_bytes(publisher_pdf.read_bytes() + b"\0" * (1024 * 1024))
+    (tmp_path / "allies.yaml").write_text("title: Allies\nrights: R.\n")
+    with pytest.raises(LimitError, match=r"allies\.pdf: the PDF is larger than 1 MB "
+                                         r"\(limit pdf_mb; raise it in invoke\.yaml"):
+        load_reading(pdf, max_pdf_mb=1)

@@ -56,6 +56,8 @@ class Limits:
     ocr_seconds: float = 600.0
     ocr_memory_mb: int = 4096
     source_mb: int = 10
+    #: The largest PDF reading (scans run large).
+    pdf_mb: int = 200
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Limits:

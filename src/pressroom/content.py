@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._run import DEFAULT_LIMITS
+from ._run import DEFAULT_LIMITS, WHERE_TO_RAISE
 from .citations import read_bibliography
-from .errors import ConfigError, ContentError
+from .errors import ConfigError, ContentError, LimitError
 from .fonts import check_coverage
 from .images import ReadingImage, resolve_images
 from .models import (
@@ -236,11 +236,12 @@ def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
     return tuple(int(label) for label in labels)
 
 
-def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
+def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
+                 max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Reading:
     """Read a Markdown reading with YAML front matter and check its footnotes; a ``.pdf``
     is a PDF reading, described by its sidecar."""
     if path.suffix.lower() == ".pdf":
-        return load_pdf_reading(path, max_mb)
+        return load_pdf_reading(path, max_mb, max_pdf_mb)
     doc, body, body_line = _split_front_matter(path, max_mb)
     if doc is None:
         raise ContentError("a reading must start with YAML front matter between --- lines "
@@ -257,7 +258,8 @@ def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
     return Reading(path, meta, body, body_line, notes, doc)
 
 
-def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
+def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
+                     max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Reading:
     """A PDF reading: the file, and its metadata from the sidecar beside it (same name,
     .yaml). Messages about the metadata name the sidecar; about the pages, the PDF."""
     sidecar = sidecar_of(path)
@@ -276,10 +278,9 @@ def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Read
             raise ContentError(f"the file name {path.stem!r} cannot be the reading's id "
                                "(lowercase words joined by hyphens); give it an id: field",
                                path=sidecar, line=1, field="id") from None
-    if path.stat().st_size > 20 * max_mb * 1024 * 1024:
-        raise ContentError(f"the PDF is larger than {20 * max_mb} MB (twenty times "
-                           "source_mb; raise it in invoke.yaml under pressroom.limits)",
-                           path=path)
+    if path.stat().st_size > max_pdf_mb * 1024 * 1024:
+        raise LimitError(f"the PDF is larger than {max_pdf_mb} MB (limit pdf_mb; "
+                         f"{WHERE_TO_RAISE})", path=path)
     spec = None if meta.pages is None else str(meta.pages)
     pdf = inspect_pdf(path, spec, doc.line_of(("pages",)), sidecar)
     return Reading(sidecar, meta, "", 1, (), doc, pdf=pdf)
@@ -394,7 +395,8 @@ def _collection_file(path: Path) -> Path:
 
 
 def load_edition(path: Path, root: Path | None = None, *,
-                 max_source_mb: int = DEFAULT_LIMITS.source_mb) -> Edition:
+                 max_source_mb: int = DEFAULT_LIMITS.source_mb,
+                 max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Edition:
     """Load a collection file (or a folder's edition.yaml) and everything it names (no file
     over max_source_mb megabytes).
 
@@ -419,7 +421,7 @@ def load_edition(path: Path, root: Path | None = None, *,
     csl = file(config.csl, ("csl",)) if config.csl else None
 
     def reading_at(path: Path) -> Reading:
-        reading = resolve_images(load_reading(path, max_source_mb), root)
+        reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root)
         check_coverage(reading, config.language)
         return resolve_source(reading, bibliography, bib_path)
 

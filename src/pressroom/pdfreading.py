@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
 import statistics
 import tempfile
@@ -209,8 +210,8 @@ def run_ocr(source: Path, out: Path, lang: str | None, limits: Limits) -> None:
     try:
         result = run_bounded(args, seconds=limits.ocr_seconds, memory_mb=limits.ocr_memory_mb,
                              what="OCRmyPDF", limit="ocr", source_path=source,
-                             env={"PATH": "/usr/local/bin:/usr/bin:/bin", "OMP_THREAD_LIMIT": "1",
-                                  "HOME": str(out.parent)})
+                             # One thread: the layouts have the other cores.
+                             env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     except OSError as exc:
         raise RenderError("cannot run OCRmyPDF (the set-up installs it): "
                           f"{exc.strerror or exc}", path=source) from exc
@@ -520,6 +521,49 @@ def placeholder_id(reading_id: str, number: int) -> str:
     return f"{reading_id}-source-page-{number}"
 
 
+def _carry_links(source, target, writer, to_target, clip, scale, shift) -> None:
+    """The source page's web links (a DOI, a URL in a reference), moved with the page onto
+    the volume's page, so that they still work there; links inside the source PDF, whose
+    pages are not the volume's, are left out."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    shown = (shift[0] + scale * clip[0], shift[1] + scale * clip[1],
+             shift[0] + scale * (clip[0] + clip[2]), shift[1] + scale * (clip[1] + clip[3]))
+    for ref in source.get("/Annots") or []:
+        annot = ref.get_object()
+        action = annot.get("/A")
+        action = action.get_object() if action is not None else {}
+        if annot.get("/Subtype") != "/Link" or action.get("/S") != "/URI":
+            continue
+        x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+        corners = [to_target(x, y) for x in (x0, x1) for y in (y0, y1)]
+        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+        rect = (min(xs), min(ys), max(xs), max(ys))
+        if rect[2] < shown[0] or rect[0] > shown[2] or rect[3] < shown[1] or rect[1] > shown[3]:
+            continue
+        link = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(round(v, 3)) for v in rect]),
+            NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
+            NameObject("/A"): DictionaryObject({
+                NameObject("/S"): NameObject("/URI"),
+                NameObject("/URI"): TextStringObject(str(action.get("/URI", ""))),
+            }),
+        })
+        annots = target.get("/Annots")
+        annots = ArrayObject(annots.get_object() if annots is not None else [])
+        annots.append(writer._add_object(link))
+        target[NameObject("/Annots")] = annots
+
+
 #: A placement: the page (0-based) of the laid-out PDF and the area to fill, in points from
 #: its bottom-left corner: x, y, width, height.
 Placement = tuple[int, tuple[float, float, float, float]]
@@ -605,6 +649,13 @@ def place_pages(pdf: bytes, placements: Mapping[str, Placement],
                          + drawing.encode("ascii") + b"\n")
         target.replace_contents(content)
         target.compress_content_streams()
+
+        def to_target(x: float, y: float, vm=(a, b, c, d, e, f), s=scale, t=(dx, dy)
+                      ) -> tuple[float, float]:
+            vx, vy = vm[0] * x + vm[2] * y + vm[4], vm[1] * x + vm[3] * y + vm[5]
+            return s * vx + t[0], s * vy + t[1]
+
+        _carry_links(source, target, writer, to_target, clip, scale, (dx, dy))
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

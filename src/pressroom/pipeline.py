@@ -166,7 +166,8 @@ def prepare(settings: Settings) -> Prepared:
     from .content import load_edition
 
     edition = load_edition(settings.edition, settings.boundary,
-                           max_source_mb=settings.limits.source_mb)
+                           max_source_mb=settings.limits.source_mb,
+                           max_pdf_mb=settings.limits.pdf_mb)
     citations = render_citations([r.source for r in edition.readings if r.source],
                                  edition.csl, settings.limits)
     return write_prepared(settings, edition, citations, "edition",
