@@ -33,12 +33,14 @@ h1 { font-size: 22pt } h2 { font-size: 16pt } p { font-size: 11pt; margin: 0 0 8
 <h1>Unequal Allies</h1>
 <p>Moscow and Beijing signed their treaty of alliance in February 1950. Neither side
 believed the partnership to be equal, and each said so in private.</p>
+<p style="font-size: 8pt; margin-top: 120mm">1. A footnote of the source, set small.</p>
 <p>The second paragraph considers the conferences of 1957 and 1960, which ran on for weeks
 and whose communiqués hid more than they said about the quarrel.</p>
 <h2 style="break-before: page">Brothers in Name</h2>
 <p>The language of fraternity was older than the alliance itself and outlived it by some
 years, as the documents of the period show to anyone who reads them closely and
 patiently, one after another, without skipping the dull</p>
+<p style="font-size: 8pt; margin-top: 100mm">2. Another footnote, at the foot of page 102.</p>
 <p style="break-before: page">ones, which is where the quarrel first shows itself.</p>
 <p>The documents are at <a href="https://doi.org/10.0000/fixture">doi.org/10.0000/fixture</a>.</p>
 <p>Page three ends the article with a short conclusion about solidarity.</p>
@@ -374,6 +376,9 @@ def test_the_epub_gives_the_text_of_a_pdf_reading_with_its_headings(mixed: Built
     # A paragraph broken by the page is one paragraph, a hyphenated word is whole again.
     paragraph = re.search(r"The language of fraternity[^<]*</p>", chapter).group(0)
     assert "without skipping the dull ones, which is where the quarrel" in paragraph
+    # The page's footnote, set small, is kept apart from the running text.
+    assert re.search(r'<div class="source-notes">\s*<p>(<span[^>]*></span>)?2\. Another '
+                     r"footnote, at the foot of page 102\.</p>", chapter)
     assert "Unequal Allies</h" not in chapter.split("</h1>", 1)[1]  # title not repeated
     # The page list marks where each of the reading's pages begins in the A4 volume.
     a4 = next(o for o in mixed.outputs if o.variant == "reading" and o.paper == "A4")

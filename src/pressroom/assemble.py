@@ -196,7 +196,8 @@ def _pdf_body(env: Any, edition: Edition, reading: Reading, material: PdfMateria
 
     pages = [{"number": n, "index": page.index,
               "blocks": [{"text": b.text, "hashes": Markup("#" * b.level)}
-                         for b in page.blocks if not (b.level and same(b.text))]}
+                         for b in page.blocks if not b.note and not (b.level and same(b.text))],
+              "notes": [b.text for b in page.blocks if b.note]}
              for n, page in enumerate(material.pages, start=1)]
     markdown = render_template(env, "pdf-reading.md.j2",
                                {"edition": edition.config, "pages": pages,

@@ -151,10 +151,12 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
 @dataclass(frozen=True)
 class TextBlock:
     """A paragraph or a heading of a page's text layer; ``level`` 0 is a paragraph, 1 the
-    largest heading size on the reading's pages, 2 the next."""
+    largest heading size on the reading's pages, 2 the next. ``note``: set smaller than the
+    text (the page's footnotes, a caption), kept apart from the running text."""
 
     text: str
     level: int = 0
+    note: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def prepare_pdf(reading_id: str, pdf: PdfFile, lang: str | None, cache: Cache, *
 def _material_from_record(reading_id: str, ocr_file: Path, record: dict) -> PdfMaterial:
     pages = tuple(SourcePage(p["index"], p["width"], p["height"], tuple(p["ink"]),
                              p["has_text"], p["scanned"],
-                             tuple(TextBlock(b["text"], b["level"]) for b in p["blocks"]))
+                             tuple(TextBlock(**b) for b in p["blocks"]))
                   for p in record["pages"])
     return PdfMaterial(reading_id, ocr_file, record["digest"], pages, record["ocr"])
 
@@ -413,35 +415,45 @@ def _headings(pages: Mapping[int, list[list[_Line]]]) -> dict[int, list[TextBloc
             return round(size)
         return None
 
+    def is_note(block: list[_Line]) -> bool:
+        return bool(body) and statistics.median(line.size for line in block) < 0.86 * body
+
     levels = sorted({s for blocks in pages.values() for block in blocks
                      if (s := heading_size(block)) is not None}, reverse=True)
     out: dict[int, list[TextBlock]] = {}
-    #: The page of a paragraph that ended without a sentence's end, where a next page's
-    #: first paragraph that starts in lower case is joined to it.
-    open_on: int | None = None
+    #: Where the running text's last paragraph ended without a sentence's end (page, place
+    #: in its list): a next page's first paragraph that starts in lower case is joined to it.
+    open_at: tuple[int, int] | None = None
     for index in sorted(pages):
         here: list[TextBlock] = []
         out[index] = here
+        began = False  # whether this page's running text has begun
         for block in pages[index]:
+            if is_note(block):
+                here.append(TextBlock(_join_lines(block), note=True))
+                continue
             size = heading_size(block)
             if size is not None:
                 here.append(TextBlock(_join_lines(block), min(levels.index(size) + 1, 3)))
-                open_on = None
+                began, open_at = True, None
                 continue
             for paragraph in _paragraphs(block):
                 text = _join_lines(paragraph)
-                if open_on is not None and not here and text[:1].islower():
+                if open_at is not None and not began and text[:1].islower():
                     # One paragraph across the page break, kept on the page where it begins.
-                    earlier = out[open_on]
-                    earlier[-1] = TextBlock(_join_lines_text(earlier[-1].text, text))
+                    page, place = open_at
+                    out[page][place] = TextBlock(_join_lines_text(out[page][place].text, text))
+                    began = True
                     continue
                 here.append(TextBlock(text))
-                open_on = None
-        if here:
-            last = here[-1]
-            open_on = index if last.level == 0 and not _SENTENCE_END.search(last.text) else None
-        elif open_on is not None and not pages[index]:
-            open_on = None  # a blank page between: nothing runs across it
+                began, open_at = True, None
+        body_blocks = [(k, b) for k, b in enumerate(here) if not b.note]
+        if body_blocks:
+            place, last = body_blocks[-1]
+            if last.level == 0 and not _SENTENCE_END.search(last.text):
+                open_at = (index, place)
+        elif not pages[index]:
+            open_at = None  # a blank page between: nothing runs across it
     return out
 
 
