@@ -26,8 +26,10 @@ from pressroom.pdfreading import describe_pages, fit, parse_pages
 from pressroom.pipeline import Settings, build
 
 PUBLISHER_HTML = """<html><head><style>
-@page { size: 6in 9in; margin: 20mm 18mm; @bottom-center { content: counter(page) } }
+@page { size: 6in 9in; margin: 20mm 18mm; marks: crop; bleed: 6pt;
+        @bottom-center { content: counter(page) } }
 @page :first { counter-reset: page 101 }
+body { font-family: "DejaVu Serif" }
 h1 { font-size: 22pt } h2 { font-size: 16pt } p { font-size: 11pt; margin: 0 0 8pt }
 </style></head><body>
 <h1>Unequal Allies</h1>
@@ -41,9 +43,19 @@ and whose communiqués hid more than they said about the quarrel.</p>
 years, as the documents of the period show to anyone who reads them closely and
 patiently, one after another, without skipping the dull</p>
 <p style="font-size: 8pt; margin-top: 100mm">2. Another footnote, at the foot of page 102.</p>
-<p style="break-before: page">ones, which is where the quarrel first shows itself.</p>
+<div style="break-before: page; display: flex; gap: 8mm">
+<div style="flex: 1">
+<p>ones, which is where the quarrel first shows itself.</p>
+<p>The left column goes on about the archives of the period, read in three languages and
+four countries, which agree about the events and their order but never about their
+meaning, which remained</p>
+</div>
+<div style="flex: 1">
+<p>contested for decades afterwards, as the right column explains.</p>
 <p>The documents are at <a href="https://doi.org/10.0000/fixture">doi.org/10.0000/fixture</a>.</p>
 <p>Page three ends the article with a short conclusion about solidarity.</p>
+</div>
+</div>
 </body></html>"""
 
 
@@ -157,14 +169,24 @@ def test_pages_are_read_as_the_sidecar_writes_them():
 def test_a_page_is_fitted_by_its_ink_without_cropping():
     # A4 source whose ink covers the middle half; drawn into a 400 x 600 pt area.
     assert fit((0.25, 0.25, 0.75, 0.75), 595.0, 842.0, (0, 0, 400.0, 600.0), False)[0] == 1
-    scale, dx, dy = fit((0.25, 0.25, 0.75, 0.75), 595.0, 842.0, (10.0, 20.0, 400.0, 600.0))
-    ink_w, ink_h = 0.5 * 595 * scale, 0.5 * 842 * scale
+    a, b, c, d, e, f = fit((0.25, 0.25, 0.75, 0.75), 595.0, 842.0, (10.0, 20.0, 400.0, 600.0))
+    assert b == c == 0 and a == d  # upright, one scale both ways
+    ink_w, ink_h = 0.5 * 595 * a, 0.5 * 842 * a
     assert ink_w <= 400.001 and ink_h <= 600.001
     assert max(ink_w / 400, ink_h / 600) == pytest.approx(1.0)  # fills one way
-    left = dx + 0.25 * 595 * scale
-    bottom = dy + 0.25 * 842 * scale
+    left, bottom = e + 0.25 * 595 * a, f + 0.25 * 842 * a
     assert left >= 10 - 1e-6 and left + ink_w <= 410 + 1e-6
     assert bottom >= 20 - 1e-6 and bottom + ink_h <= 620 + 1e-6
+
+
+def test_a_landscape_page_is_turned_where_it_reads_larger():
+    # A landscape page, all ink, on a portrait area: turned a quarter to the left.
+    a, b, c, d, e, f = fit((0, 0, 1, 1), 842.0, 595.0, (0.0, 0.0, 500.0, 760.0), False)
+    assert a == d == 0 and b == -c == pytest.approx(500 / 595)
+    corners = [(a * x + c * y + e, b * x + d * y + f) for x in (0, 842) for y in (0, 595)]
+    assert all(-1e-6 <= x <= 500 + 1e-6 and -1e-6 <= y <= 760 + 1e-6 for x, y in corners)
+    # The page's top (y = 595) goes to the left edge.
+    assert a * 0 + c * 595 + e < a * 0 + c * 0 + e
 
 
 # --- loading errors -------------------------------------------------------------------------
@@ -213,6 +235,39 @@ def test_an_encrypted_or_unreadable_pdf_is_an_error_naming_it(publisher_pdf: Pat
     assert message.startswith(f"{pdf}: ")
     assert ("is encrypted" if kind == "encrypted" else "cannot read the PDF") in message
     assert "\n" not in message
+
+
+def test_a_file_that_is_not_a_pdf_and_a_mistyped_key_are_named(publisher_pdf: Path,
+                                                                tmp_path):
+    pdf = tmp_path / "allies.pdf"
+    pdf.write_text("Dear colleagues, the chapter is attached.\n")
+    (tmp_path / "allies.yaml").write_text("title: Allies\nrights: R.\n")
+    with pytest.raises(ContentError) as caught:
+        load_reading(pdf)
+    assert str(caught.value) == f"{pdf}: is not a PDF file (it does not begin with %PDF-)"
+    pdf.write_bytes(publisher_pdf.read_bytes())
+    (tmp_path / "allies.yaml").write_text("title: Allies\nrights: R.\npage: 2\n")
+    with pytest.raises(ContentError) as caught:
+        load_reading(pdf)
+    assert str(caught.value) == (f"{tmp_path / 'allies.yaml'}:3: page: unknown field "
+                                 '(did you mean "pages"?)')
+
+
+def test_an_excerpt_with_a_gap_says_so_and_a_blank_page_is_named(tmp_path, caplog):
+    folder = tmp_path / "reader"
+    write_reader(folder)
+    readings = folder / "readings"
+    writer = PdfWriter(clone_from=readings / "unequal-allies.pdf")
+    writer.insert_blank_page(index=2)  # the file's page 3 is now blank
+    writer.write(readings / "unequal-allies.pdf")
+    meta = readings / "unequal-allies.yaml"
+    meta.write_text(meta.read_text().replace('pages: "2-3"', 'pages: "1, 3-4"'))
+    with caplog.at_level(logging.WARNING):
+        outputs = build(settings_for(folder), formats=("epub",))
+    assert any(r.getMessage() == f"{readings / 'unequal-allies.pdf'}: page 3 of the PDF is "
+               "blank, and reproduced as a blank page" for r in caplog.records)
+    chapter = chapter_of(outputs[0].path, 'id="unequal-allies"')
+    assert "An excerpt: pages 1, 3–4 of the PDF; the pages between are left out." in chapter
 
 
 def test_a_bad_pdf_stops_the_build_and_keeps_the_outputs(mixed: Built, tmp_path):
@@ -289,7 +344,7 @@ def test_pages_keep_their_aspect(mixed: Built):
     reader = PdfReader(pdf)
     drawn = [reader.pages[i].get_contents().get_data() for i in range(len(reader.pages))]
     scales = [m.groups() for data in drawn for m in re.finditer(
-        rb"q ([\d.]+) 0 0 ([\d.]+) [-\d.]+ [-\d.]+ cm [-\d. ]+re W n", data)]
+        rb"q ([\d.]+) 0\.00000 0\.00000 ([\d.]+) [-\d.]+ [-\d.]+ cm [-\d. ]+re W n", data)]
     assert len(scales) == 3  # two publisher pages and the scan
     assert all(a == d for a, d in scales)
 
@@ -344,14 +399,21 @@ def test_the_build_says_which_readings_break_the_claim_and_which_are_scans(tmp_p
         f"{folder / 'readings' / 'scanned-chapter.pdf'}: page 1 of the PDF is a scanned image")
     assert "--ocr" in scans[0]
     claims = [m for m in messages if "does not claim PDF/UA-1" in m]
-    assert {m.split(":")[0] for m in claims} == {
-        str(folder / "readings" / "unequal-allies.pdf"),
-        str(folder / "readings" / "scanned-chapter.pdf")}
+    assert claims == [
+        "the print volume does not claim PDF/UA-1: the pages of the PDF readings "
+        f"{folder / 'readings' / 'unequal-allies.pdf'}, "
+        f"{folder / 'readings' / 'scanned-chapter.pdf'} are drawn in without tags (a PDF's "
+        "own tags are not carried over)"]
 
 
 def test_every_check_passes_on_the_mixed_reader(mixed: Built):
+    from pressroom.fonts import pdf_font_names
+
     failed = [r for r in check_outputs(mixed.settings) if not r.ok]
     assert failed == []
+    # The booklet draws the publisher's pages (in its face) two forms deep.
+    booklet = mixed.one("pdf", "booklet", "A4 landscape")
+    assert any(name.startswith("DejaVu") for name in pdf_font_names(booklet))
     # The publisher's faces are left to the publisher; ours are still checked.
     assert check_faces(mixed.one("pdf", "reading", "A4")).ok
 
@@ -385,6 +447,29 @@ def test_the_epub_gives_the_text_of_a_pdf_reading_with_its_headings(mixed: Built
     for n in (1, 2):
         page = a4.anchor_pages[f"unequal-allies-source-page-{n}"]
         assert f'id="page-{page}"' in chapter
+
+
+def test_the_epub_reads_columns_in_order_and_joins_across_them(mixed: Built):
+    chapter = chapter_of(mixed.one("epub"), 'id="unequal-allies"')
+    text = re.sub(r"<[^>]+>", "", chapter)
+    order = ["first shows itself.", "The left column goes on", "which remained contested for "
+             "decades afterwards", "The documents are at", "Page three ends the article"]
+    found = [text.find(piece) for piece in order]
+    assert -1 not in found and found == sorted(found)
+
+
+def test_crop_marks_and_bleed_are_not_the_page(mixed: Built):
+    source = PdfReader(mixed.settings.content_dir / "readings" / "unequal-allies.pdf")
+    trim = source.pages[1].trimbox
+    assert float(trim.width) < float(source.pages[1].mediabox.width)  # the fixture has marks
+    pdf = mixed.one("pdf", "reading", "A4")
+    data = b"".join(p.get_contents().get_data() for p in PdfReader(pdf).pages)
+    clips = [tuple(map(float, m.groups())) for m in re.finditer(
+        rb"cm ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) re W n", data)]
+    assert clips
+    # What is drawn lies within the trim box (the ink frame), so no mark can show.
+    for x, y, w, h in clips[:2]:
+        assert x >= 0 and y >= 0 and x + w <= float(trim.width) and y + h <= float(trim.height)
 
 
 def test_the_epub_says_a_scan_is_in_print_only(mixed: Built):

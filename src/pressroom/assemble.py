@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .dates import short_display
 from .figure import data_uri, phase_groups, render_timeline_svg, undrawn
 from .images import allowed_sources
 from .models import Chronology
-from .pdfreading import PdfMaterial
+from .pdfreading import PdfMaterial, describe_pages
 from .templating import escape_markdown, make_environment, render_template
 
 APPENDIX_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -181,7 +182,11 @@ def reading_context(reading: Reading, level: int, handout: Handout | None = None
         "has_source": reading.source is not None,
         "rights": rights_line(reading),
         "from_line": handout.from_line if handout else None,
-        "pdf": {"pages": len(pdf.pages), "text": pdf.has_text} if pdf else None,
+        "pdf": {"pages": len(pdf.pages), "text": pdf.has_text,
+                # An excerpt that leaves pages out between others says which it gives.
+                "excerpt": describe_pages([p.index for p in pdf.pages])
+                if any(b.index != a.index + 1 for a, b in pairwise(pdf.pages)) else None,
+                } if pdf else None,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,7 +156,7 @@ def validate(model: type[M], doc: YamlDoc, error: type[ContentError] = ContentEr
         if first["type"] == "missing":
             message = "required field is missing"
         elif first["type"] == "extra_forbidden":
-            message = "unknown field"
+            message = "unknown field" + _did_you_mean(model, loc)
         context = _entry_context(doc.data, loc)
         raise error(
             f"{context}{message}",
@@ -163,6 +164,18 @@ def validate(model: type[M], doc: YamlDoc, error: type[ContentError] = ContentEr
             line=doc.line_of(loc),
             field=_describe_loc(loc) or None,
         ) from exc
+
+
+def _did_you_mean(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """A hint for a mistyped top-level key: ' (did you mean "pages"?)'."""
+    if len(loc) != 1:
+        return ""
+    names: list[str] = []
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        names += [name, *(str(a) for a in getattr(alias, "choices", ()) if isinstance(a, str))]
+    close = difflib.get_close_matches(str(loc[0]), names, n=1, cutoff=0.75)
+    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def _entry_context(data: Any, loc: tuple[Any, ...]) -> str:
@@ -300,10 +313,19 @@ def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Int
     return Introduction(path, title, body, body_line, check_notes(path, body, body_line))
 
 
+#: Words that make a name an institution's ("Ministry of Foreign Trade"), never inverted.
+_INSTITUTION_WORDS = frozenset({"of", "for", "and", "the", "&"})
+
+
 def _surname_first(person: Person) -> dict[str, str]:
+    """A person as CSL's family and given names: from ``sort-name`` ("Chen, Jian") where
+    given, else the last word is the family name; an institution's name stays whole."""
     if person.sort_name and "," in person.sort_name:
         family, _, given = person.sort_name.partition(",")
         return {"family": family.strip(), "given": given.strip()}
+    words = person.name.split()
+    if len(words) > 3 or _INSTITUTION_WORDS & {w.casefold() for w in words}:
+        return {"literal": person.name}
     given, _, family = person.name.rpartition(" ")
     return {"family": family, "given": given} if given else {"literal": person.name}
 

@@ -24,21 +24,20 @@ notice that the reading is in print only.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import logging
 import os
 import re
-import statistics
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from io import BytesIO
 from pathlib import Path
-from xml.etree import ElementTree
 
 from ._run import DEFAULT_LIMITS, Limits, run_bounded, run_tool
 from .cache import Cache, code_version, digest, file_digest
 from .errors import ContentError, RenderError
+from .pdftext import TextBlock, page_blocks, read_layout
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +52,8 @@ TESSERACT_LANGUAGES = {
 _INK_DPI = 20
 #: A pixel darker than this (of 255) is ink.
 _INK_THRESHOLD = 245
+#: The ink box of a page that is all ink, or has none: the whole page.
+_WHOLE = (0.0, 0.0, 1.0, 1.0)
 
 
 def sidecar_of(pdf: Path) -> Path:
@@ -75,8 +76,10 @@ def parse_pages(spec: str, count: int) -> tuple[int, ...]:
         if last < first:
             raise ValueError(f"the range {part!r} runs backwards")
         if first < 1 or last > count:
-            raise ValueError(f"page {last if last > count else first} is out of range: the "
-                             f"PDF has {count} page{'s' if count != 1 else ''}")
+            what = (f"page {first}" if first < 1 else f"pages {part}" if first > count
+                    and last > first else f"page {last}")
+            raise ValueError(f"{what} {'is' if what.startswith('page ') else 'are'} out of "
+                             f"range: the PDF has {count} page{'s' if count != 1 else ''}")
         for page in range(first, last + 1):
             if page - 1 in chosen:
                 raise ValueError(f"page {page} is named twice")
@@ -97,6 +100,18 @@ def describe_pages(indexes: Sequence[int]) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Loading
+
+
+@contextlib.contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs what it repairs in a damaged file; the one error line we raise says it."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @dataclass(frozen=True)
@@ -120,8 +135,12 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    with path.open("rb") as handle:
+        if b"%PDF-" not in handle.read(1024):
+            raise ContentError("is not a PDF file (it does not begin with %PDF-)", path=path)
     try:
-        reader = PdfReader(path)
+        with _quiet_pypdf():
+            reader = PdfReader(path)
         if reader.is_encrypted:
             raise ContentError("the PDF is encrypted: its pages cannot be reproduced (ask the "
                                "publisher for a copy without a password or restrictions)",
@@ -134,7 +153,8 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
     except ContentError:
         raise
     except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise ContentError(f"cannot read the PDF: {exc}", path=path) from exc
+        raise ContentError(f"cannot read the PDF, which is damaged or incomplete ({exc})",
+                           path=path) from exc
     if count == 0:
         raise ContentError("the PDF has no pages", path=path)
     try:
@@ -146,17 +166,6 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
 
 # ---------------------------------------------------------------------------------------------
 # Preparing: text, ink, OCR
-
-
-@dataclass(frozen=True)
-class TextBlock:
-    """A paragraph or a heading of a page's text layer; ``level`` 0 is a paragraph, 1 the
-    largest heading size on the reading's pages, 2 the next. ``note``: set smaller than the
-    text (the page's footnotes, a caption), kept apart from the running text."""
-
-    text: str
-    level: int = 0
-    note: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,8 @@ class SourcePage:
     #: No text layer but an image: a scan, which nothing can read aloud or search.
     scanned: bool
     blocks: tuple[TextBlock, ...] = ()
+    #: Nothing printed on it.
+    blank: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,10 @@ class PdfMaterial:
     @property
     def scanned(self) -> tuple[int, ...]:
         return tuple(page.index for page in self.pages if page.scanned)
+
+    @property
+    def blank(self) -> tuple[int, ...]:
+        return tuple(page.index for page in self.pages if page.blank)
 
 
 def _ocr_language(lang: str | None) -> str:
@@ -248,9 +263,8 @@ def prepare_pdf(reading_id: str, pdf: PdfFile, lang: str | None, cache: Cache, *
 
 
 def _material_from_record(reading_id: str, ocr_file: Path, record: dict) -> PdfMaterial:
-    pages = tuple(SourcePage(p["index"], p["width"], p["height"], tuple(p["ink"]),
-                             p["has_text"], p["scanned"],
-                             tuple(TextBlock(**b) for b in p["blocks"]))
+    pages = tuple(SourcePage(**{**p, "ink": tuple(p["ink"]),
+                                "blocks": tuple(TextBlock(**b) for b in p["blocks"])})
                   for p in record["pages"])
     return PdfMaterial(reading_id, ocr_file, record["digest"], pages, record["ocr"])
 
@@ -261,21 +275,18 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
 
     reader = PdfReader(path)
     first, last = min(indexes), max(indexes)
-    layout = _text_layout(path, first, last, limits)
-    inks = _ink_boxes(path, first, last, limits)
-    blocks = _headings(layout)
+    layout = read_layout(path, first, last, limits)
+    inks = _ink_boxes(path, reader, first, last, limits)
+    blocks = page_blocks(layout)
     pages = []
     for index in indexes:
         page = reader.pages[index]
-        box = page.cropbox
-        width, height = float(box.width), float(box.height)
-        if (page.get("/Rotate") or 0) % 180:
-            width, height = height, width
-        lines = layout.get(index, [])
-        has_text = any(line.words for block in lines for line in block)
-        pages.append(SourcePage(index, width, height, inks.get(index, (0.0, 0.0, 1.0, 1.0)),
-                                has_text, not has_text and _has_image(page),
-                                tuple(blocks.get(index, ()))))
+        width, height = visible_size(page)
+        has_text = bool(layout.get(index))
+        ink = inks.get(index)
+        pages.append(SourcePage(index, width, height, ink or _WHOLE, has_text,
+                                not has_text and _has_image(page),
+                                tuple(blocks.get(index, ())), blank=ink is None))
     return PdfMaterial(reading_id, path, file_digest(path), tuple(pages))
 
 
@@ -294,15 +305,26 @@ def _has_image(page) -> bool:
     return False
 
 
-def _ink_boxes(path: Path, first: int, last: int, limits: Limits
+def _ink_boxes(path: Path, reader, first: int, last: int, limits: Limits
                ) -> dict[int, tuple[float, float, float, float]]:
-    """Where each page's ink lies, from a low-resolution greyscale rendering."""
+    """Where each page's ink lies within its trim box, from a low-resolution greyscale
+    rendering (a page without ink is left out)."""
     from PIL import Image, ImageOps
+    from pypdf import PdfWriter
 
     out: dict[int, tuple[float, float, float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        run_tool(["pdftoppm", "-r", str(_INK_DPI), "-gray", "-f", str(first + 1),
-                  "-l", str(last + 1), str(path), f"{tmp}/p"], what="pdftoppm",
+        rendered = path
+        if any(visible_box(reader.pages[i]) != tuple(float(v) for v in reader.pages[i].cropbox)
+               for i in range(first, last + 1)):
+            # Crop marks and bleed outside the trim box are not the page: render the trim box.
+            writer = PdfWriter(clone_from=reader)
+            for page in writer.pages:
+                page.cropbox = page.trimbox
+            rendered = Path(tmp) / "trimmed.pdf"
+            writer.write(rendered)
+        run_tool(["pdftoppm", "-cropbox", "-r", str(_INK_DPI), "-gray", "-f", str(first + 1),
+                  "-l", str(last + 1), str(rendered), f"{tmp}/p"], what="pdftoppm",
                  limits=limits, source_path=path)
         for image_path in Path(tmp).glob("p-*.pgm"):
             index = int(image_path.stem.rsplit("-", 1)[1]) - 1
@@ -312,155 +334,12 @@ def _ink_boxes(path: Path, first: int, last: int, limits: Limits
                 box = ink.getbbox()
                 w, h = image.size
             if box is None:
-                out[index] = (0.0, 0.0, 1.0, 1.0)
                 continue
             # One pixel of slack each way: a rendering this coarse rounds the edges.
             left, top, right, bottom = box
             out[index] = (max(0.0, (left - 1) / w), max(0.0, (top - 1) / h),
                           min(1.0, (right + 1) / w), min(1.0, (bottom + 1) / h))
     return out
-
-
-# --- the text layer ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Line:
-    words: tuple[str, ...]
-    x: float
-    top: float
-    bottom: float
-
-    @property
-    def size(self) -> float:
-        return self.bottom - self.top
-
-
-_XHTML = "{http://www.w3.org/1999/xhtml}"
-_SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
-
-
-def _text_layout(path: Path, first: int, last: int, limits: Limits
-                 ) -> dict[int, list[list[_Line]]]:
-    """Each page's blocks of lines, in poppler's reading order, without page furniture
-    (a single short line in the top or bottom margin: a running head, a page number)."""
-    xml = run_tool(["pdftotext", "-bbox-layout", "-enc", "UTF-8", "-f", str(first + 1),
-                    "-l", str(last + 1), str(path), "-"], what="pdftotext", limits=limits,
-                   source_path=path).stdout
-    try:
-        # poppler writes this XML from the PDF's text (escaped, no entity declarations).
-        root = ElementTree.fromstring(xml)  # noqa: S314
-    except ElementTree.ParseError as exc:
-        raise RenderError(f"pdftotext gave a text layout that cannot be read: {exc}",
-                          path=path) from exc
-    pages: dict[int, list[list[_Line]]] = {}
-    for number, page in enumerate(root.iter(f"{_XHTML}page"), start=first):
-        height = float(page.get("height", "0")) or 1.0
-        blocks = []
-        for block in page.iter(f"{_XHTML}block"):
-            lines = [_Line(tuple(w.text or "" for w in line.iter(f"{_XHTML}word")),
-                           float(line.get("xMin", 0)), float(line.get("yMin", 0)),
-                           float(line.get("yMax", 0)))
-                     for line in block.iter(f"{_XHTML}line")]
-            lines = [line for line in lines if any(w.strip() for w in line.words)]
-            if not lines:
-                continue
-            top, bottom = lines[0].top / height, lines[-1].bottom / height
-            furniture = len(lines) == 1 and len(lines[0].words) <= 10 and (
-                bottom < 0.08 or top > 0.92)
-            if not furniture:
-                blocks.append(lines)
-        pages[number] = blocks
-    return pages
-
-
-def _join_lines(lines: Sequence[_Line]) -> str:
-    """A paragraph's lines as one string; a word broken with a hyphen at a line's end is
-    joined again when the next line goes on in lower case ("treat-" "ies" -> "treaties")."""
-    text = ""
-    for line in lines:
-        words = " ".join(w for w in line.words if w)
-        if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and words[:1].islower():
-            text = text[:-1] + words
-        else:
-            text = f"{text} {words}" if text else words
-    return text
-
-
-def _paragraphs(block: list[_Line]) -> list[list[_Line]]:
-    """A block split where a line is indented (a paragraph's first line) after a line that
-    ends a sentence: publishers' justified text often comes as one block a page."""
-    margin = min(line.x for line in block)
-    out: list[list[_Line]] = [[block[0]]]
-    for previous, line in itertools.pairwise(block):
-        indented = line.x - margin > 0.8 * max(line.size, 1.0)
-        if indented and _SENTENCE_END.search(" ".join(previous.words)):
-            out.append([line])
-        else:
-            out[-1].append(line)
-    return out
-
-
-def _headings(pages: Mapping[int, list[list[_Line]]]) -> dict[int, list[TextBlock]]:
-    """The pages' paragraphs and headings. A heading is a short block (three lines at most)
-    set clearly larger than the text; the sizes found are ranked into heading levels."""
-    sizes = [line.size for blocks in pages.values() for block in blocks for line in block
-             for _ in line.words]
-    body = statistics.median(sizes) if sizes else 0.0
-
-    def heading_size(block: list[_Line]) -> float | None:
-        size = statistics.median(line.size for line in block)
-        words = sum(len(line.words) for line in block)
-        if body and size >= 1.18 * body and len(block) <= 3 and words <= 24:
-            return round(size)
-        return None
-
-    def is_note(block: list[_Line]) -> bool:
-        return bool(body) and statistics.median(line.size for line in block) < 0.86 * body
-
-    levels = sorted({s for blocks in pages.values() for block in blocks
-                     if (s := heading_size(block)) is not None}, reverse=True)
-    out: dict[int, list[TextBlock]] = {}
-    #: Where the running text's last paragraph ended without a sentence's end (page, place
-    #: in its list): a next page's first paragraph that starts in lower case is joined to it.
-    open_at: tuple[int, int] | None = None
-    for index in sorted(pages):
-        here: list[TextBlock] = []
-        out[index] = here
-        began = False  # whether this page's running text has begun
-        for block in pages[index]:
-            if is_note(block):
-                here.append(TextBlock(_join_lines(block), note=True))
-                continue
-            size = heading_size(block)
-            if size is not None:
-                here.append(TextBlock(_join_lines(block), min(levels.index(size) + 1, 3)))
-                began, open_at = True, None
-                continue
-            for paragraph in _paragraphs(block):
-                text = _join_lines(paragraph)
-                if open_at is not None and not began and text[:1].islower():
-                    # One paragraph across the page break, kept on the page where it begins.
-                    page, place = open_at
-                    out[page][place] = TextBlock(_join_lines_text(out[page][place].text, text))
-                    began = True
-                    continue
-                here.append(TextBlock(text))
-                began, open_at = True, None
-        body_blocks = [(k, b) for k, b in enumerate(here) if not b.note]
-        if body_blocks:
-            place, last = body_blocks[-1]
-            if last.level == 0 and not _SENTENCE_END.search(last.text):
-                open_at = (index, place)
-        elif not pages[index]:
-            open_at = None  # a blank page between: nothing runs across it
-    return out
-
-
-def _join_lines_text(first: str, second: str) -> str:
-    if first.endswith("-") and len(first) > 1 and first[-2].isalpha():
-        return first[:-1] + second
-    return f"{first} {second}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,10 +366,9 @@ def inserts(materials: Mapping[str, PdfMaterial], *, enlarge: bool = False
     photocopy would (a short last page is not blown up, nor moved to the middle)."""
     out: list[Insert] = []
     for material in materials.values():
-        inked = [page.ink for page in material.pages if page.ink != (0.0, 0.0, 1.0, 1.0)]
+        inked = [page.ink for page in material.pages if not page.blank]
         frame = (min(b[0] for b in inked), min(b[1] for b in inked),
-                 max(b[2] for b in inked), max(b[3] for b in inked)) if inked else (
-                     0.0, 0.0, 1.0, 1.0)
+                 max(b[2] for b in inked), max(b[3] for b in inked)) if inked else _WHOLE
         out += [Insert(placeholder_id(material.reading, n), str(material.file), page.index,
                        frame, enlarge) for n, page in enumerate(material.pages, start=1)]
     return tuple(out)
@@ -521,10 +399,17 @@ def source_fonts(pdf: Path) -> set[str]:
             if item.get("/Subtype") == "/Form":
                 fonts_of(item.get("/Resources"))
 
-    for page in PdfReader(pdf).pages:
-        for name, item in entries(page.get("/Resources"), "/XObject").items():
+    def forms_in(resources, depth: int = 0) -> None:
+        # A booklet draws each page as a form of its own: the source pages are one deeper.
+        for name, item in entries(resources, "/XObject").items():
+            item = item.get_object()
             if str(name).startswith(FORM_PREFIX):
-                fonts_of(item.get_object().get("/Resources"))
+                fonts_of(item.get("/Resources"))
+            elif item.get("/Subtype") == "/Form" and depth < 3:
+                forms_in(item.get("/Resources"), depth + 1)
+
+    for page in PdfReader(pdf).pages:
+        forms_in(page.get("/Resources"))
     return found
 
 
@@ -533,7 +418,7 @@ def placeholder_id(reading_id: str, number: int) -> str:
     return f"{reading_id}-source-page-{number}"
 
 
-def _carry_links(source, target, writer, to_target, clip, scale, shift) -> None:
+def _carry_links(source, target, writer, to_target, shown) -> None:
     """The source page's web links (a DOI, a URL in a reference), moved with the page onto
     the volume's page, so that they still work there; links inside the source PDF, whose
     pages are not the volume's, are left out."""
@@ -546,8 +431,8 @@ def _carry_links(source, target, writer, to_target, clip, scale, shift) -> None:
         TextStringObject,
     )
 
-    shown = (shift[0] + scale * clip[0], shift[1] + scale * clip[1],
-             shift[0] + scale * (clip[0] + clip[2]), shift[1] + scale * (clip[1] + clip[3]))
+    xs, ys = [p[0] for p in shown], [p[1] for p in shown]
+    shown = (min(xs), min(ys), max(xs), max(ys))
     for ref in source.get("/Annots") or []:
         annot = ref.get_object()
         action = annot.get("/A")
@@ -581,11 +466,26 @@ def _carry_links(source, target, writer, to_target, clip, scale, shift) -> None:
 Placement = tuple[int, tuple[float, float, float, float]]
 
 
-def _visible_matrix(page) -> tuple[float, ...]:
-    """The matrix from a page's user space to its visible page (rotation applied, the crop
-    box's corner at the origin)."""
-    box = page.cropbox
-    x0, y0, x1, y1 = (float(box.left), float(box.bottom), float(box.right), float(box.top))
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def visible_box(page) -> tuple[float, float, float, float]:
+    """The part of a page that is the page: its trim box (inside crop marks and bleed; pypdf
+    gives the crop box where there is none)."""
+    box = page.trimbox
+    return float(box.left), float(box.bottom), float(box.right), float(box.top)
+
+
+def visible_size(page) -> tuple[float, float]:
+    x0, y0, x1, y1 = visible_box(page)
+    width, height = x1 - x0, y1 - y0
+    return (height, width) if (page.get("/Rotate") or 0) % 180 else (width, height)
+
+
+def _visible_matrix(page) -> Matrix:
+    """The matrix from a page's user space to its visible page (rotation applied, the trim
+    box's lower-left corner at the origin)."""
+    x0, y0, x1, y1 = visible_box(page)
     rotate = (page.get("/Rotate") or 0) % 360
     if rotate == 90:
         return (0, -1, 1, 0, -y0, x1)
@@ -596,21 +496,36 @@ def _visible_matrix(page) -> tuple[float, ...]:
     return (1, 0, 0, 1, -x0, -y0)
 
 
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
 def fit(ink: tuple[float, float, float, float], width: float, height: float,
-        area: tuple[float, float, float, float], enlarge: bool = True
-        ) -> tuple[float, float, float]:
-    """(scale, dx, dy): the visible page scaled by one factor so that its inked box fits the
-    area (filling it, with ``enlarge``; else at most at its own size), centred there."""
+        area: tuple[float, float, float, float], enlarge: bool = True) -> Matrix:
+    """The matrix that draws a visible page (width x height) so that its inked box sits in
+    the area, centred, scaled by one factor: filling the area with ``enlarge``, else at
+    most at its own size. A page that is read much larger turned (a landscape table on a
+    portrait page) is turned a quarter to the left, its top to the spine side, as books
+    set wide tables."""
     left, top, right, bottom = ink
     ink_w, ink_h = (right - left) * width, (bottom - top) * height
     x, y, w, h = area
-    scale = min(w / ink_w, h / ink_h) if ink_w > 0 and ink_h > 0 else 1.0
-    if not enlarge:
-        scale = min(scale, 1.0)
+    if ink_w <= 0 or ink_h <= 0:
+        return (1, 0, 0, 1, x, y)
+
+    def scale(across: float, down: float) -> float:
+        found = min(w / across, h / down)
+        return found if enlarge else min(found, 1.0)
+
+    upright, turned = scale(ink_w, ink_h), scale(ink_h, ink_w)
     ink_x, ink_y = left * width, (1 - bottom) * height  # the ink's lower-left corner
-    dx = x + (w - ink_w * scale) / 2 - ink_x * scale
-    dy = y + (h - ink_h * scale) / 2 - ink_y * scale
-    return scale, dx, dy
+    if turned > 1.15 * upright:
+        # (x, y) -> (-y, x), scaled: the ink spans x in [-(ink_y + ink_h), -ink_y].
+        s = turned
+        return (0, s, -s, 0, x + (w - s * ink_h) / 2 + s * (ink_y + ink_h),
+                y + (h - s * ink_w) / 2 - s * ink_x)
+    s = upright
+    return (s, 0, 0, s, x + (w - s * ink_w) / 2 - s * ink_x, y + (h - s * ink_h) / 2 - s * ink_y)
 
 
 def place_pages(pdf: bytes, placements: Mapping[str, Placement],
@@ -635,39 +550,36 @@ def place_pages(pdf: bytes, placements: Mapping[str, Placement],
         page_index, area = placements[item.id]
         reader = sources.get(item.file) or sources.setdefault(item.file, PdfReader(item.file))
         source = reader.pages[item.index]
-        a, b, c, d, e, f = _visible_matrix(source)
-        width, height = float(source.cropbox.width), float(source.cropbox.height)
-        if (source.get("/Rotate") or 0) % 180:
-            width, height = height, width
-        scale, dx, dy = fit(item.ink, width, height, area, item.enlarge)
+        width, height = visible_size(source)
+        matrix = fit(item.ink, width, height, area, item.enlarge)
+        inner = _visible_matrix(source)
         left, top, right, bottom = item.ink
         clip = (left * width, (1 - bottom) * height, (right - left) * width,
                 (bottom - top) * height)
-        form = page_as_form(source, writer)
         name = f"{FORM_PREFIX}{number}"
         target = writer.pages[page_index]
         resources = target.get("/Resources")
         resources = DictionaryObject(resources.get_object() if resources else {})
         xobjects = resources.get("/XObject")
         xobjects = DictionaryObject(xobjects.get_object() if xobjects else {})
-        xobjects[NameObject(name)] = form
+        xobjects[NameObject(name)] = page_as_form(source, writer)
         resources[NameObject("/XObject")] = xobjects
         target[NameObject("/Resources")] = resources
-        drawing = (f"q {scale:.5f} 0 0 {scale:.5f} {dx:.4f} {dy:.4f} cm "
-                   f"{clip[0]:.3f} {clip[1]:.3f} {clip[2]:.3f} {clip[3]:.3f} re W n "
-                   f"{a} {b} {c} {d} {e:.4f} {f:.4f} cm {name} Do Q")
+        drawing = (" ".join(f"{v:.5f}" for v in matrix) + " cm "
+                   + " ".join(f"{v:.3f}" for v in clip) + " re W n "
+                   + " ".join(f"{v:g}" for v in inner) + f" cm {name} Do")
         content = StreamObject()
-        content.set_data(b"q\n" + content_bytes(target) + b"\nQ\n"
-                         + drawing.encode("ascii") + b"\n")
+        content.set_data(b"q\n" + content_bytes(target) + b"\nQ\nq " + drawing.encode("ascii")
+                         + b" Q\n")
         target.replace_contents(content)
         target.compress_content_streams()
 
-        def to_target(x: float, y: float, vm=(a, b, c, d, e, f), s=scale, t=(dx, dy)
-                      ) -> tuple[float, float]:
-            vx, vy = vm[0] * x + vm[2] * y + vm[4], vm[1] * x + vm[3] * y + vm[5]
-            return s * vx + t[0], s * vy + t[1]
+        def to_target(px: float, py: float, outer=matrix, inner=inner) -> tuple[float, float]:
+            return _apply(outer, *_apply(inner, px, py))
 
-        _carry_links(source, target, writer, to_target, clip, scale, (dx, dy))
+        shown = [_apply(matrix, cx, cy) for cx in (clip[0], clip[0] + clip[2])
+                 for cy in (clip[1], clip[1] + clip[3])]
+        _carry_links(source, target, writer, to_target, shown)
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

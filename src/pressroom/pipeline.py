@@ -195,10 +195,18 @@ def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]
                         describe_pages(material.scanned),
                         "are scanned images" if many else "is a scanned image",
                         "they" if many else "it", "them" if many else "it")
-        log.warning("%s: the print volume does not claim PDF/UA-1: the pages of this PDF "
-                    "reading are drawn in without tags%s", reading.pdf.path,
-                    " (the PDF's own tags are not carried over)" if reading.pdf.tagged
-                    else "")
+        if material.blank:
+            many = len(material.blank) > 1
+            log.warning("%s: %s %s of the PDF %s blank, and reproduced as %s",
+                        reading.pdf.path, "pages" if many else "page",
+                        describe_pages(material.blank), "are" if many else "is",
+                        "blank pages" if many else "a blank page")
+    if out:
+        names = [str(r.pdf.path) for r in edition.readings if r.pdf is not None]
+        log.warning("the print volume does not claim PDF/UA-1: the pages of %s %s are drawn "
+                    "in without tags (a PDF's own tags are not carried over)",
+                    "the PDF reading" if len(names) == 1 else "the PDF readings",
+                    ", ".join(names))
     return out
 
 
