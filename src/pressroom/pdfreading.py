@@ -505,8 +505,8 @@ def fit(ink: tuple[float, float, float, float], width: float, height: float,
     """The matrix that draws a visible page (width x height) so that its inked box sits in
     the area, centred, scaled by one factor: filling the area with ``enlarge``, else at
     most at its own size. A page that is read much larger turned (a landscape table on a
-    portrait page) is turned a quarter to the left, its top to the spine side, as books
-    set wide tables."""
+    portrait page) is turned a quarter to the left, its top at the page's left edge on
+    versos and rectos alike, as books set broadside tables."""
     left, top, right, bottom = ink
     ink_w, ink_h = (right - left) * width, (bottom - top) * height
     x, y, w, h = area
