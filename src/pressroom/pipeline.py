@@ -208,13 +208,16 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     from . import html
 
     cache = settings.cache
+    hyphenate_min = html.hyphenation_minimum(settings.templates_dir)
     key = digest("body", prepared.document.read_text(encoding="utf-8"),
-                 prepared.metadata.read_text(encoding="utf-8"), code_version(), tool_versions())
+                 prepared.metadata.read_text(encoding="utf-8"), str(hyphenate_min),
+                 code_version(), tool_versions())
     cached = cache.get("pandoc", key, ".html")
     if cached is not None:
         return cached.decode("utf-8")
     with _blame_the_reading(prepared):
-        body = html.render_body(prepared.document, prepared.metadata, settings.limits)
+        body = html.render_body(prepared.document, prepared.metadata, settings.limits,
+                                hyphenate_min)
     cache.put("pandoc", key, ".html", body.encode("utf-8"))
     return body
 
