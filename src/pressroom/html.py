@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,8 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
 
 
 def render_body(document_path: Path, metadata_path: Path,
-                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5) -> str:
+                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5,
+                meanwhile: Callable[[], None] | None = None) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats.
 
     print.lua (after the notes filter) marks where lines may not break: names and hyphenated
@@ -65,7 +66,8 @@ def render_body(document_path: Path, metadata_path: Path,
     return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
                       extra_args=("--section-divs", "--wrap=none",
                                   "-V", f"pressroom-hyphenate-min={hyphenate_min}",
-                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits)
+                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits,
+                      meanwhile=meanwhile)
 
 
 #: WeasyPrint's hyphenate-limit-chars when none is given (or "auto"): words of five or more.
