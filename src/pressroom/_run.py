@@ -16,6 +16,7 @@ import re
 import resource
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -126,6 +127,7 @@ def run_bounded(
     on_timeout: Callable[[subprocess.Popen[Any]], None] | None = None,
     memory: str = "address-space",
     overhead_mb: int = 0,
+    meanwhile: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[Any]:
     """Run args to completion within ``seconds`` and ``memory_mb`` of memory.
 
@@ -137,6 +139,8 @@ def run_bounded(
 
     ``what`` names the program in messages; ``limit`` is the prefix of its ``Limits`` fields
     (default: ``what``); ``source_path`` is the file the run is about, named first in an error.
+    ``meanwhile`` is called once the program has started, so that the caller's own work
+    overlaps it instead of waiting; the time limit runs from the start all the same.
     The child runs in a session of its own, so a timeout kills it and everything it started
     (``on_timeout`` may stop it more gently first). A non-zero exit is returned, not raised:
     the caller knows what the program's failures mean. Running out of time or memory raises
@@ -158,8 +162,12 @@ def run_bounded(
         # Between fork and exec: sets the child's address-space limit, nothing else.
         preexec_fn=_limit_memory(memory_mb + overhead_mb, memory),
     ) as proc:
+        started = time.monotonic()
         try:
-            stdout, stderr = proc.communicate(timeout=seconds)
+            if meanwhile is not None:
+                meanwhile()
+            left = max(0.0, seconds - (time.monotonic() - started))
+            stdout, stderr = proc.communicate(timeout=left)
         except subprocess.TimeoutExpired:
             if on_timeout is not None:
                 on_timeout(proc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,15 +54,51 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
 
 
 def render_body(document_path: Path, metadata_path: Path,
-                limits: Limits = DEFAULT_LIMITS) -> str:
+                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5,
+                meanwhile: Callable[[], None] | None = None) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats.
 
     print.lua (after the notes filter) marks where lines may not break: names and hyphenated
-    compounds, note calls and their words, day and month.
+    compounds, note calls and their words, day and month. ``hyphenate_min`` is the shortest
+    word the stylesheets let WeasyPrint hyphenate (hyphenation_minimum): names shorter than
+    that need no protecting, and get no span to lay out.
     """
     return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
                       extra_args=("--section-divs", "--wrap=none",
-                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits)
+                                  "-V", f"pressroom-hyphenate-min={hyphenate_min}",
+                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits,
+                      meanwhile=meanwhile)
+
+
+#: WeasyPrint's hyphenate-limit-chars when none is given (or "auto"): words of five or more.
+_DEFAULT_HYPHENATE_MIN = 5
+
+
+def hyphenation_minimum(templates_dir: Path) -> int:
+    """The shortest word any print stylesheet lets WeasyPrint hyphenate: the smallest first
+    value of hyphenate-limit-chars in templates/. WeasyPrint's default counts too unless a
+    sheet sets the value on the root, which every element inherits. Erring low only protects
+    more words."""
+    import tinycss2
+
+    root: list[int] = []
+    others: list[int] = []
+    for sheet in sorted(templates_dir.glob("*.css")):
+        rules = tinycss2.parse_stylesheet(sheet.read_text(encoding="utf-8"),
+                                          skip_comments=True, skip_whitespace=True)
+        for rule in rules:
+            if rule.type != "qualified-rule":
+                continue
+            selector = tinycss2.serialize(rule.prelude).strip().lower()
+            for decl in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
+                                                        skip_whitespace=True):
+                if decl.type != "declaration" or decl.lower_name != "hyphenate-limit-chars":
+                    continue
+                first = next((t for t in decl.value if t.type != "whitespace"), None)
+                total = (first.int_value if first is not None and first.type == "number"
+                         and first.is_integer else _DEFAULT_HYPHENATE_MIN)
+                (root if selector in ("html", ":root") else others).append(total)
+    return min(others + (root or [_DEFAULT_HYPHENATE_MIN]))
 
 
 def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:

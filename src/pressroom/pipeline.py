@@ -259,15 +259,27 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     from . import html
 
     cache = settings.cache
+    hyphenate_min = html.hyphenation_minimum(settings.templates_dir)
     key = digest("body", prepared.document.read_text(encoding="utf-8"),
-                 prepared.metadata.read_text(encoding="utf-8"), code_version(), tool_versions())
+                 prepared.metadata.read_text(encoding="utf-8"), str(hyphenate_min),
+                 code_version(), tool_versions())
     cached = cache.get("pandoc", key, ".html")
     if cached is not None:
         return cached.decode("utf-8")
     with _blame_the_reading(prepared):
-        body = html.render_body(prepared.document, prepared.metadata, settings.limits)
+        body = html.render_body(prepared.document, prepared.metadata, settings.limits,
+                                hyphenate_min, meanwhile=_ready_to_lay_out)
     cache.put("pandoc", key, ".html", body.encode("utf-8"))
     return body
+
+
+def _ready_to_lay_out() -> None:
+    """What every layout needs and the body does not: WeasyPrint imported (the layout
+    workers are forked from this process and inherit it) and the installed faces listed.
+    Done while Pandoc converts the body, on the other core, instead of after it."""
+    from . import pdf
+
+    pdf.installed_families()
 
 
 def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant,
@@ -318,11 +330,16 @@ LAYOUT_ROUNDS = 3
 
 def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
             report: Callable[[str, Layout], None] | None = None,
+            final: Callable[[Variant, Layout], None] | None = None,
             ) -> dict[Variant, tuple[LayoutJob, Layout]]:
     """Lay out each variant until every page number printed after a link is its target's
     page (pagehints.py). The first layout uses the numbers the last build settled on, kept
     in the cache, or with none WeasyPrint's own target-counter(); a variant whose numbers
-    are wrong is laid out again with the pages of its last layout."""
+    are wrong is laid out again with the pages of its last layout.
+
+    ``final`` is told of each variant's last layout as soon as it is done, while the others
+    may still be running: work that needs it (the EPUB needs the A4 page map) runs then, on
+    the core that layout has just freed, instead of after the slowest variant."""
     from . import pagehints
 
     cache = settings.cache
@@ -357,12 +374,14 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
             if rounds[job.name] < LAYOUT_ROUNDS:
                 return job_for(variant)
             pending.append(variant)
-            return None
-        cache.put_json("hints", variant.name, settled)
-        if came_from_target_counter:
-            # Right numbers lay out byte for byte as target-counter() did (tested): the next
-            # build, which writes them as literal numbers, finds this layout.
-            remember(cache, job_for(variant), layout)
+        else:
+            cache.put_json("hints", variant.name, settled)
+            if came_from_target_counter:
+                # Right numbers lay out byte for byte as target-counter() did (tested): the
+                # next build, which writes them as literal numbers, finds this layout.
+                remember(cache, job_for(variant), layout)
+        if final is not None:
+            final(variant, layout)
         return None
 
     # The longest first, so that the last to finish is a short one: a booklet is laid out
@@ -623,7 +642,15 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
         how = "reused" if layout.reused else f"{layout.seconds:.1f} s"
         say(f"{job_name}: {layout.pages} pages ({how})")
 
-    laid_out = lay_out(settings, prepared, body, wanted, report)
+    epub: list[tuple[bytes, bool]] = []
+
+    def final(variant: Variant, layout: Layout) -> None:
+        if variant is PAGE_SOURCE and "epub" in formats:
+            say("EPUB")
+            epub.append(epub_bytes(settings, prepared, layout.page_map,
+                                   _page_source(prepared)))
+
+    laid_out = lay_out(settings, prepared, body, wanted, report, final)
     for warning in sorted({w for _, layout in laid_out.values() for w in layout.warnings}):
         log.warning("WeasyPrint: %s", warning)
 
@@ -647,9 +674,8 @@ def _make(settings: Settings, prepared: Prepared, formats: tuple[str, ...],
                                  page_map_json(layout).encode("utf-8"))
             outputs.append(Output("json", path, variant.label, "page-map", reason="written"))
     if "epub" in formats:
-        say("EPUB")
-        page_map = laid_out[PAGE_SOURCE][1].page_map
-        data, rebuilt = epub_bytes(settings, prepared, page_map, _page_source(prepared))
+        # Made as soon as the A4 layout was final (above).
+        data, rebuilt = epub[0]
         path = staging.write(f"{name}.epub", data)
         outputs.append(Output("epub", path, rebuilt=rebuilt,
                               reason="made" if rebuilt else "reused from the cache"))

@@ -17,8 +17,12 @@
 
 local NBSP = "\u{00A0}"
 local WJ = "\u{2060}"
--- A word is only worth protecting if it is long enough to be hyphenated at all.
-local MIN_PROTECTED = 5
+-- A word is only worth protecting if it is long enough to be hyphenated at all: WeasyPrint
+-- never hyphenates a word shorter than the first value of hyphenate-limit-chars, which the
+-- build reads from the stylesheets and passes in (html.py). A span that protects nothing
+-- costs every layout an inline box of its own, and there are hundreds of names.
+local MIN_PROTECTED = tonumber(PANDOC_WRITER_OPTIONS.variables["pressroom-hyphenate-min"]
+  and tostring(PANDOC_WRITER_OPTIONS.variables["pressroom-hyphenate-min"])) or 5
 -- The longest final word that is joined to the one before it.
 local MAX_LAST_WORD = 12
 
@@ -35,6 +39,21 @@ end
 local function is_capitalised(text)
   local first = text:gsub("^[\"'“‘(%[]+", "")
   return first:match("^%u") ~= nil
+end
+
+-- What a hyphenator could take for a word is never longer than a run between spaces, hyphens
+-- and dashes; counting the punctuation round it too only errs towards protecting.
+local WORD_BREAKS = { "%-", "\u{2010}", "\u{2013}", "\u{2014}" }
+
+local function longest_word(text)
+  for _, dash in ipairs(WORD_BREAKS) do
+    text = text:gsub(dash, " ")
+  end
+  local longest = 0
+  for word in text:gmatch("%S+") do
+    longest = math.max(longest, utf8.len(word) or #word)
+  end
+  return longest
 end
 
 local function is_noteref(el)
@@ -55,7 +74,7 @@ local function mark_words(inlines)
   local function protected(el)
     if el.t ~= "Str" then return false end
     local text = el.text
-    local long = utf8.len(text) and utf8.len(text) >= MIN_PROTECTED
+    local long = longest_word(text) >= MIN_PROTECTED
     return long and (has_inner_hyphen(text) or (is_capitalised(text) and not sentence_start))
   end
   local i = 1

@@ -1,0 +1,56 @@
+"""The print filter's no-hyphens spans: only where WeasyPrint could hyphenate the word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pressroom.html import hyphenation_minimum, render_body
+
+
+def _body(tmp_path: Path, markdown: str, hyphenate_min: int) -> str:
+    import pypandoc
+
+    document = tmp_path / "doc.json"
+    document.write_text(pypandoc.convert_text(markdown, "json", format="markdown"),
+                        encoding="utf-8")
+    metadata = tmp_path / "meta.yaml"
+    metadata.write_text(json.dumps({"title": "t"}), encoding="utf-8")
+    return render_body(document, metadata, hyphenate_min=hyphenate_min)
+
+
+def test_only_names_long_enough_to_be_hyphenated_are_protected(tmp_path: Path):
+    body = _body(tmp_path, "Then the Chinese leaders met Khrushchev and Mao in Sino-Soviet "
+                 "talks on de-Stalinization.", 7)
+    assert '<span class="no-hyphens">Khrushchev</span>' in body
+    assert '<span class="no-hyphens">Chinese</span>' in body
+    assert '<span class="no-hyphens">de-Stalinization.</span>' in body
+    # Every word under seven letters: WeasyPrint would not hyphenate it anyway.
+    assert "Mao" in body and ">Mao<" not in body
+    assert "Sino-Soviet" in body and ">Sino-Soviet<" not in body
+
+
+def test_a_lower_limit_protects_shorter_names(tmp_path: Path):
+    body = _body(tmp_path, "Then the leaders of China met in Sino-Soviet talks.", 5)
+    assert '<span class="no-hyphens">China</span>' in body
+
+
+@pytest.mark.parametrize(("sheets", "expected"), [
+    ({"print.css": "html { hyphenate-limit-chars: 7 3 3 }"}, 7),
+    # Set on the root only where it is: elsewhere WeasyPrint's default of five applies.
+    ({"print.css": ".footnote { hyphenate-limit-chars: 9 }"}, 5),
+    ({"print.css": "html { hyphenate-limit-chars: 7 3 3 }",
+      "extra.css": "p.small { hyphenate-limit-chars: 6 }"}, 6),
+    ({"print.css": "html { hyphenate-limit-chars: auto }"}, 5),
+    ({"print.css": "p { color: black }"}, 5),
+])
+def test_the_limit_is_the_smallest_the_stylesheets_allow(tmp_path: Path, sheets, expected):
+    for name, css in sheets.items():
+        (tmp_path / name).write_text(css, encoding="utf-8")
+    assert hyphenation_minimum(tmp_path) == expected
+
+
+def test_the_project_stylesheets_hyphenate_words_of_seven_letters():
+    assert hyphenation_minimum(Path(__file__).parent.parent / "templates") == 7
