@@ -50,6 +50,17 @@ def test_what_the_layout_printed_is_read_back_and_checked(tmp_path):
     assert settled(stale.printed_pages, stale.anchor_pages) == {"t-1": 2}
 
 
+def test_a_draft_with_wrong_numbers_is_not_written_and_one_with_right_ones_is():
+    off = CSS + literal_rules(CSS) + hint_rules({"t-1": 1})
+    stale = render_pdf(f"<style>{off}</style>{BODY}", ROOT, variant=None, draft=True)
+    assert stale.data == b"" and wrong(stale.printed_pages, stale.anchor_pages) == ["t-1"]
+    assert stale.anchor_pages["t-1"] == 2  # what the next round needs is there
+    on = CSS + literal_rules(CSS) + hint_rules({"t-1": 2})
+    right = render_pdf(f"<style>{on}</style>{BODY}", ROOT, variant=None, draft=True)
+    assert right.data.startswith(b"%PDF-")
+    assert right.data == render_pdf(f"<style>{on}</style>{BODY}", ROOT, variant=None).data
+
+
 def test_right_literal_numbers_lay_out_byte_for_byte_as_target_counter(tmp_path):
     from helpers import MINIMAL, TEMPLATES
     from pressroom.pipeline import PAGE_SOURCE, Settings, prepare, print_body, print_html

@@ -14,6 +14,7 @@ import weasyprint
 from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError
 
+from . import pagehints
 from ._run import DEFAULT_LIMITS, run_bounded
 from .errors import LimitError, RenderError, SafetyError
 from .fetcher import ConfinedFetcher
@@ -260,9 +261,13 @@ def _clean_bookmarks(document: weasyprint.Document) -> None:
 
 
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
-               strict: bool = False) -> RenderedPdf:
+               strict: bool = False, draft: bool = False) -> RenderedPdf:
     """The PDF of one print HTML document and its page map; only files under project_root
     may be read.
+
+    A ``draft`` whose printed page numbers come out wrong (pagehints.wrong) is not written:
+    it will be laid out again with the right ones, and writing a tagged PDF costs a fifth of
+    a layout. Its data is then empty; its page map and pages are what the next round needs.
 
     Every footnote must come out laid out on some page: WeasyPrint has dropped a footnote
     whose call was pushed to the next page by widow/orphan control, and a lost note is a
@@ -285,11 +290,15 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
                 "check footnote-policy in the print stylesheet"
             )
-        _clean_bookmarks(document)
-        data = document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
+        printed = printed_pages(document)
+        if draft and pagehints.wrong(printed, anchor_pages):
+            data = b""
+        else:
+            _clean_bookmarks(document)
+            data = document.write_pdf(pdf_variant=variant, pdf_tags=True,
+                                      uncompressed_pdf=False)
         return RenderedPdf(data, len(document.pages), page_map(document, parsed.etree_element),
-                           anchor_pages, tuple(warnings), printed_pages(document),
-                           placements(document))
+                           anchor_pages, tuple(warnings), printed, placements(document))
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:

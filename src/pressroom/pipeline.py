@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -356,7 +356,9 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
         identity = digest(pages[variant.name], json.dumps(numbers, sort_keys=True))
         html_text = pages[variant.name] if numbers is None else print_html(
             settings, prepared, body, variant, numbers)
-        return _job(settings, variant, html_text, identity, prepared)
+        # Every round but the last is a draft: not written if its numbers come out wrong.
+        draft = rounds[f"PDF, {variant.name}"] < LAYOUT_ROUNDS - 1
+        return replace(_job(settings, variant, html_text, identity, prepared), draft=draft)
 
     by_name = {f"PDF, {v.name}": v for v in variants}
     done: dict[Variant, tuple[LayoutJob, Layout]] = {}

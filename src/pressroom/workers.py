@@ -43,6 +43,10 @@ class LayoutJob:
     #: PDF readings' source pages, drawn into their placeholders after the layout and before
     #: imposition (pdfreading.place_pages).
     inserts: tuple[Insert, ...] = ()
+    #: Not the last round of a variant's page numbers: if they come out wrong, no PDF is
+    #: written (pdf.render_pdf), since the variant is laid out again. Not in the key: a
+    #: draft with right numbers is the same layout.
+    draft: bool = False
 
     @property
     def key(self) -> str:
@@ -79,13 +83,14 @@ def _lay_out(job: LayoutJob) -> Layout:
 
     start = time.perf_counter()
     rendered = pdf.render_pdf(job.html, job.project_root, variant=job.pdf_variant,
-                              strict=job.strict)
+                              strict=job.strict, draft=job.draft)
     starts = tuple({"page": s.number, "block": s.block, "offset": s.offset}
                    for s in rendered.page_starts)
     data, pages = rendered.data, rendered.pages
-    if job.inserts:
+    # A draft with wrong numbers has no data: nothing to place or impose.
+    if job.inserts and data:
         data = place_pages(data, rendered.placements, job.inserts)
-    if job.sheet:
+    if job.sheet and data:
         from .imposition import impose_booklet
 
         data, sheets = impose_booklet(data, job.sheet)
@@ -184,7 +189,8 @@ def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAUL
                 conn.close()
                 process.join()
                 if status == "ok":
-                    remember(cache, job, value)
+                    if value.data:  # a draft that was not written is not kept
+                        remember(cache, job, value)
                     finished(job, value)
                 elif status == "error":
                     raise RenderError(value)
