@@ -10,7 +10,9 @@ openers' places for them.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ._pandoc import convert_text
@@ -137,11 +139,18 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
 def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation],
                    limits: Limits = DEFAULT_LIMITS, cache: Cache | None = None
                    ) -> dict[str, Any]:
-    """The edition as one Pandoc document (JSON), blocks of every chunk in order."""
+    """The edition as one Pandoc document (JSON), blocks of every chunk in order.
+
+    The chunks are converted side by side, one Pandoc per core: each is its own process, and
+    a cold build of a reader has one a reading. A mistake is reported for the first chunk
+    in reading order that has one, as a one-by-one conversion would."""
+    chunks = list(chunks)
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
-    for chunk in chunks:
-        doc = chunk_ast(chunk, limits, cache)
+    workers = max(1, min(len(chunks), len(os.sched_getaffinity(0))))
+    with ThreadPoolExecutor(workers) as pool:
+        docs = list(pool.map(lambda chunk: chunk_ast(chunk, limits, cache), chunks))
+    for chunk, doc in zip(chunks, docs, strict=True):
         version = version or doc["pandoc-api-version"]
         if chunk.prefix:
             own_ids(doc["blocks"], chunk.prefix)
