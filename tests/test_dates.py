@@ -222,3 +222,12 @@ def test_other_unspecified_digits_are_refused(text: str):
         f"unspecified digits in {text!r}: only a whole unknown year is supported, with its "
         'month known, as in "XXXX-01" (no qualifiers, not in a range)'
     )
+
+
+@pytest.mark.parametrize("text", ["1956", "1956-02", "1960-02", "1956-02-14", "1900-02",
+                                  "1956-02-14/1956-02-25", "1958-07-31/1958-08-03",
+                                  "1956/1958", "1956-02/1956-03-04", "1960-04-22/1960-04-22"])
+def test_plain_dates_read_without_the_parser_as_the_parser_reads_them(text):
+    from pressroom.dates import _edtf_date, _plain_date
+
+    assert _plain_date(text) == _edtf_date(text)

@@ -11,6 +11,7 @@ year not given"); it has no bounds, so it cannot place itself in a sequence: who
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import time
@@ -158,6 +159,35 @@ def _to_date(struct: time.struct_time) -> dt.date:
     return dt.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
 
 
+_PLAIN = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?")
+
+
+def _plain_bounds(text: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a plain year, month or day ("1956", "1956-02",
+    "1956-02-14"), as EDTF's strict bounds are; None for anything else (qualifiers, ranges),
+    which the EDTF parser reads. Plain dates are most of a chronology, and a parser built on
+    a general grammar takes milliseconds for each."""
+    found = _PLAIN.fullmatch(text)
+    if found is None:
+        return None
+    year = int(found.group(1))
+    month = int(found.group(2)) if found.group(2) else None
+    day = int(found.group(3)) if found.group(3) else None
+    if month is not None and not 1 <= month <= 12:
+        return None  # seasons and quarters: the parser and _point say what is wrong
+    try:
+        if day is not None:
+            first = last = dt.date(year, month or 1, day)
+        elif month is not None:
+            first = dt.date(year, month, 1)
+            last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        else:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    except ValueError:
+        return None  # an impossible day: the parser words the error
+    return first, last
+
+
 def parse_date(value: object) -> EdtfDate:
     """Parse an EDTF string; ValueError says what is wrong (pydantic adds where)."""
     if isinstance(value, EdtfDate):
@@ -171,6 +201,11 @@ def parse_date(value: object) -> EdtfDate:
     text = value.strip()
     if "X" in text:
         return _no_year(text)
+    return _plain_date(text) or _edtf_date(text)
+
+
+def _edtf_date(text: str) -> EdtfDate:
+    """Any accepted date, read by the EDTF parser."""
     try:
         parsed = parse_edtf(text)
     except EDTFParseException:
@@ -195,6 +230,22 @@ def parse_date(value: object) -> EdtfDate:
         if "ends before" in str(exc):
             raise
         raise ValueError(f"impossible date {text!r} ({exc})") from None
+    if end == start:
+        end = None  # a one-day range is that day
+    return EdtfDate(text, start, end, lower, upper)
+
+
+def _plain_date(text: str) -> EdtfDate | None:
+    """A plain date or a range of two, without the EDTF parser; None if not that simple."""
+    first, slash, second = text.partition("/")
+    ends = [_plain_bounds(first), _plain_bounds(second) if slash else None]
+    if ends[0] is None or (slash and ends[1] is None):
+        return None
+    lower, upper = ends[0][0], (ends[1] or ends[0])[1]
+    if slash and upper < lower:
+        raise ValueError(f"range {text!r} ends before it starts")
+    start = _point(first)
+    end = _point(second) if slash else None
     if end == start:
         end = None  # a one-day range is that day
     return EdtfDate(text, start, end, lower, upper)

@@ -386,9 +386,12 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
             final(variant, layout)
         return None
 
-    # The longest first, so that the last to finish is a short one: a booklet is laid out
-    # and imposed, large print has the most pages.
-    order = sorted(variants, key=lambda v: KINDS.index(v.kind), reverse=True)
+    # The A4 edition first: the EPUB and the permissions report wait for its page map, and
+    # the EPUB is then made while the others are laid out. Then the longest, so that the
+    # last to finish is a short one: a booklet is laid out and imposed, large print has the
+    # most pages.
+    order = sorted(variants, key=lambda v: (v is not PAGE_SOURCE,
+                                            -KINDS.index(v.kind)))
     run_layouts([job_for(v) for v in order], cache, settings.limits, report, then)
     for variant in pending:
         wrong = pagehints.wrong(done[variant][1].printed_pages, done[variant][1].anchor_pages)

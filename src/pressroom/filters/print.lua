@@ -153,11 +153,13 @@ local function bind_note_calls(inlines)
   -- footnote float that follows the call) stays outside it. A longer element before the call
   -- is left alone: bound whole, it would leave a gaping line before it.
   local out = pandoc.Inlines({})
+  local function short(el)
+    return utf8.len(pandoc.utils.stringify(el)) <= MAX_BOUND
+  end
   for _, el in ipairs(inlines) do
     local last = out[#out]
-    local short = last and utf8.len(pandoc.utils.stringify(last)) <= MAX_BOUND
-    if is_noteref(el) and last and (last.t == "Str" or (short and (last.t == "Span"
-      or last.t == "Emph"))) and not (last.t == "Span" and last.classes:includes("footnote")) then
+    if is_noteref(el) and last and (last.t == "Str" or ((last.t == "Span" or last.t == "Emph")
+      and short(last))) and not (last.t == "Span" and last.classes:includes("footnote")) then
       out[#out] = pandoc.Span({ last, el }, pandoc.Attr("", { "nowrap" }))
     else
       out:insert(el)
@@ -257,10 +259,11 @@ local function subtitle(div)
   if div.classes:includes("subtitle") then return join_display(div) end
 end
 
+-- One walk over the inlines does all of the above in order (each walk costs the whole
+-- document's conversion to Lua and back), then one over the blocks.
 return {
   { Inlines = function(inlines)
-      return bind_note_calls(mark_words(join_days(flatten_quotes(inlines))))
+      return attach_lone_spaces(bind_note_calls(mark_words(join_days(flatten_quotes(inlines)))))
     end },
-  { Inlines = attach_lone_spaces },
   { Para = tie_last_words, Header = join_display, Div = subtitle },
 }
