@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -136,14 +136,16 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     return doc
 
 
-def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation],
+def build_document(chunks: Iterable[Chunk],
+                   citations: Mapping[str, Citation] | Callable[[], Mapping[str, Citation]],
                    limits: Limits = DEFAULT_LIMITS, cache: Cache | None = None
                    ) -> dict[str, Any]:
     """The edition as one Pandoc document (JSON), blocks of every chunk in order.
 
     The chunks are converted side by side, one Pandoc per core: each is its own process, and
     a cold build of a reader has one a reading. A mistake is reported for the first chunk
-    in reading order that has one, as a one-by-one conversion would."""
+    in reading order that has one, as a one-by-one conversion would. ``citations`` may be a
+    function that waits for citeproc, which can then run beside the conversions."""
     chunks = list(chunks)
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
@@ -157,5 +159,5 @@ def build_document(chunks: Iterable[Chunk], citations: Mapping[str, Citation],
         blocks += doc["blocks"]
         if chunk.end_anchor:
             blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})
-    _fill_citations(blocks, citations)
+    _fill_citations(blocks, citations() if callable(citations) else citations)
     return {"pandoc-api-version": version or [], "meta": {}, "blocks": blocks}

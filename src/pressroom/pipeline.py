@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,10 +169,13 @@ def prepare(settings: Settings) -> Prepared:
     edition = load_edition(settings.edition, settings.boundary,
                            max_source_mb=settings.limits.source_mb,
                            max_pdf_mb=settings.limits.pdf_mb)
-    citations = render_citations([r.source for r in edition.readings if r.source],
-                                 edition.csl, settings.limits)
-    return write_prepared(settings, edition, citations, "edition",
-                          pdfs=prepare_pdfs(settings, edition))
+    # citeproc (a Pandoc of its own) formats the citations while the chunks are converted.
+    with ThreadPoolExecutor(1) as pool:
+        citations = pool.submit(render_citations,
+                                [r.source for r in edition.readings if r.source],
+                                edition.csl, settings.limits)
+        return write_prepared(settings, edition, citations.result, "edition",
+                              pdfs=prepare_pdfs(settings, edition))
 
 
 def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]:
@@ -210,16 +214,21 @@ def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]
     return out
 
 
-def write_prepared(settings: Settings, edition: Edition, citations: Mapping[str, Citation],
+def write_prepared(settings: Settings, edition: Edition,
+                   citations: Mapping[str, Citation] | Callable[[], Mapping[str, Citation]],
                    stem: str, handout: Handout | None = None, extra_css: str = "",
                    pdfs: Mapping[str, PdfMaterial] | None = None) -> Prepared:
-    """Assemble an edition (or a handout's one-reading edition) and write its documents."""
+    """Assemble an edition (or a handout's one-reading edition) and write its documents.
+    ``citations`` may be a function that waits for them: they are needed only once the
+    chunks are converted."""
     from .assemble import assemble
     from .document import build_document
 
     pdfs = {r.id: pdfs[r.id] for r in edition.readings if pdfs and r.id in pdfs}
     assembled = assemble(edition, settings.templates_dir, handout, pdfs)
     document = build_document(assembled.chunks, citations, settings.limits, settings.cache)
+    if callable(citations):
+        citations = citations()
     markdown = settings.build_dir / f"{stem}.md"
     metadata = settings.build_dir / f"{stem}-meta.yaml"
     document_path = settings.build_dir / f"{stem}.json"
