@@ -39,7 +39,7 @@ believed the partnership to be equal, and each said so in private.</p>
 <p>The second paragraph considers the conferences of 1957 and 1960, which ran on for weeks
 and whose communiqués hid more than they said about the quarrel.</p>
 <h2 style="break-before: page">Brothers in Name</h2>
-<p>The language of fraternity was older than the alliance itself and outlived it by some
+<p>The language of fraternity was older than the alliance itself<sup>2</sup> and outlived it by some
 years, as the documents of the period show to anyone who reads them closely and
 patiently, one after another, without skipping the dull</p>
 <p style="font-size: 8pt; margin-top: 100mm">2. Another footnote, at the foot of page 102.</p>
@@ -437,6 +437,7 @@ def test_the_epub_gives_the_text_of_a_pdf_reading_with_its_headings(mixed: Built
     assert re.search(r"<h\d[^>]*>Brothers in Name</h\d>", chapter)
     # A paragraph broken by the page is one paragraph, a hyphenated word is whole again.
     paragraph = re.search(r"The language of fraternity[^<]*</p>", chapter).group(0)
+    assert "the alliance itself² and outlived it" in paragraph  # the note call, raised
     assert "without skipping the dull ones, which is where the quarrel" in paragraph
     # The page's footnote, set small, is kept apart from the running text.
     assert re.search(r'<div class="source-notes">\s*<p>(<span[^>]*></span>)?2\. Another '

@@ -75,11 +75,31 @@ class _Line:
 
     @property
     def size(self) -> float:
-        return self.bottom - self.top
+        """The height of the line's type: its words' median (a raised note call makes the
+        line's extent taller, not its type)."""
+        return statistics.median(w.bottom - w.top for w in self.words)
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        """The line's words; a note call (digits raised above the line) as superscript
+        digits on the word before it, as it reads in print. poppler gives a call set close
+        to its word as part of the word ("itself2"), one set apart as a word of its own."""
+        size = self.size
+        top = statistics.median(w.top for w in self.words)
+        bottom = statistics.median(w.bottom for w in self.words)
+        words = []
+        for k, word in enumerate(self.words):
+            raised = word.top < top - 0.15 * size or word.bottom < bottom - 0.2 * size
+            call = _CALL.fullmatch(word.text) if raised else None
+            if call and (call.group(1) or k):
+                text = call.group(1) + call.group(2).translate(_SUPERSCRIPT)
+                if not call.group(1) and words:
+                    words[-1] += text
+                    continue
+                words.append(text)
+            else:
+                words.append(word.text)
+        return " ".join(words)
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,9 @@ _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 #: Hyphens a line may end with where a word was broken: the hyphen-minus, the Unicode hyphen
 #: (what browsers and WeasyPrint write), and the soft hyphen.
 _BREAK_HYPHENS = "-\u2010\u00ad"
+#: A word that ends in a note call: what comes before (maybe nothing) and the digits.
+_CALL = re.compile(r"(.*[^\d\s.,;:()\-–]|)(\d{1,3})")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _ADDRESS = re.compile(r"(?:https?://|www\.|doi\.org|/|@)", re.IGNORECASE)
 
 
