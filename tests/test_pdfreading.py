@@ -568,3 +568,26 @@ def test_a_pdf_over_its_limit_is_refused_before_it_is_read(publisher_pdf: Path, 
     with pytest.raises(LimitError, match=r"allies\.pdf: the PDF is larger than 1 MB "
                                          r"\(limit pdf_mb; raise it in invoke\.yaml"):
         load_reading(pdf, max_pdf_mb=1)
+
+
+def test_a_damaged_pdf_is_one_line_without_the_readers_own_warnings(tmp_path, caplog):
+    pdf = tmp_path / "allies.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer <<>>\n")
+    (tmp_path / "allies.yaml").write_text("title: Allies\nrights: R.\n")
+    with caplog.at_level(logging.WARNING), pytest.raises(ContentError) as caught:
+        load_reading(pdf)
+    assert str(caught.value).startswith(f"{pdf}: cannot read the PDF, which is damaged")
+    assert [r for r in caplog.records if r.name.startswith("pypdf")] == []
+
+
+def test_an_institution_is_cited_whole_and_sort_name_gives_the_family_name(tmp_path):
+    from pressroom.content import resolve_source
+
+    (tmp_path / "r.md").write_text(
+        "---\ntitle: Memorandum\nauthor:\n  - Ministry of Foreign Trade\n"
+        "  - {name: Chen Jian, sort-name: 'Chen, Jian'}\n  - Gary Blank\n"
+        "source: {type: report, issued: 1960}\n---\n\nText.\n")
+    reading = resolve_source(load_reading(tmp_path / "r.md"), None, None)
+    assert reading.source["author"] == [{"literal": "Ministry of Foreign Trade"},
+                                        {"family": "Chen", "given": "Jian"},
+                                        {"family": "Blank", "given": "Gary"}]
