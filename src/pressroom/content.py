@@ -249,6 +249,18 @@ def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
     return tuple(int(label) for label in labels)
 
 
+def _check_id(meta: ReadingMeta, path: Path, where: Path, line: int) -> None:
+    """A reading without an id: field takes its file's name, which must then be a slug;
+    the error names ``where`` the id: field would go."""
+    if meta.id is None:
+        try:
+            parse_slug(path.stem)
+        except ValueError:
+            raise ContentError(f"the file name {path.stem!r} cannot be the reading's id "
+                               "(lowercase words joined by hyphens); give it an id: field",
+                               path=where, line=line, field="id") from None
+
+
 def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
                  max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Reading:
     """Read a Markdown reading with YAML front matter and check its footnotes; a ``.pdf``
@@ -260,13 +272,7 @@ def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
         raise ContentError("a reading must start with YAML front matter between --- lines "
                            "(at least a title)", path=path, line=1)
     meta = validate(ReadingMeta, doc)
-    if meta.id is None:
-        try:
-            parse_slug(path.stem)
-        except ValueError:
-            raise ContentError(f"the file name {path.stem!r} cannot be the reading's id "
-                               "(lowercase words joined by hyphens); give it an id: field",
-                               path=path, line=2, field="id") from None
+    _check_id(meta, path, path, 2)
     notes = check_notes(path, body, body_line)
     return Reading(path, meta, body, body_line, notes, doc)
 
@@ -284,13 +290,7 @@ def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
         raise ContentError("a PDF reading's metadata must be a mapping (title: …)",
                            path=sidecar, line=1)
     meta = validate(PdfReadingMeta, doc)
-    if meta.id is None:
-        try:
-            parse_slug(path.stem)
-        except ValueError:
-            raise ContentError(f"the file name {path.stem!r} cannot be the reading's id "
-                               "(lowercase words joined by hyphens); give it an id: field",
-                               path=sidecar, line=1, field="id") from None
+    _check_id(meta, path, sidecar, 1)
     if path.stat().st_size > max_pdf_mb * 1024 * 1024:
         raise LimitError(f"the PDF is larger than {max_pdf_mb} MB (limit pdf_mb; "
                          f"{WHERE_TO_RAISE})", path=path)

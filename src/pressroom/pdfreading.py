@@ -39,8 +39,6 @@ from .cache import Cache, code_version, digest, file_digest
 from .errors import ContentError, RenderError
 from .pdftext import TextBlock, page_blocks, read_layout
 
-log = logging.getLogger(__name__)
-
 #: Tesseract's names for the languages a reading may be in (BCP 47 primary subtag).
 TESSERACT_LANGUAGES = {
     "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "ru": "rus",
@@ -173,9 +171,6 @@ class SourcePage:
     """One page a PDF reading reproduces."""
 
     index: int
-    #: The visible page (after /Rotate), in points.
-    width: float
-    height: float
     #: The box its ink lies in, as fractions of the visible page: left, top, right, bottom
     #: (the whole page if it is blank).
     ink: tuple[float, float, float, float]
@@ -281,10 +276,9 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
     pages = []
     for index in indexes:
         page = reader.pages[index]
-        width, height = visible_size(page)
         has_text = bool(layout.get(index))
         ink = inks.get(index)
-        pages.append(SourcePage(index, width, height, ink or _WHOLE, has_text,
+        pages.append(SourcePage(index, ink or _WHOLE, has_text,
                                 not has_text and _has_image(page),
                                 tuple(blocks.get(index, ())), blank=ink is None))
     return PdfMaterial(reading_id, path, file_digest(path), tuple(pages))

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -367,7 +367,7 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
             settings, prepared, body, variant, numbers)
         # Every round but the last is a draft: not written if its numbers come out wrong.
         draft = rounds[f"PDF, {variant.name}"] < LAYOUT_ROUNDS - 1
-        return replace(_job(settings, variant, html_text, identity, prepared), draft=draft)
+        return _job(settings, variant, html_text, identity, prepared, draft)
 
     by_name = {f"PDF, {v.name}": v for v in variants}
     done: dict[Variant, tuple[LayoutJob, Layout]] = {}
@@ -410,7 +410,7 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
 
 
 def _job(settings: Settings, variant: Variant, html_text: str, identity: str,
-         prepared: Prepared) -> LayoutJob:
+         prepared: Prepared, draft: bool = False) -> LayoutJob:
     from .imposition import SHEETS
     from .pdfreading import inserts
 
@@ -419,7 +419,7 @@ def _job(settings: Settings, variant: Variant, html_text: str, identity: str,
                      inserts=inserts(prepared.pdfs, enlarge=variant.kind == "large-print"),
                      strict=settings.strict,
                      sheet=SHEETS[variant.sheet] if variant.sheet else None,
-                     identity=identity)
+                     identity=identity, draft=draft)
 
 
 def epub_bytes(settings: Settings, prepared: Prepared, page_map: tuple[dict, ...],
