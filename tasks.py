@@ -13,25 +13,25 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 from rich.console import Console
 
-ROOT = Path(__file__).resolve().parent
-# The package lives in src/ (src layout); tasks run it in place, installed or not.
-sys.path.insert(0, str(ROOT / "src"))
+from pressroom import papers
+from pressroom.engine.build import build as build_edition
+from pressroom.engine.settings import Settings
+from pressroom.errors import ConfigError, PressroomError
+from pressroom.tools.run import Limits
 
-from pressroom import pipeline  # noqa: E402
-from pressroom._run import Limits  # noqa: E402
-from pressroom.errors import ConfigError, PressroomError  # noqa: E402
+ROOT = Path(__file__).resolve().parent
 
 EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
 OCR_HELP = "recognise the text of scanned PDF readings with OCRmyPDF (cached)"
 
 
 def _settings(c, strict: bool = False, edition: str | None = None,
-              ocr: bool = False) -> pipeline.Settings:
+              ocr: bool = False) -> Settings:
     cfg = c.pressroom
     # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
     # the time and memory the outside programs get; the package only sees a Limits value.
     limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
-    return pipeline.Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
+    return Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
                                          cfg.build_dir, strict, limits, ocr)
 
 
@@ -44,7 +44,7 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {exc}", code=1) from None
 
 
-def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
+def _build(c, formats, papers=papers.DEFAULT_PAPERS, kinds=papers.KINDS,
            strict=False, edition=None, ocr=False) -> None:
     # Progress goes to standard output: standard error carries only the one-line error.
     console = Console()
@@ -54,7 +54,7 @@ def _build(c, formats, papers=pipeline.DEFAULT_PAPERS, kinds=pipeline.KINDS,
         console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
                       highlight=False)
 
-    outputs = _run(pipeline.build, _settings(c, strict, edition, ocr), formats=formats,
+    outputs = _run(build_edition, _settings(c, strict, edition, ocr), formats=formats,
                    papers=papers, kinds=kinds, progress=progress)
     if outputs and all(o.reason == "up to date" for o in outputs):
         print(f"everything up to date ({len(outputs)} outputs in "
@@ -83,8 +83,8 @@ def html(c, edition=None):
             "edition": EDITION_HELP, "ocr": OCR_HELP})
 def pdf(c, paper="all", variant="all", strict=False, edition=None, ocr=False):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
-    _build(c, ("pdf",), pipeline.DEFAULT_PAPERS if paper == "all" else (paper,),
-           pipeline.KINDS if variant == "all" else (variant,), strict, edition, ocr)
+    _build(c, ("pdf",), papers.DEFAULT_PAPERS if paper == "all" else (paper,),
+           papers.KINDS if variant == "all" else (variant,), strict, edition, ocr)
 
 
 @task(help={"edition": EDITION_HELP, "ocr": OCR_HELP})
@@ -97,7 +97,7 @@ def epub(c, edition=None, ocr=False):
                                     "without rights", "edition": EDITION_HELP, "ocr": OCR_HELP})
 def build(c, strict=False, edition=None, ocr=False):
     """Build every output (HTML, PDFs, EPUB, permissions report) and build/manifest.json."""
-    _build(c, pipeline.FORMATS, strict=strict, edition=edition, ocr=ocr)
+    _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr)
 
 
 @task(help={"reading": "the id of the reading (its front matter id, or its file name)",
@@ -106,7 +106,7 @@ def build(c, strict=False, edition=None, ocr=False):
             "ocr": OCR_HELP})
 def handout(c, reading, edition=None, restart=False, ocr=False):
     """Build one reading alone as a handout: A4 and Letter PDFs and a booklet."""
-    from pressroom.handout import build_handout
+    from pressroom.engine.handout import build_handout
 
     console = Console()
     outputs = _run(build_handout, _settings(c, edition=edition, ocr=ocr), reading,
@@ -119,8 +119,9 @@ def handout(c, reading, edition=None, restart=False, ocr=False):
             "edition": EDITION_HELP})
 def watch(c, port=8765, edition=None):
     """Rebuild the A4 preview on every save and serve it on localhost, reloading itself."""
-    from pressroom.watch import Status, serve
-    from pressroom.watch import watch as watch_sources
+    from pressroom.preview.server import serve
+    from pressroom.preview.watch import Status
+    from pressroom.preview.watch import watch as watch_sources
 
     status = Status()
     server = serve(status, int(port))
@@ -137,7 +138,7 @@ def watch(c, port=8765, edition=None):
 @task(help={"edition": EDITION_HELP})
 def check(c, edition=None):
     """Validate the outputs in build/: EPUBCheck, DAISY Ace, PDF structure, notes linked."""
-    from pressroom.check import check_outputs
+    from pressroom.checks.outputs import check_outputs
 
     failed = False
     for result in _run(check_outputs, _settings(c, edition=edition)):
@@ -173,8 +174,8 @@ def clean(c):
 )
 def import_text(c, source, out=None, id=None, join=None):
     """Import a plain-text article extraction as a Markdown reading with footnotes."""
-    from pressroom._io import write_text_atomic
-    from pressroom.importer import import_file
+    from pressroom.files import write_text_atomic
+    from pressroom.sources.importer import import_file
 
     def run():
         try:

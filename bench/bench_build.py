@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from pressroom.engine.build import build as build_edition
+from pressroom.engine.settings import Settings
 
-from pressroom import pipeline  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> float:
@@ -77,11 +78,11 @@ def make_reader(folder: Path, readings: int = 12) -> Path:
 def reader_rows(work: Path) -> list[tuple[str, float, str]]:
     """Cold build of a twelve-reading reader, then a one-word edit in one reading as the
     watcher previews it."""
-    from pressroom.watch import Status, rebuild_preview
+    from pressroom.preview.watch import Status, rebuild_preview
 
     collection = make_reader(work / "reader")
-    settings = pipeline.Settings(ROOT, collection, ROOT / "templates", work / "reader-build")
-    cold = timed(lambda: pipeline.build(settings))
+    settings = Settings(ROOT, collection, ROOT / "templates", work / "reader-build")
+    cold = timed(lambda: build_edition(settings))
     reading = collection.parent / "readings" / "reading-07.md"
     reading.write_text(reading.read_text(encoding="utf-8").replace("paragraph 5:",
                                                                     "paragraph five:", 1))
@@ -121,27 +122,27 @@ def main() -> None:
     rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        settings = pipeline.Settings.for_project(ROOT, build=str(work / "build"))
+        settings = Settings.for_project(ROOT, build=str(work / "build"))
         name = None
 
-        cold = timed(lambda: pipeline.build(settings))
+        cold = timed(lambda: build_edition(settings))
         name = next(settings.build_dir.glob("*.epub")).stem
         rows.append(("cold inv build (default edition)", cold, "1.00x cold"))
         before = baseline(work)
         if before:
             rows.append((f"cold inv build at {BASELINE} (before the engine)", before,
                          f"cold now = {cold / before:.2f}x this"))
-        noop = timed(lambda: pipeline.build(settings), repeat=3)
+        noop = timed(lambda: build_edition(settings), repeat=3)
         rows.append(("no-op build (in process)", noop, f"{noop / cold:.3f}x cold"))
         cli = timed(lambda: run(sys.executable, "-m", "invoke", "build",
                                 env={"INVOKE_PRESSROOM_BUILD_DIR": str(settings.build_dir)}),
                     repeat=3)
         rows.append(("no-op inv build (command line)", cli, f"{cli / cold:.3f}x cold"))
 
-        epub_after = timed(lambda: pipeline.build(settings, formats=("epub",)))
+        epub_after = timed(lambda: build_edition(settings, formats=("epub",)))
         shutil.rmtree(settings.build_dir / ".cache" / "epub")
         (settings.build_dir / ".cache" / "state.json").unlink()
-        epub_fresh = timed(lambda: pipeline.build(settings, formats=("epub",)))
+        epub_fresh = timed(lambda: build_edition(settings, formats=("epub",)))
 
         markdown = settings.build_dir / "edition.md"
         meta = settings.build_dir / "edition-meta.yaml"
@@ -157,8 +158,8 @@ def main() -> None:
         weasy_cli = timed(lambda: run(sys.executable, "-m", "weasyprint", str(html),
                                       str(work / "cli.pdf")))
         rows.append(("WeasyPrint CLI on the A4 print HTML (reference)", weasy_cli, "1.00x"))
-        a4 = pipeline.Settings.for_project(ROOT, build=str(work / "a4"))
-        a4_only = timed(lambda: pipeline.build(a4, formats=("pdf",), papers=("a4",),
+        a4 = Settings.for_project(ROOT, build=str(work / "a4"))
+        a4_only = timed(lambda: build_edition(a4, formats=("pdf",), papers=("a4",),
                                                kinds=("reading",)))
         rows.append(("inv pdf --paper a4 --variant reading (cold)", a4_only,
                      f"{a4_only / weasy_cli:.2f}x WeasyPrint CLI"))
@@ -166,13 +167,13 @@ def main() -> None:
         # the starting point (pagehints.py).
         edited = work / "edited"
         shutil.copytree(ROOT / "src" / "content", edited)
-        a4_edit = pipeline.Settings(ROOT, edited / "edition.yaml", ROOT / "templates",
+        a4_edit = Settings(ROOT, edited / "edition.yaml", ROOT / "templates",
                                     work / "a4-edit")
-        pipeline.build(a4_edit, formats=("pdf",), papers=("a4",), kinds=("reading",))
+        build_edition(a4_edit, formats=("pdf",), papers=("a4",), kinds=("reading",))
         reading = edited / "readings" / "blank-2014.md"
         reading.write_text(reading.read_text(encoding="utf-8").replace(
             "shocked socialists", "surprised socialists", 1), encoding="utf-8")
-        a4_after = timed(lambda: pipeline.build(a4_edit, formats=("pdf",), papers=("a4",),
+        a4_after = timed(lambda: build_edition(a4_edit, formats=("pdf",), papers=("a4",),
                                                 kinds=("reading",)))
         rows.append(("inv pdf --paper a4 --variant reading (after an edit)", a4_after,
                      f"{a4_after / weasy_cli:.2f}x WeasyPrint CLI"))

@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,8 @@ def _digests(build_dir: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default="/tmp/pressroom-output-digests",
+    parser.add_argument("--root",
+                        default=str(Path(tempfile.gettempdir()) / "pressroom-output-digests"),
                         help="where the collections are built (emptied first)")
     options = parser.parse_args()
     root = Path(options.root)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from helpers import CONTENT, MINIMAL, READER, ROOT, TEMPLATES
-from pressroom.pipeline import Output, Settings, build
+from pressroom.engine.build import build
+from pressroom.engine.settings import Output, Settings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

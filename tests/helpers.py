@@ -7,7 +7,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from pressroom.check import EPUB_NS, XHTML, epub_documents  # noqa: F401 (re-exported to tests)
+from pressroom.checks.epub import epub_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -66,7 +66,7 @@ def page_head(pdf: Path, page: int, height_pt: float = 60) -> str:
                           check=True).stdout.strip()
 def build_a4(settings) -> Path:
     """Build only the A4 reading edition; its path."""
-    from pressroom.pipeline import build
+    from pressroom.engine.build import build
 
     outputs = build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
     return next(o.path for o in outputs if o.format == "pdf")
@@ -75,7 +75,9 @@ def build_a4(settings) -> Path:
 def variant_html(settings, name: str = "a4") -> str:
     """The print HTML of one variant of the table (a4, letter, large-print-a4, booklet-a4 …),
     with WeasyPrint's own target-counter() page numbers."""
-    from pressroom.pipeline import VARIANTS, prepare, print_body, print_html
+    from pressroom.engine.layout import print_body, print_html
+    from pressroom.engine.prepare import prepare
+    from pressroom.papers import VARIANTS
 
     prepared = prepare(settings)
     variant = next(v for v in VARIANTS if v.name == name)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Built
 from helpers import ROOT
-from pressroom.ace import IMPACTS, ace_available, run_ace
+from pressroom.checks.ace import IMPACTS, ace_available, run_ace
 from pressroom.errors import CheckError, LimitError
 
 UNAVAILABLE = ace_available(ROOT)

@@ -102,7 +102,8 @@ def test_every_task_has_a_one_line_help():
 def test_a_second_build_gives_the_same_bytes(minimal_build: Built, tmp_path):
     # Not a comparison with a stored file (those break with every library update): two builds
     # from the same inputs, now, must agree byte for byte; reproducible builds rest on this.
-    from pressroom.pipeline import Settings, build
+    from pressroom.engine.build import build
+    from pressroom.engine.settings import Settings
 
     first = minimal_build.settings
     again = build(Settings(first.project_root, first.edition, first.templates_dir,
@@ -117,8 +118,9 @@ def test_a_failed_stage_leaves_every_output_and_the_manifest_as_they_were(
         minimal_build: Built, tmp_path):
     import shutil
 
+    from pressroom.engine.build import build
+    from pressroom.engine.settings import Settings
     from pressroom.errors import TemplateError
-    from pressroom.pipeline import Settings, build
 
     build_dir = tmp_path / "build"
     shutil.copytree(minimal_build.settings.build_dir, build_dir)

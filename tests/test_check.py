@@ -7,8 +7,8 @@ import shutil
 import zipfile
 
 from conftest import Built
-from pressroom.check import check_outputs, run_accessibility_check
-from pressroom.pipeline import Settings
+from pressroom.checks.outputs import check_outputs, run_accessibility_check
+from pressroom.engine.settings import Settings
 
 
 def test_every_check_passes_on_the_fixture_build(minimal_build: Built):

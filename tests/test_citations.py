@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, READER
-from pressroom.citations import read_bibliography, render_citations
-from pressroom.content import load_edition
 from pressroom.errors import ContentError
-from pressroom.models import csl_item
+from pressroom.sources.citations import read_bibliography, render_citations
+from pressroom.sources.load import load_edition
+from pressroom.sources.models import csl_item
 
 BARE = FIXTURES / "csl" / "bare.csl"
 

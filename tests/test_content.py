@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from helpers import CONTENT, FIXTURES, MINIMAL, copy_fixture
-from pressroom.content import load_edition, load_reading
 from pressroom.errors import ConfigError, ContentError, PressroomError
+from pressroom.sources.load import load_edition, load_reading
 
 EDITION = "edition.yaml"
 CHRONOLOGY = "timeline/chronology.yaml"

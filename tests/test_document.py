@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.assemble import Chunk
-from pressroom.citations import Citation, stringify
-from pressroom.document import build_document, chunk_ast, own_ids
+from pressroom.assemble.chunks import Chunk
+from pressroom.assemble.document import build_document, chunk_ast, own_ids
 from pressroom.errors import RenderError
+from pressroom.sources.citations import Citation, stringify
 
 
 def test_two_readings_that_both_number_notes_from_1_join_without_a_collision():

@@ -12,8 +12,9 @@ from pypdf import PdfReader
 
 from conftest import Built
 from helpers import ROOT, SEED, XHTML, epub_xhtml, pdftotext
-from pressroom.check import epub_note_links, pdf_note_links, run_epubcheck
-from pressroom.content import load_edition
+from pressroom.checks.epub import epub_note_links, run_epubcheck
+from pressroom.checks.pdf import pdf_note_links
+from pressroom.sources.load import load_edition
 
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 

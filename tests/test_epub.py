@@ -12,13 +12,15 @@ import pytest
 
 from conftest import Built
 from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, epub_file, epub_xhtml
-from pressroom._run import DEFAULT_LIMITS, run_bounded
-from pressroom.check import epub_note_links, run_epubcheck
-from pressroom.content import load_edition
-from pressroom.epub import cover_html, cover_png, pdf_font_names
+from pressroom.checks.epub import epub_note_links, run_epubcheck
+from pressroom.engine.ebook import build_epub
+from pressroom.engine.prepare import prepare
+from pressroom.engine.settings import Settings
+from pressroom.epub.cover import cover_html, cover_png, pdf_font_names
 from pressroom.errors import RenderError
-from pressroom.pdf import render_pdf
-from pressroom.pipeline import Settings, build_epub, prepare
+from pressroom.printing.layout import render_pdf
+from pressroom.sources.load import load_edition
+from pressroom.tools.run import DEFAULT_LIMITS, run_bounded
 
 
 def _opf(epub) -> str:

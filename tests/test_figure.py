@@ -7,9 +7,9 @@ import zipfile
 
 from conftest import Built
 from helpers import CONTENT, MINIMAL, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
-from pressroom.assemble import assemble_markdown
-from pressroom.content import load_edition
-from pressroom.figure import LABEL_PX, layout_timeline, phase_groups, render_timeline_svg
+from pressroom.assemble.chunks import assemble_markdown
+from pressroom.assemble.figure import LABEL_PX, layout_timeline, phase_groups, render_timeline_svg
+from pressroom.sources.load import load_edition
 
 
 def _chronology(content_dir):

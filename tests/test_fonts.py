@@ -19,11 +19,16 @@ from helpers import (
     epub_xhtml,
     pdftotext,
 )
-from pressroom import fonts
-from pressroom.check import run_epubcheck
-from pressroom.content import load_edition
+from pressroom import faces
+from pressroom.checks import faces as face_checks
+from pressroom.checks.epub import run_epubcheck
+from pressroom.engine.build import build
+from pressroom.engine.ebook import build_epub
+from pressroom.engine.prepare import prepare
+from pressroom.engine.settings import Settings
 from pressroom.errors import ContentError
-from pressroom.pipeline import Settings, build, build_epub, prepare
+from pressroom.sources import coverage
+from pressroom.sources.load import load_edition
 
 SCRIPTS = FIXTURES / "scripts"
 
@@ -52,8 +57,8 @@ def _flat(text: str) -> str:
 
 def test_the_pdf_names_only_chosen_faces(scripts_build):
     pdf, _ = scripts_build
-    names = fonts.pdf_font_names(pdf)
-    assert fonts.pdf_face_problems(pdf) == []
+    names = face_checks.pdf_font_names(pdf)
+    assert face_checks.pdf_face_problems(pdf) == []
     for face in ("EB-Garamond", "Noto-Serif", "Noto-Serif-Italic", "Noto-Serif-CJK-SC",
                  "Noto-Serif-CJK-JP"):
         assert face in names
@@ -78,7 +83,7 @@ def test_the_face_check_sees_a_slanted_copy(tmp_path):
             "<p><i>中文</i></p></body></html>")
     pdf = tmp_path / "slanted.pdf"
     weasyprint.HTML(string=html).write_pdf(pdf)
-    problems = fonts.pdf_face_problems(pdf)
+    problems = face_checks.pdf_face_problems(pdf)
     assert problems and "Noto-Serif-CJK-SC-Oblique" in problems[0]
 
 
@@ -92,15 +97,15 @@ def test_the_epub_marks_languages_and_uses_the_same_faces(scripts_build):
     for lang in SAMPLES:
         assert marked.get(lang) == lang
     css = epub_file(epub, "EPUB/styles/stylesheet1.css")
-    for stack in fonts.STACKS[1:]:
-        assert f"{{ font-family: {fonts.css_families(stack)}; }}" in css
+    for stack in faces.STACKS[1:]:
+        assert f"{{ font-family: {faces.css_families(stack)}; }}" in css
     assert "font-synthesis: none" in css
 
 
 def test_a_character_no_face_has_stops_the_build_naming_file_and_line(tmp_path):
     # U+1F9EA (test tube): checked absent from every chosen face below.
     char = "\U0001F9EA"
-    assert all(ord(char) not in fonts.coverage(f) for f in fonts.chosen_families())
+    assert all(ord(char) not in faces.coverage(f) for f in faces.chosen_families())
     content = copy_fixture(tmp_path, "scripts")
     reading = content / "readings" / "sample.md"
     lines = reading.read_text().splitlines()
@@ -126,8 +131,8 @@ def test_decomposed_vietnamese_is_covered():
     # "Nguyễn" typed as e + circumflex + tilde: shaping composes it, so it is no error.
     nfd = unicodedata.normalize("NFD", "Nguyễn")
     assert len(nfd) > len("Nguyễn")
-    for _, cluster in fonts._clusters(nfd):
-        assert fonts._covered(cluster, fonts.stack_for("vi").families) is None
+    for _, cluster in coverage._clusters(nfd):
+        assert coverage._covered(cluster, faces.stack_for("vi").families) is None
 
 
 @pytest.mark.parametrize(("lang", "stack"), [
@@ -137,13 +142,13 @@ def test_decomposed_vietnamese_is_covered():
     ("en-GB", "default"), ("jam", "default"), (None, "default"),
 ])
 def test_languages_pick_their_stack(lang, stack):
-    assert fonts.stack_for(lang).name == stack
+    assert faces.stack_for(lang).name == stack
 
 
 def test_lang_ranges_find_spans_and_divs():
     body = ("A [中文]{lang=zh-Hans} b [x [y]{lang=ja} z]{.c lang=\"ko\"}\n\n"
             "::: {lang=ru}\nТекст\n:::\n\nafter")
-    ranges = fonts.lang_ranges(body)
+    ranges = coverage.lang_ranges(body)
     found = {body[s:e].strip(): lang for s, e, lang in ranges}
     assert found["中文"] == "zh-Hans"
     assert found["y"] == "ja"
@@ -153,16 +158,16 @@ def test_lang_ranges_find_spans_and_divs():
 
 
 def test_every_chosen_face_is_installed_from_its_package():
-    for family in fonts.chosen_families():
-        assert fonts.PACKAGES[family].startswith("fonts-")
-        assert fonts.resolved_file(family).path.is_file()
+    for family in faces.chosen_families():
+        assert faces.PACKAGES[family].startswith("fonts-")
+        assert faces.resolved_file(family).path.is_file()
 
 
 def test_the_stylesheets_name_only_chosen_faces():
     # The hand-written stylesheets may name a face (margin boxes, the body); it must be one
     # of the table's, or the coverage check would be checking other faces than the layout's.
     quoted = re.compile(r"font(?:-family)?\s*:[^;}]*")
-    chosen = set(fonts.chosen_families())
+    chosen = set(faces.chosen_families())
     for name in ("print.css", "large-print.css", "epub.css"):
         css = (TEMPLATES / name).read_text()
         for declaration in quoted.findall(css):
@@ -171,11 +176,11 @@ def test_the_stylesheets_name_only_chosen_faces():
 
 
 def test_the_generated_rules_follow_the_table():
-    css = fonts.render_font_css(TEMPLATES, "print")
-    assert f"html {{ font-family: {fonts.css_families(fonts.DEFAULT)}; }}" in css
-    for stack in fonts.STACKS[1:]:
+    css = faces.render_font_css(TEMPLATES, "print")
+    assert f"html {{ font-family: {faces.css_families(faces.DEFAULT)}; }}" in css
+    for stack in faces.STACKS[1:]:
         selectors = ", ".join(f":lang({t})" for t in stack.langs)
-        assert f"{selectors} {{ font-family: {fonts.css_families(stack)}; }}" in css
+        assert f"{selectors} {{ font-family: {faces.css_families(stack)}; }}" in css
     # WeasyPrint does not know font-synthesis and would warn (an error in strict mode).
     assert "font-synthesis" not in css
 
@@ -183,11 +188,11 @@ def test_the_generated_rules_follow_the_table():
 def test_greek_cyrillic_and_vietnamese_face_has_them_upright_and_italic():
     # The reason the table sends these languages to Noto Serif: one file per style that has
     # every letter of the samples, so no style is borrowed from elsewhere.
-    family = fonts.stack_for("ru").families[0]
+    family = faces.stack_for("ru").families[0]
     for slant in (0, 100):
-        files = [f for f in fonts.family_files(family) if f.slant == slant and f.weight == 80]
+        files = [f for f in faces.family_files(family) if f.slant == slant and f.weight == 80]
         assert files
-        have = frozenset().union(*(fonts._cmap(f.path, f.index) for f in files))
+        have = frozenset().union(*(faces._cmap(f.path, f.index) for f in files))
         for lang in ("ru", "vi", "el"):
             text = unicodedata.normalize("NFC", SAMPLES[lang])
             assert all(ord(c) in have for c in text if not c.isspace()), (lang, slant)
@@ -223,7 +228,7 @@ def test_the_scripts_epub_passes_epubcheck(scripts_build):
 
 def test_the_set_up_installs_every_chosen_face():
     setup = (ROOT / "scripts" / "setup.sh").read_text()
-    for package in set(fonts.PACKAGES.values()):
+    for package in set(faces.PACKAGES.values()):
         assert re.search(rf"^\s+{re.escape(package)}$", setup, re.MULTILINE), package
 
 
@@ -238,8 +243,8 @@ def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):
                        .replace("subtitle: A Fixture in Two Paragraphs", "subtitle: 两段的测试"))
     settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build", strict=True)
     pdf = build_a4(settings)
-    assert fonts.pdf_face_problems(pdf) == []
-    names = fonts.pdf_font_names(pdf)
+    assert face_checks.pdf_face_problems(pdf) == []
+    names = face_checks.pdf_font_names(pdf)
     assert "Noto-Serif-Italic" in names  # «Дружба навеки!» in a Chinese reading
     assert "论样本文本" in pdftotext(pdf, 1, 1)
 
@@ -248,7 +253,7 @@ def test_a_letter_only_in_a_second_file_of_the_family_is_refused(tmp_path):
     # EB Garamond's 12 pt file has U+0180 (ƀ), its 08 pt file (the one fontconfig resolves)
     # has not: WeasyPrint would embed one file's glyph program for both, so it counts missing.
     char = "\u0180"
-    assert ord(char) in fonts.sibling_coverage("EB Garamond")
+    assert ord(char) in faces.sibling_coverage("EB Garamond")
     content = copy_fixture(tmp_path, "scripts")
     reading = content / "readings" / "sample.md"
     reading.write_text(reading.read_text().replace("It goes on,", f"It goes {char} on,"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from helpers import MINIMAL, ROOT, TEMPLATES
-from pressroom.assemble import assemble_markdown
-from pressroom.content import load_edition
+from pressroom.assemble.chunks import assemble_markdown
+from pressroom.sources.load import load_edition
 
 GOLDEN = ROOT / "tests" / "golden" / "minimal.md"
 

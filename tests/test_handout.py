@@ -6,9 +6,9 @@ import pytest
 
 from conftest import Built
 from helpers import READER, ROOT, TEMPLATES, pdftotext
+from pressroom.engine.handout import build_handout
+from pressroom.engine.settings import Settings
 from pressroom.errors import ConfigError
-from pressroom.handout import build_handout
-from pressroom.pipeline import Settings
 
 FROM = "From: Readings in Fixtures: A Course Reader for Tests, pp."
 

@@ -24,10 +24,11 @@ from pathlib import Path
 import pytest
 
 from helpers import MINIMAL, ROOT, TEMPLATES, pdftotext
-from pressroom._pandoc import run_pandoc
-from pressroom._run import Limits
+from pressroom.engine.build import build
+from pressroom.engine.settings import Settings
 from pressroom.errors import ConfigError, ContentError, LimitError, PressroomError
-from pressroom.pipeline import Settings, build
+from pressroom.tools.pandoc import run_pandoc
+from pressroom.tools.run import Limits
 
 MARKER = f"PRESSROOM-OUTSIDE-{uuid.uuid4().hex}"
 

@@ -21,11 +21,13 @@ from helpers import (
     pdftotext,
     variant_html,
 )
-from pressroom.check import run_epubcheck
-from pressroom.content import load_edition
+from pressroom.checks.epub import run_epubcheck
+from pressroom.engine.ebook import build_epub
+from pressroom.engine.prepare import prepare
+from pressroom.engine.settings import Settings
 from pressroom.errors import ContentError, RenderError
-from pressroom.fetcher import ConfinedFetcher
-from pressroom.pipeline import Settings, build_epub, prepare
+from pressroom.printing.fetcher import ConfinedFetcher
+from pressroom.sources.load import load_edition
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 IMAGES = ("map.png", "portrait.jpg", "diagram.svg")

@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from helpers import CONTENT, SEED
-from pressroom.content import load_reading
 from pressroom.errors import ContentError
-from pressroom.importer import ImportResult, import_text
-from pressroom.models import ReadingMeta
+from pressroom.sources.importer import ImportResult, import_text
+from pressroom.sources.load import load_reading
+from pressroom.sources.models import ReadingMeta
 
 SOURCE = Path("sample.txt")
 

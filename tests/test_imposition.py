@@ -6,7 +6,7 @@ from io import BytesIO
 
 from pypdf import PdfReader, PdfWriter
 
-from pressroom.imposition import booklet_order, impose_booklet
+from pressroom.printing.imposition import booklet_order, impose_booklet
 
 
 def test_eight_pages_make_two_sheets_with_the_last_and_first_on_the_first_front():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 
 from helpers import ROOT
-from pressroom.pagehints import hint_rules, literal_rules, settled, wrong
-from pressroom.pdf import render_pdf
+from pressroom.printing.layout import render_pdf
+from pressroom.printing.pagehints import hint_rules, literal_rules, settled, wrong
 
 CSS = ('a.x::after { content: ", p.\\00a0" target-counter(attr(href url), page); }\n'
        'nav a::after { content: leader(". ") target-counter(attr(href url), page); }\n'
@@ -63,7 +63,10 @@ def test_a_draft_with_wrong_numbers_is_not_written_and_one_with_right_ones_is():
 
 def test_right_literal_numbers_lay_out_byte_for_byte_as_target_counter(tmp_path):
     from helpers import MINIMAL, TEMPLATES
-    from pressroom.pipeline import PAGE_SOURCE, Settings, prepare, print_body, print_html
+    from pressroom.engine.layout import print_body, print_html
+    from pressroom.engine.prepare import prepare
+    from pressroom.engine.settings import Settings
+    from pressroom.papers import PAGE_SOURCE
 
     settings = Settings(ROOT, MINIMAL, TEMPLATES, tmp_path / "build")
     prepared = prepare(settings)

@@ -10,9 +10,12 @@ import pytest
 
 from conftest import Built
 from helpers import MINIMAL, ROOT, TEMPLATES, copy_fixture, epub_file, pdftotext
+from pressroom.engine.build import build
+from pressroom.engine.ebook import build_epub
+from pressroom.engine.prepare import prepare
+from pressroom.engine.settings import Settings
+from pressroom.epub.pagelist import find_markers, page_list_nav, resolve
 from pressroom.errors import RenderError
-from pressroom.pagelist import find_markers, page_list_nav, resolve
-from pressroom.pipeline import Settings, build, build_epub, prepare
 
 
 def test_pages_without_text_begin_where_the_next_page_with_text_begins():

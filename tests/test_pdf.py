@@ -11,9 +11,10 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import pdftotext
-from pressroom.check import pdf_note_links
+from pressroom.checks.pdf import pdf_note_links
 from pressroom.errors import RenderError
-from pressroom.pdf import render_pdf, require_fonts
+from pressroom.faces import require_fonts
+from pressroom.printing.layout import render_pdf
 
 
 def _note_pages(pdf: Path) -> dict[int, tuple[int, int]]:

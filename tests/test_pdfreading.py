@@ -18,12 +18,15 @@ from pypdf import PdfReader, PdfWriter
 
 from conftest import Built
 from helpers import TEMPLATES, pdftotext
-from pressroom.check import check_claim, check_faces, check_outputs, run_accessibility_check
-from pressroom.content import load_reading
+from pressroom.checks.outputs import check_outputs, run_accessibility_check
+from pressroom.checks.pdf import check_claim, check_faces
+from pressroom.engine.build import build
+from pressroom.engine.handout import build_handout
+from pressroom.engine.settings import Settings
 from pressroom.errors import ContentError
-from pressroom.handout import build_handout
-from pressroom.pdfreading import describe_pages, fit, parse_pages
-from pressroom.pipeline import Settings, build
+from pressroom.printing.placement import fit
+from pressroom.sources.load import load_reading
+from pressroom.sources.pdffile import describe_pages, parse_pages
 
 PUBLISHER_HTML = """<html><head><style>
 @page { size: 6in 9in; margin: 20mm 18mm; marks: crop; bleed: 6pt;
@@ -407,7 +410,7 @@ def test_the_build_says_which_readings_break_the_claim_and_which_are_scans(tmp_p
 
 
 def test_every_check_passes_on_the_mixed_reader(mixed: Built):
-    from pressroom.fonts import pdf_font_names
+    from pressroom.checks.faces import pdf_font_names
 
     failed = [r for r in check_outputs(mixed.settings) if not r.ok]
     assert failed == []
@@ -581,7 +584,7 @@ def test_a_damaged_pdf_is_one_line_without_the_readers_own_warnings(tmp_path, ca
 
 
 def test_an_institution_is_cited_whole_and_sort_name_gives_the_family_name(tmp_path):
-    from pressroom.content import resolve_source
+    from pressroom.sources.citations import resolve_source
 
     (tmp_path / "r.md").write_text(
         "---\ntitle: Memorandum\nauthor:\n  - Ministry of Foreign Trade\n"

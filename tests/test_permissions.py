@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from helpers import READER
-from pressroom.content import load_edition
 from pressroom.errors import ContentError
-from pressroom.permissions import (
+from pressroom.reports.permissions import (
     _page_count,
     permissions_report,
     reading_pages,
     rights_holder,
     write_report,
 )
+from pressroom.sources.load import load_edition
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.html import hyphenation_minimum, render_body
+from pressroom.printing.html import hyphenation_minimum, render_body
 
 
 def _body(tmp_path: Path, markdown: str, hyphenate_min: int) -> str:

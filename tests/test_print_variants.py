@@ -19,8 +19,8 @@ from pypdf import PdfReader
 
 from conftest import Built
 from helpers import CONTENT
-from pressroom.content import load_edition
-from pressroom.figure import layout_timeline
+from pressroom.assemble.figure import layout_timeline
+from pressroom.sources.load import load_edition
 
 MM = 72 / 25.4
 #: Large print: nothing smaller (pdfplumber reports sizes to a few hundredths).

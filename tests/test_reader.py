@@ -14,8 +14,10 @@ import pypandoc
 
 from conftest import Built
 from helpers import FIXTURES, XHTML, page_head, pdftotext
-from pressroom.check import check_outputs, epub_note_links, pdf_note_links, run_epubcheck
-from pressroom.content import load_reading
+from pressroom.checks.epub import epub_note_links, run_epubcheck
+from pressroom.checks.outputs import check_outputs
+from pressroom.checks.pdf import pdf_note_links
+from pressroom.sources.load import load_reading
 
 READINGS = {  # id: (title, authors, rights)
     "alpha-1995": ("The First Alliance", "Anna Alpha", "Copyright 1995 Journal of Fixtures."),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pressroom._run import Limits, run_bounded
 from pressroom.errors import ConfigError, LimitError
+from pressroom.tools.run import Limits, run_bounded
 
 
 def test_a_timeout_kills_the_program_and_everything_it_started(tmp_path: Path):

@@ -9,10 +9,13 @@ import pytest
 from weasyprint.urls import FatalURLFetchingError
 
 from helpers import ROOT, TEMPLATES, copy_fixture, epub_file
+from pressroom.engine.build import build
+from pressroom.engine.ebook import build_epub
+from pressroom.engine.prepare import prepare
+from pressroom.engine.settings import Settings
 from pressroom.errors import PressroomError, RenderError, SafetyError
-from pressroom.fetcher import ConfinedFetcher
-from pressroom.pdf import render_pdf
-from pressroom.pipeline import Settings, build, build_epub, prepare
+from pressroom.printing.fetcher import ConfinedFetcher
+from pressroom.printing.layout import render_pdf
 
 
 def _edit(root: Path, name: str, old: str, new: str) -> None:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from helpers import ROOT
-from pressroom._run import run_bounded
+from pressroom.tools.run import run_bounded
 
 VENV = ROOT / ".venv"
 SETUP = ROOT / "scripts" / "setup.sh"

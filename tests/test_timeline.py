@@ -9,9 +9,12 @@ import zipfile
 import pytest
 
 from helpers import CONTENT, MINIMAL, ROOT, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
-from pressroom.content import load_edition
+from pressroom.engine.build import build
+from pressroom.engine.ebook import build_epub
+from pressroom.engine.prepare import prepare
+from pressroom.engine.settings import Settings
 from pressroom.errors import RenderError
-from pressroom.pipeline import Settings, build, build_epub, prepare
+from pressroom.sources.load import load_edition
 
 REQUIRED_EVENTS = {
     # the article's dated events (issue list), by the ids the data uses

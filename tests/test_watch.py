@@ -12,8 +12,9 @@ import urllib.request
 from pathlib import Path
 
 from helpers import MINIMAL, ROOT, TEMPLATES, pdftotext
-from pressroom.pipeline import Settings
-from pressroom.watch import Status, serve, watch
+from pressroom.engine.settings import Settings
+from pressroom.preview.server import serve
+from pressroom.preview.watch import Status, watch
 
 CHROMIUM = ("chromium", "--headless", "--no-sandbox", "--disable-gpu",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -95,8 +96,8 @@ def test_the_preview_follows_edits_and_shows_errors_as_one_line(tmp_path):
 
 def test_an_edit_to_one_reading_previews_that_reading_alone_with_its_volume_pages(tmp_path):
     from helpers import READER
-    from pressroom.pipeline import build
-    from pressroom.watch import preview_reading
+    from pressroom.engine.build import build
+    from pressroom.preview.watch import preview_reading
 
     content = tmp_path / "reader"
     shutil.copytree(READER.parent, content)

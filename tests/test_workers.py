@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 
 from helpers import MINIMAL, ROOT, TEMPLATES
-from pressroom._run import Limits
+from pressroom.engine import ebook, jobs, state
+from pressroom.engine.build import build
+from pressroom.engine.jobs import LayoutJob
+from pressroom.engine.local import run_layouts
+from pressroom.engine.settings import Settings
 from pressroom.errors import ConfigError, LimitError
-from pressroom.pipeline import Settings, build
-from pressroom.workers import LayoutJob, run_layouts
+from pressroom.tools.run import Limits
 
 
 def _project(tmp_path: Path) -> Settings:
@@ -130,7 +133,7 @@ def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_we
     reading.write_text(reading.read_text().replace("fixture", "changed fixture", 1))
     script = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from pressroom.pipeline import Settings, build;"
+        "from pressroom.engine.build import build; from pressroom.engine.settings import Settings;"
         "build(Settings(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]),"
         " Path(sys.argv[5])))"
     )
@@ -167,12 +170,11 @@ def test_editing_the_epub_stylesheet_rebuilds_the_epub_alone(tmp_path):
 
 
 def test_a_change_of_fonts_rebuilds_every_pdf_and_the_epub(tmp_path, monkeypatch):
-    from pressroom import pipeline, workers
 
     settings = _project(tmp_path)
     build(settings)
     # As if a face had been installed or updated: fontconfig lists something else.
-    for module in (pipeline, workers):
+    for module in (ebook, jobs, state):
         monkeypatch.setattr(module, "fonts_fingerprint", lambda: "another set of faces")
     outputs = [o for o in build(settings) if o.format in ("pdf", "epub")]
     assert outputs and all(o.rebuilt for o in outputs)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pressroom.errors import ContentError
-from pressroom.yamlsource import parse_yaml
+from pressroom.sources.yamldoc import parse_yaml
 
 PATH = Path("data.yaml")
 

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from .errors import (
+from pressroom.errors import (
     CheckError,
     ConfigError,
     ContentError,
@@ -11,18 +11,33 @@ from .errors import (
     SafetyError,
     TemplateError,
 )
-from .pipeline import Settings, build
 
 if TYPE_CHECKING:
-    from .content import Edition, load_edition
+    from pressroom.engine.build import build
+    from pressroom.engine.settings import Settings
+    from pressroom.sources.edition import Edition
+    from pressroom.sources.load import load_edition
 
 
 def __getattr__(name: str):
-    # Loading sources needs pydantic; an up-to-date build should not pay for importing it.
-    if name in ("Edition", "load_edition"):
-        from . import content
+    # Each is imported when first asked for: importing the package (for its errors, say)
+    # loads none of the stages.
+    if name == "build":
+        from pressroom.engine.build import build
 
-        return getattr(content, name)
+        return build
+    if name == "Settings":
+        from pressroom.engine.settings import Settings
+
+        return Settings
+    if name == "Edition":
+        from pressroom.sources.edition import Edition
+
+        return Edition
+    if name == "load_edition":
+        from pressroom.sources.load import load_edition
+
+        return load_edition
     raise AttributeError(name)
 
 __all__ = [

@@ -6,6 +6,7 @@ give the bytes a clean build would give, so reusing it is safe; a key that does 
 never looked at again, and deleting the folder is always safe (the next build is cold).
 """
 
+
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from ._io import write_bytes_atomic
+from pressroom.files import write_bytes_atomic
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -75,7 +76,7 @@ def code_version() -> str:
 def fonts_fingerprint() -> str:
     """The faces fontconfig offers, with their files' sizes and times: installing, removing
     or updating a font changes the layouts that could use it."""
-    from ._run import run_tool
+    from pressroom.tools.run import run_tool
 
     out = run_tool(["fc-list", "--format", "%{file}|%{family}|%{style}\n"],
                    what="fontconfig (fc-list)").stdout

@@ -1,5 +1,6 @@
 """One exception tree: every expected failure is a PressroomError with a file:line message."""
 
+
 from __future__ import annotations
 
 from pathlib import Path

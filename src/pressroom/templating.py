@@ -1,5 +1,6 @@
 """Jinja for every template: one strict environment, escaping data for what it writes."""
 
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .errors import TemplateError
+from pressroom.errors import TemplateError
 
 # Every ASCII character Pandoc's Markdown gives a meaning to in running text, except quotes and
 # dashes (kept so that smart typography still applies) and sentence punctuation.

@@ -1,0 +1,164 @@
+"""Convert the edition's chunks to one Pandoc document (JSON AST) that every writer reads.
+
+Pandoc reads each chunk on its own, so note labels, link references and warnings belong to
+one reading: two readings may both have a note [^1], and a problem in a reading's Markdown is
+reported at that file's line. The chunks' blocks are then joined in Python, ids inside each
+reading are made the reading's own, and the citations citeproc formatted are put in the
+openers' places for them.
+"""
+
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pressroom.assemble.chunks import Chunk
+from pressroom.cache import Cache, code_version, digest, tool_versions
+from pressroom.errors import ContentError, RenderError
+from pressroom.sources.citations import Citation
+from pressroom.tools.pandoc import convert_text
+from pressroom.tools.run import DEFAULT_LIMITS, Limits
+
+#: The AST elements with an Attr, and where it is among their contents.
+_ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
+            "CodeBlock": 0, "Table": 0, "Figure": 0}
+
+
+def _nodes(node: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _nodes(item)
+    elif isinstance(node, dict):
+        if "t" in node:
+            yield node
+        for value in node.values():
+            if isinstance(value, list | dict):
+                yield from _nodes(value)
+
+
+def _attr(node: dict[str, Any]) -> list[Any] | None:
+    at = _ATTR_AT.get(node["t"])
+    return node["c"][at] if at is not None else None
+
+
+def own_ids(blocks: list[dict[str, Any]], prefix: str) -> None:
+    """Prefix every id in a chunk, and the chunk's links to them, with ``prefix-``."""
+    renamed: dict[str, str] = {}
+    for node in _nodes(blocks):
+        attr = _attr(node)
+        if attr and attr[0]:
+            renamed[attr[0]] = f"{prefix}-{attr[0]}"
+            attr[0] = renamed[attr[0]]
+    for node in _nodes(blocks):
+        if node["t"] == "Link":
+            target = node["c"][2]
+            if target[0].startswith("#") and target[0][1:] in renamed:
+                target[0] = "#" + renamed[target[0][1:]]
+
+
+def _fill_citations(blocks: list[dict[str, Any]], citations: Mapping[str, Citation]) -> None:
+    for node in _nodes(blocks):
+        if node["t"] != "Div":
+            continue
+        attr, content = node["c"]
+        keys = dict(attr[2])
+        if "citation" in attr[1] and "citation" in keys:
+            ident = keys["citation"]
+            if ident not in citations:
+                raise RenderError(f"citeproc made no citation for {ident!r}")
+            content[:] = list(citations[ident].blocks)
+
+
+def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
+    """Move a chunk's headings so that its highest sits at level ``top``.
+
+    A file written for Pandoc may start its sections at "#" (the title in its front matter)
+    or at "##"; either way they become the sections of the reading, with no level skipped.
+    """
+    headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
+    if not headers:
+        return
+    shift = top - min(node["c"][0] for node in headers)
+    for node in headers:
+        node["c"][0] = max(1, min(6, node["c"][0] + shift))
+
+
+#: Link targets a reading may have: the web, mail, and places in the edition.
+_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
+    """What a contributor's Markdown may not carry, refused with the file and line that has
+    it: links to anything but the web, mail or a place in the edition (javascript:, file:,
+    relative paths), and event-handler, style or srcset attributes (script, or CSS that could
+    fetch). The notes filter checks the joined document again."""
+    for node in _nodes(doc["blocks"]):
+        if node["t"] == "Link":
+            target = node["c"][2][0]
+            if not target.startswith(_LINK_SCHEMES):
+                raise ContentError(f"link to unsupported target {target} (use http(s), mailto "
+                                   "or #id)", path=chunk.source, line=_line_of(text, target))
+        attr = _attr(node)
+        for key, _ in (attr[2] if attr else []):
+            name = key.lower()
+            if name.startswith("on") or name in ("style", "srcset"):
+                raise ContentError(f"attribute {key} is not allowed (no scripts or styles in "
+                                   "the text; use a class)", path=chunk.source,
+                                   line=_line_of(text, key))
+
+
+def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
+              cache: Cache | None = None) -> dict[str, Any]:
+    """One chunk as Pandoc's JSON AST; lines in messages are the source file's.
+
+    With a cache, a chunk whose text (and the code and tools) has not changed is not read by
+    Pandoc again: an edit to one reading of twenty converts that one."""
+    # Blank lines in front keep Pandoc's line numbers those of the file.
+    text = "\n" * (chunk.first_line - 1) + chunk.markdown
+    key = digest("chunk", text, str(chunk.source), code_version(), tool_versions())
+    raw = cache.get("chunks", key, ".json") if cache else None
+    if raw is None:
+        raw = convert_text(text, "json", path=chunk.source, limits=limits).encode("utf-8")
+        if cache:
+            cache.put("chunks", key, ".json", raw)
+    doc = json.loads(raw)
+    check_untrusted(doc, text, chunk)
+    if chunk.shift:
+        place_headings(doc["blocks"], chunk.shift + 1)
+    return doc
+
+
+def build_document(chunks: Iterable[Chunk],
+                   citations: Mapping[str, Citation] | Callable[[], Mapping[str, Citation]],
+                   limits: Limits = DEFAULT_LIMITS, cache: Cache | None = None
+                   ) -> dict[str, Any]:
+    """The edition as one Pandoc document (JSON), blocks of every chunk in order.
+
+    The chunks are converted side by side, one Pandoc per core: each is its own process, and
+    a cold build of a reader has one a reading. A mistake is reported for the first chunk
+    in reading order that has one, as a one-by-one conversion would. ``citations`` may be a
+    function that waits for citeproc, which can then run beside the conversions."""
+    chunks = list(chunks)
+    blocks: list[dict[str, Any]] = []
+    version: list[int] | None = None
+    workers = max(1, min(len(chunks), len(os.sched_getaffinity(0))))
+    with ThreadPoolExecutor(workers) as pool:
+        docs = list(pool.map(lambda chunk: chunk_ast(chunk, limits, cache), chunks))
+    for chunk, doc in zip(chunks, docs, strict=True):
+        version = version or doc["pandoc-api-version"]
+        if chunk.prefix:
+            own_ids(doc["blocks"], chunk.prefix)
+        blocks += doc["blocks"]
+        if chunk.end_anchor:
+            blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})
+    _fill_citations(blocks, citations() if callable(citations) else citations)
+    return {"pandoc-api-version": version or [], "meta": {}, "blocks": blocks}

@@ -1,0 +1,97 @@
+"""Validate the outputs: EPUBCheck, PDF structure and links, every note call linked both ways."""
+
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from pressroom.checks import ace
+from pressroom.checks.epub import epub_note_links, run_epubcheck
+from pressroom.checks.pdf import check_claim, check_faces, check_pdf, run_qpdf
+from pressroom.checks.result import CheckResult
+from pressroom.errors import CheckError, LimitError
+from pressroom.sources.load import load_edition
+from pressroom.tools.run import DEFAULT_LIMITS, Limits
+
+
+def _manifest(build_dir: Path) -> list[dict[str, object]]:
+    path = build_dir / "manifest.json"
+    if not path.exists():
+        raise CheckError("no manifest: run `inv build` first", path=path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["outputs"]
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise CheckError("unreadable manifest: rebuild with `inv build`", path=path) from exc
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and {"path", "format"} <= e.keys() for e in entries
+    ):
+        raise CheckError("unreadable manifest: rebuild with `inv build`", path=path)
+    return entries
+
+
+#: Metadata Ace lists as missing that only a third-party certifier can supply.
+CERTIFIER_FIELDS = {"a11y:certifiedBy", "a11y:certifierCredential", "a11y:certifierReport"}
+
+
+def run_accessibility_check(epub: Path, settings, limits: Limits | None = None) -> CheckResult:
+    """DAISY Ace: 0 violations and no accessibility metadata missing but the certifier's."""
+    reason = ace.ace_available(settings.project_root)
+    if reason:
+        return CheckResult("ace", True, f"skipped: {reason}", skipped=True)
+    try:
+        report = ace.run_ace(epub, settings.project_root, settings.build_dir,
+                             limits=limits or _limits(settings))
+    except CheckError as exc:
+        return CheckResult("ace", False, exc.message)
+    except LimitError as exc:
+        return CheckResult("ace", False, str(exc))
+    missing = [m for m in report.missing_metadata if m not in CERTIFIER_FIELDS]
+    if report.violations:
+        return CheckResult("ace", False, f"{report.summary()}; first: {report.violations[0]}")
+    if missing or report.empty_metadata:
+        absent = ", ".join(missing or report.empty_metadata)
+        return CheckResult("ace", False, f"accessibility metadata missing: {absent}")
+    return CheckResult("ace", True, f"{epub.name}: 0 violations ({report.summary()})")
+
+
+def _limits(settings) -> Limits:
+    return getattr(settings, "limits", None) or DEFAULT_LIMITS
+
+
+def check_outputs(settings) -> list[CheckResult]:
+    """Run every check on the outputs listed in build/manifest.json."""
+    limits = _limits(settings)
+    edition = load_edition(settings.edition, settings.boundary, max_source_mb=limits.source_mb)
+    notes = sum(len(r.notes) for r in edition.readings) + (
+        len(edition.introduction.notes) if edition.introduction else 0)
+    untagged = [r.id for r in edition.readings if r.pdf]
+    results: list[CheckResult] = []
+    for entry in _manifest(settings.build_dir):
+        path = settings.build_dir / str(entry["path"])
+        if not path.exists():
+            results.append(CheckResult(str(entry["path"]), False, "listed but missing"))
+            continue
+        if entry["format"] == "epub":
+            if not zipfile.is_zipfile(path):
+                results.append(CheckResult(f"epub {path.name}", False, "not a zip file"))
+                continue
+            results.append(run_epubcheck(path, limits))
+            results.append(run_accessibility_check(path, settings, limits))
+            try:
+                calls, problems = epub_note_links(path)
+            except ET.ParseError as exc:
+                calls, problems = 0, [f"a content document is not well-formed XML: {exc}"]
+            ok = not problems and calls == notes
+            detail = problems[0] if problems else (
+                f"{calls} of {notes} note calls link to notes and back")
+            results.append(CheckResult(f"epub notes {path.name}", ok, detail))
+        elif entry["format"] == "pdf" and entry.get("variant") not in ("booklet", "handout"):
+            results.append(check_pdf(path, entry.get("pages"), notes))
+            results.append(check_claim(path, untagged))
+        if entry["format"] == "pdf":
+            results.append(run_qpdf(path, limits))
+            results.append(check_faces(path))
+    return results

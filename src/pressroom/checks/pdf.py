@@ -1,0 +1,115 @@
+"""TODO(check.py)"""
+
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from pressroom.checks import faces
+from pressroom.checks.result import CheckResult
+from pressroom.errors import LimitError, RenderError
+from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
+
+
+def pdf_note_links(pdf: Path) -> tuple[int, list[str]]:
+    """In the PDF, every note call links to a named destination and each note links back."""
+    reader = PdfReader(pdf)
+    dests = set(reader.named_destinations)
+    links: list[str] = []
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            obj = annot.get_object()
+            if obj.get("/Subtype") != "/Link":
+                continue
+            dest = obj.get("/Dest")
+            if dest is None and "/A" in obj:
+                dest = obj["/A"].get("/D")
+            if dest is not None:
+                links.append(str(dest))
+    problems = [f"link to missing destination {d}" for d in links
+                if not d.startswith("[") and d not in dests]
+    calls = {d for d in links if re.search(r"-note-\d+$", d)}
+    backs = {d for d in links if re.search(r"-noteref-\d+$", d)}
+    for dest in sorted(calls):
+        if dest.replace("-note-", "-noteref-") not in backs:
+            problems.append(f"note {dest} has no link back to its call")
+    return len(calls), problems
+
+
+def check_pdf(pdf: Path, expected_pages: object, expected_notes: int) -> CheckResult:
+    try:
+        reader = PdfReader(pdf)
+        pages = len(reader.pages)
+        text = reader.pages[min(2, pages - 1)].extract_text()
+    except Exception as exc:  # pypdf raises many types for broken files
+        return CheckResult(f"pdf {pdf.name}", False, f"unreadable: {exc}")
+    if expected_pages is not None and pages != expected_pages:
+        return CheckResult(f"pdf {pdf.name}", False,
+                           f"{pages} pages, manifest says {expected_pages}")
+    if not text.strip():
+        return CheckResult(f"pdf {pdf.name}", False, "no extractable text")
+    calls, problems = pdf_note_links(pdf)
+    if problems:
+        return CheckResult(f"pdf {pdf.name}", False, problems[0])
+    if calls != expected_notes:
+        return CheckResult(f"pdf {pdf.name}", False,
+                           f"{calls} notes linked, the edition has {expected_notes}")
+    return CheckResult(f"pdf {pdf.name}", True,
+                       f"{pages} pages, readable, {calls} notes linked both ways")
+
+
+def check_claim(pdf: Path, untagged: list[str]) -> CheckResult:
+    """The PDF claims PDF/UA-1 exactly when every part of it is tagged: never when a PDF
+    reading's pages (drawn in untagged) are in it."""
+    try:
+        metadata = PdfReader(pdf).trailer["/Root"].get("/Metadata")
+        xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata else ""
+    except Exception as exc:  # pypdf raises many types for broken files
+        return CheckResult(f"pdf/ua {pdf.name}", False, f"unreadable: {exc}")
+    claims = "pdfuaid:part" in xmp
+    if untagged and claims:
+        return CheckResult(f"pdf/ua {pdf.name}", False,
+                           f"claims PDF/UA-1, but {untagged[0]}'s pages are not tagged")
+    if not untagged and not claims:
+        return CheckResult(f"pdf/ua {pdf.name}", False, "does not claim PDF/UA-1")
+    return CheckResult(f"pdf/ua {pdf.name}", True, "claims PDF/UA-1, every part tagged"
+                       if claims else f"no PDF/UA-1 claim: {', '.join(untagged)} untagged")
+
+
+def run_qpdf(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
+    """qpdf --check: the PDF's structure (xref, streams, object syntax) is sound."""
+    if shutil.which("qpdf") is None:
+        return CheckResult(f"qpdf {pdf.name}", False,
+                           "qpdf is not installed (the set-up installs it)")
+    seconds, memory_mb = limits.of("qpdf")
+    try:
+        result = run_bounded(["qpdf", "--check", str(pdf)], seconds=seconds,
+                             memory_mb=memory_mb, what="qpdf", source_path=pdf)
+    except LimitError as exc:
+        return CheckResult(f"qpdf {pdf.name}", False, str(exc))
+    except OSError as exc:
+        return CheckResult(f"qpdf {pdf.name}", False, f"cannot run qpdf: {exc}")
+    ok = result.returncode == 0
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    detail = "structure ok" if ok else (lines[-1] if lines else f"exit {result.returncode}")
+    return CheckResult(f"qpdf {pdf.name}", ok, detail)
+
+
+def check_faces(pdf: Path) -> CheckResult:
+    """The PDF names only real faces of the families chosen in fonts.py (no fallback face,
+    no slanted copy of an upright one); a PDF reading's pages keep their own."""
+    from pressroom.checks.faces import source_fonts
+
+    try:
+        problems = faces.pdf_face_problems(pdf, source_fonts(pdf))
+    except RenderError as exc:
+        return CheckResult(f"fonts {pdf.name}", False, exc.message)
+    if problems:
+        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return CheckResult(f"fonts {pdf.name}", False, problems[0] + extra)
+    return CheckResult(f"fonts {pdf.name}", True,
+                       f"{len(faces.pdf_font_names(pdf))} faces, all chosen")

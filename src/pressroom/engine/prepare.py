@@ -1,0 +1,154 @@
+"""TODO(pipeline.py)"""
+
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pressroom.engine.settings import Settings
+from pressroom.errors import LimitError
+from pressroom.files import write_text_atomic
+
+if TYPE_CHECKING:
+    from pressroom.assemble.chunks import Handout
+    from pressroom.sources.citations import Citation
+    from pressroom.sources.edition import Edition
+    from pressroom.sources.pdfmaterial import PdfMaterial
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    edition: Edition
+    markdown: Path
+    metadata: Path
+    #: The edition as one Pandoc document (JSON AST), what the HTML and EPUB writers read.
+    document: Path
+    citations: Mapping[str, Citation]
+    handout: bool = False
+    #: CSS added after the paper's sheet (a handout's first page number).
+    extra_css: str = ""
+    #: The PDF readings' pages, text and ink, by reading id (pdfreading.prepare_pdf).
+    pdfs: Mapping[str, PdfMaterial] = field(default_factory=dict)
+
+    @property
+    def tagged(self) -> bool:
+        """Whether every page of the volume is tagged, so that it may claim PDF/UA-1: a PDF
+        reading's pages are drawn in untagged (their own tags, if any, are not carried)."""
+        return not self.pdfs
+
+    @property
+    def id(self) -> str:
+        return self.edition.config.id
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Load and validate the sources, format the citations, and write build/edition.md (to
+    read), build/edition.json (the document the writers read) and its metadata file."""
+    from pressroom.sources.citations import render_citations
+    from pressroom.sources.load import load_edition
+
+    edition = load_edition(settings.edition, settings.boundary,
+                           max_source_mb=settings.limits.source_mb,
+                           max_pdf_mb=settings.limits.pdf_mb)
+    # citeproc (a Pandoc of its own) formats the citations while the chunks are converted.
+    with ThreadPoolExecutor(1) as pool:
+        citations = pool.submit(render_citations,
+                                [r.source for r in edition.readings if r.source],
+                                edition.csl, settings.limits)
+        return write_prepared(settings, edition, citations.result, "edition",
+                              pdfs=prepare_pdfs(settings, edition))
+
+
+def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]:
+    """The PDF readings' pages, text and ink (OCR'd first with ``settings.ocr``); says which
+    readings are scans without text and that the volume cannot claim PDF/UA-1."""
+    from pressroom.sources.pdffile import describe_pages
+    from pressroom.sources.pdfmaterial import prepare_pdf
+
+    out: dict[str, PdfMaterial] = {}
+    for reading in edition.readings:
+        if reading.pdf is None:
+            continue
+        material = prepare_pdf(reading.id, reading.pdf, reading.meta.lang or
+                               edition.config.language, settings.cache, ocr=settings.ocr,
+                               limits=settings.limits)
+        out[reading.id] = material
+        if material.scanned:
+            many = len(material.scanned) > 1
+            log.warning("%s: %s %s of the PDF %s without a text layer: %s cannot be searched "
+                        "or read aloud, and the EPUB has no text for %s (build with --ocr to "
+                        "recognise the text)", reading.pdf.path, "pages" if many else "page",
+                        describe_pages(material.scanned),
+                        "are scanned images" if many else "is a scanned image",
+                        "they" if many else "it", "them" if many else "it")
+        if material.blank:
+            many = len(material.blank) > 1
+            log.warning("%s: %s %s of the PDF %s blank, and reproduced as %s",
+                        reading.pdf.path, "pages" if many else "page",
+                        describe_pages(material.blank), "are" if many else "is",
+                        "blank pages" if many else "a blank page")
+    if out:
+        names = [str(r.pdf.path) for r in edition.readings if r.pdf is not None]
+        log.warning("the print volume does not claim PDF/UA-1: the pages of %s %s are drawn "
+                    "in without tags (a PDF's own tags are not carried over)",
+                    "the PDF reading" if len(names) == 1 else "the PDF readings",
+                    ", ".join(names))
+    return out
+
+
+def write_prepared(settings: Settings, edition: Edition,
+                   citations: Mapping[str, Citation] | Callable[[], Mapping[str, Citation]],
+                   stem: str, handout: Handout | None = None, extra_css: str = "",
+                   pdfs: Mapping[str, PdfMaterial] | None = None) -> Prepared:
+    """Assemble an edition (or a handout's one-reading edition) and write its documents.
+    ``citations`` may be a function that waits for them: they are needed only once the
+    chunks are converted."""
+    from pressroom.assemble.chunks import assemble
+    from pressroom.assemble.document import build_document
+
+    pdfs = {r.id: pdfs[r.id] for r in edition.readings if pdfs and r.id in pdfs}
+    assembled = assemble(edition, settings.templates_dir, handout, pdfs)
+    document = build_document(assembled.chunks, citations, settings.limits, settings.cache)
+    if callable(citations):
+        citations = citations()
+    markdown = settings.build_dir / f"{stem}.md"
+    metadata = settings.build_dir / f"{stem}-meta.yaml"
+    document_path = settings.build_dir / f"{stem}.json"
+    _write_if_changed(markdown, assembled.markdown)
+    _write_if_changed(metadata, assembled.metadata)
+    _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
+    return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
+                    extra_css, pdfs)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    # Intermediates keep their time stamps when nothing changed, for tools that watch them.
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    write_text_atomic(path, text)
+
+
+@contextlib.contextmanager
+def _blame_the_reading(prepared: Prepared) -> Iterator[None]:
+    # Pandoc reads the joined build/edition.json; a limit it hits is the reading's doing
+    # when the edition has one reading, so the error names the file the user can fix.
+    try:
+        yield
+    except LimitError as exc:
+        readings = prepared.edition.readings
+        if exc.path == prepared.document and len(readings) == 1:
+            raise LimitError(exc.message, path=readings[0].path) from exc
+        raise

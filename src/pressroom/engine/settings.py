@@ -1,0 +1,73 @@
+"""TODO(pipeline.py)"""
+
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pressroom.cache import (
+    Cache,
+)
+from pressroom.tools.run import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are and how to build; the tasks fill this from their configuration."""
+
+    project_root: Path
+    #: The collection file to build (a folder stands for its edition.yaml).
+    edition: Path
+    templates_dir: Path
+    build_dir: Path
+    #: Treat renderer warnings (an unknown CSS property, a missing glyph, a reading without
+    #: a rights statement) as errors.
+    strict: bool = False
+    #: Time and memory for each outside program, and the largest source file.
+    limits: Limits = DEFAULT_LIMITS
+    #: Recognise the text of scanned PDF readings with OCRmyPDF (cached).
+    ocr: bool = False
+
+    @property
+    def content_dir(self) -> Path:
+        """The collection's folder, which its paths are relative to."""
+        return self.edition if self.edition.is_dir() else self.edition.parent
+
+    @property
+    def boundary(self) -> Path:
+        """What the collection's paths may reach: the project when the collection is in it
+        (readers share readings), else only the collection's own folder."""
+        inside = self.edition.resolve().is_relative_to(self.project_root.resolve())
+        return self.project_root if inside else self.content_dir
+
+    @classmethod
+    def for_project(cls, root: Path, edition: str = "src/content/edition.yaml",
+                    templates: str = "templates", build: str = "build", strict: bool = False,
+                    limits: Limits = DEFAULT_LIMITS, ocr: bool = False) -> Settings:
+        return cls(root, root / edition, root / templates, root / build, strict, limits, ocr)
+
+    @property
+    def cache(self) -> Cache:
+        return Cache(self.build_dir / ".cache")
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    path: Path
+    paper: str | None = None
+    variant: str | None = None
+    pages: int | None = None
+    #: False if the bytes came from the cache (or the whole build was up to date).
+    rebuilt: bool = True
+    #: Why it was rebuilt, or where it came from.
+    reason: str = ""
+    #: For PDFs laid out in this build: the page each id is on (where each reading begins
+    #: and ends).
+    anchor_pages: Mapping[str, int] = field(default_factory=dict, compare=False)

@@ -1,0 +1,147 @@
+"""TODO(epub.py)"""
+
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader
+
+from pressroom.errors import RenderError
+from pressroom.faces import require_fonts
+from pressroom.printing.layout import render_pdf
+from pressroom.sources.dates import MONTHS
+from pressroom.sources.edition import Edition
+from pressroom.templating import make_environment, render_template
+from pressroom.tools.run import run_tool
+
+#: The cover's size in pixels: the 2:3 portrait shops and reading systems ask for.
+COVER_SIZE = (1600, 2400)
+#: The only face the cover may be set in (as PDF font names spell it).
+COVER_FACE = "EBGaramond"
+
+
+def _cover_source_line(edition: Edition) -> str:
+    # A reader names its course; an edition of one reading, the journal or book it is from.
+    config = edition.config
+    if config.course or config.institution or config.term:
+        return ", ".join(filter(None, [config.course, config.institution, config.term]))
+    source = edition.lead.source or {}
+    issued = (source.get("issued") or {}).get("date-parts", [[None]])[0][0]
+    number = f" {source['volume']}" if source.get("volume") else ""
+    if number and source.get("issue"):
+        number += f"({source['issue']})"
+    container = source.get("container-title") or source.get("publisher") or ""
+    return ", ".join(str(p) for p in (f"{container}{number}".strip(), issued) if p)
+
+
+def cover_html(edition: Edition, templates_dir: Path) -> str:
+    """The cover as an HTML page for WeasyPrint (templates/cover.html.j2)."""
+    context = {
+        "language": edition.config.language,
+        "full_title": edition.full_title,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "authors": ", ".join(p.name for p in edition.creators),
+        "source_line": _cover_source_line(edition),
+        "publisher": edition.config.publisher,
+    }
+    return render_template(make_environment(templates_dir, "xml"), "cover.html.j2", context,
+                           templates_dir)
+
+
+def pdf_font_names(data: bytes) -> set[str]:
+    """The base names of the fonts a PDF uses, subset prefixes removed."""
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        for ref in fonts.values():
+            base = str(ref.get_object().get("/BaseFont", ""))
+            names.add(base.lstrip("/").split("+", 1)[-1])
+    return names
+
+
+def cover_png(edition: Edition, templates_dir: Path) -> bytes:
+    """The raster cover, COVER_SIZE pixels: the cover page laid out, then rasterised.
+
+    The text must be in EB Garamond: a face missing from the system, or a character the face
+    lacks (which WeasyPrint would set in some fallback face), stops the build. pdftoppm's PNG
+    holds pixels only (no time stamp), so the same page gives the same bytes.
+    """
+    html = cover_html(edition, templates_dir)
+    require_fonts(html, templates_dir / "cover.html.j2")
+    pdf = render_pdf(html, templates_dir, variant=None)
+    if pdf.pages != 1:
+        raise RenderError(f"the cover takes {pdf.pages} pages, not 1 (shorten it or its type)",
+                          path=templates_dir / "cover.html.j2")
+    strays = sorted(f for f in pdf_font_names(pdf.data)
+                    if not re.sub(r"[^A-Za-z]", "", f).startswith(COVER_FACE))
+    if strays:
+        raise RenderError(f"the cover uses {', '.join(strays)}, not EB Garamond alone (a "
+                          "character EB Garamond lacks?)", path=templates_dir / "cover.html.j2")
+    width, height = COVER_SIZE
+    with tempfile.TemporaryDirectory(prefix="pressroom-cover-") as work:
+        source = Path(work) / "cover.pdf"
+        source.write_bytes(pdf.data)
+        run_tool(["pdftoppm", "-png", "-singlefile", "-scale-to-x", str(width),
+                  "-scale-to-y", str(height), str(source), str(Path(work) / "cover")],
+                 what="pdftoppm (the cover)", source_path=templates_dir / "cover.html.j2")
+        return (Path(work) / "cover.png").read_bytes()
+
+
+def human_date(day: dt.date) -> str:
+    """'27 November 2026'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = ()) -> str:
+    """The title page (templates/epub-title-page.xhtml.j2), in place of Pandoc's: a reader's
+    title, editors and course; an edition of one reading, its source and rights as well."""
+    config, lead = edition.config, edition.lead.meta
+    single = len(edition.readings) == 1
+    source = edition.lead.source or {}
+    permalink = source.get("URL") or (f"https://doi.org/{source['DOI']}"
+                                      if source.get("DOI") else None)
+    context = {
+        "language": config.language,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "full_title": edition.full_title,
+        "creators": edition.creators,
+        "edited": bool(config.editors),
+        "course_line": ", ".join(filter(None, [config.course, config.institution,
+                                               config.term])),
+        "citation": sources[0] if single and sources else None,
+        "permalink": permalink if single else None,
+        "permalink_host": (urlsplit(permalink).hostname or "").removeprefix("www.")
+        if permalink else None,
+        "rights": " ".join(filter(None, [lead.rights, lead.permissions])) if single else None,
+        "publisher": config.publisher,
+        "date": human_date(config.date),
+    }
+    return render_template(make_environment(templates_dir, "xml"), "epub-title-page.xhtml.j2",
+                           context, templates_dir)
+
+
+def cover_page(edition: Edition) -> str:
+    alt = f"Cover: {edition.full_title}, by " + ", ".join(p.name for p in edition.creators)
+    lang = edition.config.language
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+        f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
+        f"  <title>{escape(edition.title)}</title>\n"
+        "  <style>:root { color-scheme: light dark; } body { margin: 0; text-align: center; } "
+        "img { max-width: 100%; max-height: 100vh; }</style>\n</head>\n"
+        '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
+        f'  <img role="doc-cover" src="../media/cover.png" '
+        f'alt="{escape(alt, {chr(34): "&quot;"})}" />\n'
+        "</section>\n</body>\n</html>\n"
+    )

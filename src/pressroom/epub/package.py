@@ -1,0 +1,250 @@
+"""Turn the assembled Markdown into an EPUB 3: Pandoc writes it, we finish the package.
+
+Pandoc runs sandboxed, so it can read nothing but its input: no stylesheet, no cover, not even
+the clock. Finishing the package is ours: the stylesheet goes in, a raster cover drawn from the
+metadata (templates/cover.html.j2, laid out by WeasyPrint in EB Garamond and rasterised by
+poppler's pdftoppm) and a title page from templates/epub-title-page.xhtml.j2 replace what
+Pandoc would make, the package document gets the edition's dates, subtitle and accessibility
+metadata, the content documents get page-break markers of the A4 print edition and the
+navigation document its page list. The zip is written byte-reproducibly.
+"""
+
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from pressroom import faces
+from pressroom.epub import pagelist
+from pressroom.epub.cover import cover_page, cover_png, title_page
+from pressroom.errors import RenderError
+from pressroom.sources.edition import Edition
+from pressroom.templating import read_template_file
+from pressroom.tools.pandoc import run_pandoc
+from pressroom.tools.run import DEFAULT_LIMITS, Limits
+
+#: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
+EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
+
+#: The files of templates/ that the EPUB reads besides the assembled Markdown (which
+#: carries the Markdown templates' output): the EPUB's cache key covers exactly these.
+TEMPLATES = ("epub.css", "fonts.css.j2", "cover.html.j2", "epub-title-page.xhtml.j2")
+
+PACKAGE = "EPUB/content.opf"
+NAV = "EPUB/nav.xhtml"
+STYLESHEET = "EPUB/styles/stylesheet1.css"
+COVER_IMAGE = "EPUB/media/cover.png"
+COVER_PAGE = "EPUB/text/cover.xhtml"
+TITLE_PAGE = "EPUB/text/title_page.xhtml"
+CHAPTER = re.compile(r"EPUB/text/ch\d+\.xhtml")
+
+
+def edition_identifier(edition: Edition) -> str:
+    """A URN derived from the edition's id and date: same inputs, same identifier."""
+    key = f"{edition.config.id}:{edition.config.date.isoformat()}"
+    return f"urn:uuid:{uuid.uuid5(EDITION_NAMESPACE, key)}"
+
+
+def edition_urn(edition: Edition) -> str:
+    """A second, readable identifier (urn:pressroom:id:date); tools such as calibre list it,
+    where they keep a urn:uuid only as their own internal key."""
+    return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
+
+
+def source_elements(sources: Sequence[str]) -> str:
+    """A dc:source per reading's source, citations formatted by citeproc. (Pandoc's
+    --epub-metadata keeps only one dc:source, so they are added to its package document.)"""
+    return "".join(f"<dc:source>{escape(text)}</dc:source>\n    " for text in sources)
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """What the package says about the publication's accessibility (EPUB Accessibility 1.1)."""
+
+    features: tuple[str, ...]
+    summary: str
+    conforms_to: str = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+
+
+def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Accessibility:
+    features = [
+        "structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability",
+    ]
+    if has_page_list:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    if has_images:
+        features.append("alternativeText")
+    summary = (
+        "A reading edition in reflowable text, with headings for every part, a table of "
+        "contents and notes that link to their calls and back"
+        + (", and page-break markers and a page list matching the A4 print edition"
+           if has_page_list else "")
+        + "."
+        + (" The cover and the timeline figure have text alternatives, and every event in the "
+           "figure is also given in full as text." if has_images else "")
+        + " No hazards; the reader's own font, size and colours apply."
+    )
+    return Accessibility(tuple(features), summary)
+
+
+def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None) -> str:
+    lines = [f'<dc:identifier id="edition-urn">{escape(edition_urn(edition))}</dc:identifier>',
+             '<meta property="schema:accessMode">textual</meta>']
+    if "alternativeText" in a11y.features:
+        lines.append('<meta property="schema:accessMode">visual</meta>')
+    lines.append('<meta property="schema:accessModeSufficient">textual</meta>')
+    lines += [f'<meta property="schema:accessibilityFeature">{f}</meta>' for f in a11y.features]
+    lines.append('<meta property="schema:accessibilityHazard">none</meta>')
+    lines.append(
+        f'<meta property="schema:accessibilitySummary">{escape(a11y.summary)}</meta>'
+    )
+    lines.append(f'<meta property="dcterms:conformsTo">{escape(a11y.conforms_to)}</meta>')
+    if page_source:
+        lines.append(f'<meta property="pageBreakSource">{escape(page_source)}</meta>')
+    lines.append('<meta name="cover" content="cover-image" />')
+    return "\n    ".join(lines)
+
+
+def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: str | None,
+                raw: Path, sources: Sequence[str] = ()) -> str:
+    day = edition.config.modified or edition.config.date
+    opf, found = re.subn(
+        r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
+        rf"\g<1>{day.isoformat()}T00:00:00Z\g<2>",
+        opf,
+    )
+    if found != 1:
+        raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
+    # Pandoc's own accessibility claims are replaced by ours, which know the content.
+    opf = re.sub(r'\s*<meta property="schema:access[^"]*">[^<]*</meta>', "", opf)
+    extra = source_elements(sources) + _opf_metadata(edition, a11y, page_source)
+    if edition.subtitle:
+        extra = (
+            f'<dc:title id="epub-subtitle">{escape(edition.subtitle)}</dc:title>\n    '
+            '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>\n    '
+            '<meta refines="#epub-title-1" property="title-type">main</meta>\n    ' + extra
+        )
+    opf = opf.replace("</metadata>", f"  {extra}\n  </metadata>", 1)
+    opf = opf.replace(
+        "</manifest>",
+        '  <item id="cover-image" href="media/cover.png" media-type="image/png" '
+        'properties="cover-image" />\n'
+        '    <item id="cover_xhtml" href="text/cover.xhtml" media-type="application/xhtml+xml" '
+        '/>\n  </manifest>',
+        1,
+    )
+    opf, found = re.subn(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" />', opf,
+                         count=1)
+    if found != 1:
+        raise RenderError("Pandoc's package document has no spine", path=raw)
+    return opf
+
+
+def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
+    day = edition.config.modified or edition.config.date
+    return (day.year, day.month, day.day, 0, 0, 0)
+
+
+def finish_epub(
+    raw: Path,
+    edition: Edition,
+    templates_dir: Path,
+    has_page_list: bool = False,
+    page_source: str | None = None,
+    sources: Sequence[str] = (),
+) -> bytes:
+    """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
+    with zipfile.ZipFile(raw) as source:
+        names = source.namelist()
+        contents = {name: source.read(name) for name in names}
+    for required in (PACKAGE, NAV, STYLESHEET, TITLE_PAGE):
+        if required not in contents:
+            raise RenderError(f"Pandoc's EPUB has no {required}", path=raw)
+    contents[STYLESHEET] = (read_template_file(templates_dir, "epub.css")
+                            + faces.render_font_css(templates_dir, "epub")).encode("utf-8")
+    contents[TITLE_PAGE] = title_page(edition, templates_dir, sources).encode("utf-8")
+
+    chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
+    if has_page_list:
+        markers = pagelist.find_markers(
+            {n.removeprefix("EPUB/"): contents[n].decode("utf-8") for n in chapters})
+        nav = contents[NAV].decode("utf-8")
+        contents[NAV] = nav.replace(
+            "</body>", f"  {pagelist.page_list_nav(markers)}</body>", 1
+        ).encode("utf-8")
+
+    has_images = any(n.startswith("EPUB/media/") for n in names)
+    a11y = accessibility(edition, has_page_list, has_images)
+    opf = _finish_opf(contents[PACKAGE].decode("utf-8"), edition, a11y,
+                      page_source if has_page_list else None, raw, sources)
+    contents[PACKAGE] = opf.encode("utf-8")
+    contents[COVER_IMAGE] = cover_png(edition, templates_dir)
+    contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
+
+    order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
+    stamp = _zip_date(edition)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.external_attr = 0o644 << 16
+            # The PNG is compressed already; deflating it again gains nothing.
+            stored = name == "mimetype" or name == COVER_IMAGE
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            target.writestr(info, contents[name])
+    return buffer.getvalue()
+
+
+def render_epub(
+    edition: Edition,
+    document_path: Path,
+    metadata_path: Path,
+    templates_dir: Path,
+    work_dir: Path,
+    *,
+    page_map: Sequence[dict] = (),
+    page_source: str | None = None,
+    sources: Sequence[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
+    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
+
+    page_map (pdf.page_map of the A4 layout, as dicts) tells the pages filter where to put a
+    page-break marker for each print page. A reader with parts has them at level 1 and their
+    readings at level 2: one chapter per reading, and a navigation grouped by part."""
+    pages_meta = work_dir / "pages-meta.json"
+    pages_meta.write_text(json.dumps({"pressroom-pagemap": pagelist.resolve(page_map)}),
+                          encoding="utf-8")
+    raw = work_dir / ".pandoc.epub"
+    depth = 2 if edition.has_parts else 1
+    run_pandoc(
+        document_path,
+        "epub3",
+        output=raw,
+        metadata=metadata_path,
+        format="json",
+        extra_args=(
+            "--toc",
+            f"--toc-depth={depth}",
+            f"--split-level={depth}",
+            "--metadata",
+            f"identifier={edition_identifier(edition)}",
+            # Pandoc's title page is replaced by ours (title_page()); its place in the spine
+            # and the landmarks stay.
+            "--epub-title-page=true",
+            "--metadata-file",
+            str(pages_meta.resolve()),
+            "--metadata",
+            "toc-title=Contents",
+        ),
+        limits=limits,
+    )
+    return finish_epub(raw, edition, templates_dir, bool(page_map), page_source, sources)

@@ -1,0 +1,87 @@
+"""A WeasyPrint URL fetcher that reads only regular files inside the project tree."""
+
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from pressroom.errors import SafetyError
+from pressroom.sources.images import MAX_PIXELS, image_size
+
+
+def refusal(path: Path, root: Path) -> str | None:
+    """Why the file at path may not be read for a project rooted at root (None: it may)."""
+    path = path.resolve()
+    if not path.is_relative_to(root):
+        return "outside the project"
+    # Hidden folders (.git, .tools, a virtualenv) hold no edition material.
+    if any(p.startswith(".") for p in path.relative_to(root).parts):
+        return "in a hidden folder"
+    if not path.is_file():
+        return "not a file"
+    size = image_size(path)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        return (f"an image of {size[0]} x {size[1]} pixels (more than {MAX_PIXELS:,} "
+                "pixels: a decompression bomb)")
+    return None
+
+
+class ConfinedFetcher(URLFetcher):
+    """Allow data: URLs and file: URLs that resolve to a regular file under ``root``.
+
+    Anything else (http, ftp, a path outside the project, a symlink out of it, a device such
+    as /dev/zero, a folder, an image declaring more than MAX_PIXELS pixels) stops the render:
+    a print build never depends on the network or on files we do not ship.
+    """
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
+                         fail_on_errors=True)
+        self.root = root.resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None):
+        reason = url_refusal(url, self.root)
+        if reason is None:
+            return super().fetch(url, headers)
+        self.refused.append(url)
+        raise FatalURLFetchingError(f"refused to fetch {url}: {reason}")
+
+
+def url_refusal(url: str, root: Path) -> str | None:
+    """Why WeasyPrint may not fetch url (absolute) for a project rooted at root."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "data":
+        return None
+    if scheme == "file":
+        return refusal(Path(unquote(urlsplit(url).path)), root.resolve())
+    return f"{scheme or 'relative'} URLs are not fetched"
+
+
+#: Where an HTML page or its CSS names something to fetch: src/data/xlink:href attributes and
+#: CSS url(). Links (<a href>) are not fetched, so they are not listed.
+_FETCHED = re.compile(
+    r"""\b(?:src|data|xlink:href|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+    r"""|url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))""",
+    re.IGNORECASE,
+)
+
+
+def check_html(page: str, root: Path) -> None:
+    """Refuse, before anything is written, a print page that names something WeasyPrint may not
+    fetch. The fetcher refuses it again when WeasyPrint asks; this check only comes first, so
+    that a refused build leaves the earlier outputs as they were."""
+    base = root.resolve().as_uri() + "/"
+    for match in _FETCHED.finditer(page):
+        raw = html_lib.unescape(next(g for g in match.groups() if g is not None)).strip()
+        if not raw or raw.startswith("#"):
+            continue
+        url = urljoin(base, raw)
+        reason = url_refusal(url, root)
+        if reason:
+            raise SafetyError(f"refused to fetch {raw}: {reason}")

@@ -1,0 +1,151 @@
+"""Turn the assembled Markdown into the print HTML: Pandoc for the body, Jinja for the page."""
+
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
+from pressroom.sources.citations import Citation
+from pressroom.sources.edition import Edition, Part, Reading
+from pressroom.templating import make_environment, read_template_file, render_template
+from pressroom.tools.pandoc import FILTERS, run_pandoc
+from pressroom.tools.run import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    id: str
+    label: str
+    title: str
+    authors: str = ""
+    kind: str = "reading"
+    children: tuple[TocEntry, ...] = ()
+
+
+def _reading_entry(reading: Reading) -> TocEntry:
+    return TocEntry(reading.id, "", reading.meta.title,
+                    ", ".join(a.name for a in reading.meta.authors))
+
+
+def toc_entries(edition: Edition) -> list[TocEntry]:
+    """The contents: introduction, parts with their readings, the note, the appendices."""
+    entries = []
+    if edition.introduction:
+        entries.append(TocEntry("introduction", "", edition.introduction.title,
+                                 ", ".join(p.name for p in edition.config.editors)))
+    for item in edition.contents or edition.readings:
+        if isinstance(item, Part):
+            entries.append(TocEntry(item.id, "", item.title, kind="part", children=tuple(
+                _reading_entry(r) for r in item.readings)))
+        else:
+            entries.append(_reading_entry(item))
+    if edition.config.note_on_the_text:
+        entries.append(TocEntry("note-on-the-text", "", "A Note on This Edition",
+                                kind="note"))
+    for letter, appendix in zip(APPENDIX_LETTERS, edition.appendices, strict=False):
+        entries.append(TocEntry(appendix_id(appendix), f"Appendix {letter}",
+                                appendix.data.title, kind="appendix"))
+    return entries
+
+
+def render_body(document_path: Path, metadata_path: Path,
+                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5,
+                meanwhile: Callable[[], None] | None = None) -> str:
+    """The edition's body as an HTML fragment, notes inline for footnote floats.
+
+    print.lua (after the notes filter) marks where lines may not break: names and hyphenated
+    compounds, note calls and their words, day and month. ``hyphenate_min`` is the shortest
+    word the stylesheets let WeasyPrint hyphenate (hyphenation_minimum): names shorter than
+    that need no protecting, and get no span to lay out.
+    """
+    return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
+                      extra_args=("--section-divs", "--wrap=none",
+                                  "-V", f"pressroom-hyphenate-min={hyphenate_min}",
+                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits,
+                      meanwhile=meanwhile)
+
+
+#: WeasyPrint's hyphenate-limit-chars when none is given (or "auto"): words of five or more.
+_DEFAULT_HYPHENATE_MIN = 5
+
+
+def hyphenation_minimum(templates_dir: Path) -> int:
+    """The shortest word any print stylesheet lets WeasyPrint hyphenate: the smallest first
+    value of hyphenate-limit-chars in templates/. WeasyPrint's default counts too unless a
+    sheet sets the value on the root, which every element inherits. Erring low only protects
+    more words."""
+    import tinycss2
+
+    root: list[int] = []
+    others: list[int] = []
+    for sheet in sorted(templates_dir.glob("*.css")):
+        rules = tinycss2.parse_stylesheet(sheet.read_text(encoding="utf-8"),
+                                          skip_comments=True, skip_whitespace=True)
+        for rule in rules:
+            if rule.type != "qualified-rule":
+                continue
+            selector = tinycss2.serialize(rule.prelude).strip().lower()
+            for decl in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
+                                                        skip_whitespace=True):
+                if decl.type != "declaration" or decl.lower_name != "hyphenate-limit-chars":
+                    continue
+                first = next((t for t in decl.value if t.type != "whitespace"), None)
+                total = (first.int_value if first is not None and first.type == "number"
+                         and first.is_integer else _DEFAULT_HYPHENATE_MIN)
+                (root if selector in ("html", ":root") else others).append(total)
+    return min(others + (root or [_DEFAULT_HYPHENATE_MIN]))
+
+
+def read_stylesheet(templates_dir: Path, name: str) -> tuple[str, str]:
+    """(name, text) of a stylesheet in templates/."""
+    return name, read_template_file(templates_dir, name)
+
+
+def render_print_html(
+    edition: Edition,
+    body: str,
+    templates_dir: Path,
+    stylesheets: list[str],
+    citations: Mapping[str, Citation] | None = None,
+    *,
+    handout: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> str:
+    """The standalone print HTML (the stylesheets' text inlined) that WeasyPrint lays out.
+
+    body is render_body's fragment, made once and shared by every variant. A handout is
+    its reading alone: no title page or contents, the opener first.
+    """
+    css = "\n".join(stylesheets)
+    lead = (citations or {}).get(edition.lead.id)
+    context = {
+        "edition": edition.config,
+        "title": edition.title,
+        "subtitle": edition.subtitle,
+        "full_title": edition.full_title,
+        "creators": edition.creators,
+        "edited": bool(edition.config.editors),
+        "reading": edition.lead.meta,
+        # An edition of one reading names its source on the title page as well.
+        "citation": lead.text if lead and len(edition.readings) == 1 else None,
+        "handout": handout,
+        "toc": toc_entries(edition),
+        "body": Markup(body),
+        "css": Markup(_safe_css(css)),
+        # For a browser only: print.html.j2 puts it in a <style media="screen">, which
+        # WeasyPrint (laying out for print) skips.
+        "screen_css": Markup(_safe_css(read_template_file(templates_dir, "screen.css"))),
+    }
+    return render_template(make_environment(templates_dir, "xml"), "print.html.j2", context,
+                           templates_dir)
+
+
+def _safe_css(css: str) -> str:
+    # The stylesheet goes inside <style>; it must not be able to close the element.
+    return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)

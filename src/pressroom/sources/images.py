@@ -1,0 +1,144 @@
+"""Find the images a reading names, check them where file and line are known, and point them
+at their files.
+
+A Markdown image path is relative to the Markdown file that names it, as in every Markdown
+editor. Nothing outside the content folder may be read: an absolute path, a ``..`` that climbs
+out, a symbolic link that points out, a URL, a folder or a hidden file is refused here, at load
+time, with the reading's file and line, before any renderer sees the path. Each accepted image
+is rewritten to its file's URL, which WeasyPrint fetches (its fetcher still refuses anything
+outside the project) and which the Lua filter ``media.lua`` puts into the EPUB: Pandoc runs
+with ``--sandbox`` and reads no image itself, so the filter reads exactly the files listed in
+the metadata by :func:`allowed_sources` and nothing else.
+"""
+
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import struct
+from pathlib import Path
+
+from pressroom.errors import ContentError
+from pressroom.sources.edition import MEDIA_TYPES, Reading, ReadingImage
+
+#: The types both outputs take: WeasyPrint draws them and EPUB 3 lists them as core media.
+
+# ![alt](target "title"){attrs}: alt may hold brackets in pairs and escapes; the target is a
+# <bracketed> path or one without spaces.
+_IMAGE = re.compile(
+    r"(?<!\\)!\[(?P<alt>(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]"
+    r"\((?P<space>\s*)(?P<target><[^>\n]*>|[^\s()]+)(?P<rest>[^)]*)\)"
+)
+# ![alt][ref] or ![alt] alone: the path would come from a reference definition elsewhere.
+_REFERENCE_IMAGE = re.compile(r"(?<!\\)!\[(?!\^)(?:[^\[\]\\]|\\.)*\](?!\()")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+
+
+#: The most pixels an image may declare: a full A4 page at 600 dpi is about 35 million. A
+#: larger one is a decompression bomb (a few bytes of PNG that unpack to gigabytes).
+MAX_PIXELS = 50_000_000
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) that a PNG, GIF or JPEG file declares in its header, else None."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return struct.unpack(">II", head[16:24])
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", head[6:10])
+    if head.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 <= len(head) and head[at] == 0xFF:
+            marker, length = head[at + 1], struct.unpack(">H", head[at + 2:at + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", head[at + 5:at + 9])
+                return width, height
+            at += 2 + length
+    return None
+
+
+def _fail(reading: Reading, offset: int, message: str) -> ContentError:
+    return ContentError(message, path=reading.path,
+                        line=reading.body_line + reading.body.count("\n", 0, offset))
+
+
+def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> Path:
+    shown = f"image {written!r}"
+    if _SCHEME.match(written):
+        raise _fail(reading, offset, f"{shown}: images must be files beside the reading, "
+                                     "not URLs (a build reads nothing from the network)")
+    if written.startswith("/"):
+        raise _fail(reading, offset, f"{shown}: write the path relative to this file, not "
+                                     "an absolute path")
+    root = content_dir.resolve()
+    path = (reading.path.parent / written).resolve()
+    if not path.is_relative_to(root):
+        raise _fail(reading, offset, f"{shown} is outside the content folder (an edition "
+                                     "reads only its own files)")
+    if any(part.startswith(".") for part in path.relative_to(root).parts):
+        raise _fail(reading, offset, f"{shown} is in a hidden folder or file")
+    if not path.is_file():
+        raise _fail(reading, offset, f"{shown}: no such file"
+                    if not path.exists() else f"{shown} is not a file")
+    if path.suffix.lower() not in MEDIA_TYPES:
+        raise _fail(reading, offset, f"{shown}: use PNG, JPEG or SVG (print and EPUB both "
+                                     "take those)")
+    size = image_size(path)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        raise _fail(reading, offset, f"{shown}: {size[0]} x {size[1]} pixels, more than "
+                                     f"{MAX_PIXELS:,} (a decompression bomb?)")
+    return path
+
+
+def resolve_images(reading: Reading, content_dir: Path) -> Reading:
+    """The reading with every image checked and pointed at its file's URL.
+
+    An image needs alt text (it is what a screen reader says and what an e-reader shows when
+    images are off); a lone image with alt text is a figure with the alt text as its caption,
+    as Pandoc makes it.
+    """
+    body = reading.body
+    found: list[ReadingImage] = []
+    pieces: list[str] = []
+    last = 0
+    for match in _IMAGE.finditer(body):
+        target = match.group("target")
+        written = target[1:-1] if target.startswith("<") else target
+        alt = match.group("alt").strip()
+        if written.startswith("data:"):
+            if not alt:
+                raise _fail(reading, match.start(), "an image has no alt text: describe it "
+                            "between the brackets, ![what it shows](…)")
+            continue
+        if not alt:
+            raise _fail(reading, match.start(), f"image {written!r} has no alt text: describe "
+                        f"it between the brackets, ![what it shows]({written})")
+        path = _resolve(reading, content_dir, written, match.start())
+        image = ReadingImage(written, path, reading.body_line
+                             + body.count("\n", 0, match.start()), alt)
+        found.append(image)
+        pieces.append(body[last:match.start("target")])
+        pieces.append(image.source)
+        last = match.end("target")
+    pieces.append(body[last:])
+    for match in _REFERENCE_IMAGE.finditer(body):
+        if not any(m.start() <= match.start() < m.end() for m in _IMAGE.finditer(body)):
+            raise _fail(reading, match.start(), "write the image's path in place, "
+                        "![alt](file.png): reference-style images are not checked")
+    return dataclasses.replace(reading, body="".join(pieces), images=tuple(found))
+
+
+def _inert(url: str) -> str:
+    # Percent-encode all but letters, digits, "/" and the "%" of what is already encoded, so
+    # that Pandoc's Markdown reading of the metadata (smart quotes and dashes, emphasis) cannot
+    # change a character; media.lua decodes both this and the image's URL before comparing.
+    return re.sub(r"[^A-Za-z0-9/%]", lambda m: f"%{ord(m.group()):02X}", url)
+
+
+def allowed_sources(readings: tuple[Reading, ...] | list[Reading]) -> list[str]:
+    """The image URLs media.lua may read, for Pandoc's metadata (``pressroom-images``)."""
+    return sorted({_inert(image.source) for r in readings for image in r.images})

@@ -1,0 +1,220 @@
+"""The one way pressroom runs an outside program: under a time limit and a memory limit.
+
+Pandoc, EPUBCheck (Java), DAISY Ace (Node and Chromium), qpdf and fc-list all go through
+``run_bounded``. A reading that sends Pandoc into a pathological parse, or an EPUB that makes a
+checker loop, then stops the build with one line naming the source and the limit, instead of
+hanging or eating the machine's memory. The limits are a ``Limits`` value that the tasks fill
+from Invoke's configuration (``pressroom.limits`` in invoke.yaml); the package never reads that
+configuration itself.
+"""
+
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import resource
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from pressroom.errors import ConfigError, LimitError
+
+#: Where a user raises a limit; every limit error says so.
+WHERE_TO_RAISE = "raise it in invoke.yaml under pressroom.limits"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time (seconds) and memory (megabytes of address space) for each outside program.
+
+    The defaults leave room for the largest edition we know of many times over; an input that
+    needs more is hostile or broken. ``source_mb`` caps the size of any one source file.
+    """
+
+    pandoc_seconds: float = 120.0
+    pandoc_memory_mb: int = 2048
+    epubcheck_seconds: float = 300.0
+    epubcheck_memory_mb: int = 4096
+    ace_seconds: float = 300.0
+    #: Node and the Chromium it starts, each: memory written to (heap), not address space.
+    ace_memory_mb: int = 4096
+    qpdf_seconds: float = 120.0
+    qpdf_memory_mb: int = 2048
+    #: Small helpers: fc-list, calibre's ebook-meta.
+    tool_seconds: float = 60.0
+    tool_memory_mb: int = 2048
+    #: One WeasyPrint layout (in a worker process of its own; see workers.py).
+    layout_seconds: float = 300.0
+    layout_memory_mb: int = 4096
+    #: Layouts at once; 0 (the default) is one per core.
+    layout_jobs: int = 0
+    #: OCRmyPDF (with Tesseract) on one scanned PDF reading, when a build asks for --ocr.
+    ocr_seconds: float = 600.0
+    ocr_memory_mb: int = 4096
+    source_mb: int = 10
+    #: The largest PDF reading (scans run large).
+    pdf_mb: int = 200
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> Limits:
+        """Limits from configuration: known names only, each a positive number."""
+        known = {f.name: f for f in fields(cls)}
+        given: dict[str, Any] = {}
+        for name, value in (values or {}).items():
+            if name not in known:
+                raise ConfigError(f"unknown limit {name!r} under pressroom.limits "
+                                  f"(choose from {', '.join(known)})")
+            lowest = 0 if name in _ZERO_IS_AUTOMATIC else 1e-9
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < lowest:
+                raise ConfigError(f"pressroom.limits.{name} must be a positive number, "
+                                  f"not {value!r}")
+            given[name] = int(value) if known[name].type == "int" else float(value)
+        return cls(**given)
+
+    def of(self, tool: str) -> tuple[float, int]:
+        """(seconds, memory_mb) for a tool prefix such as "pandoc"."""
+        return getattr(self, f"{tool}_seconds"), getattr(self, f"{tool}_memory_mb")
+
+
+DEFAULT_LIMITS = Limits()
+#: Limits for which 0 means "choose for me" (layouts at once: one per core).
+_ZERO_IS_AUTOMATIC = frozenset({"layout_jobs"})
+
+#: What programs print when an allocation fails (GHC's RTS, the JVM, V8, C++ and C libraries).
+_OUT_OF_MEMORY = re.compile(
+    r"out of memory|heap exhausted|outofmemoryerror|could not reserve enough space"
+    r"|cannot allocate memory|bad_alloc|heap out of memory|failed to reserve"
+    r"|insufficient memory|memory allocation failed|memoryerror",
+    re.IGNORECASE,
+)
+
+
+def _limit_memory(memory_mb: int, kind: str) -> Callable[[], None]:
+    limit = memory_mb * 1024 * 1024
+    which = {"address-space": resource.RLIMIT_AS, "data": resource.RLIMIT_DATA}[kind]
+
+    def apply() -> None:  # runs in the child, between fork and exec
+        resource.setrlimit(which, (limit, limit))
+
+    return apply
+
+
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _where(source_path: Path | str | None) -> Path | None:
+    return Path(source_path) if source_path is not None else None
+
+
+def run_bounded(
+    args: Sequence[str],
+    *,
+    seconds: float,
+    memory_mb: int,
+    what: str,
+    source_path: Path | str | None = None,
+    limit: str | None = None,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    text: bool = True,
+    on_timeout: Callable[[subprocess.Popen[Any]], None] | None = None,
+    memory: str = "address-space",
+    overhead_mb: int = 0,
+    meanwhile: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[Any]:
+    """Run args to completion within ``seconds`` and ``memory_mb`` of memory.
+
+    ``memory`` says what is counted: "address-space" (RLIMIT_AS, everything mapped) or "data"
+    (RLIMIT_DATA, memory written to: heap and private mappings). Chromium reserves a terabyte
+    of address space for its JavaScript sandbox and never touches most of it, so Ace is
+    bounded by what it writes. ``overhead_mb`` is added to the operating system's limit but not
+    to the limit a message names (Pandoc: its heap is capped at memory_mb by its own runtime).
+
+    ``what`` names the program in messages; ``limit`` is the prefix of its ``Limits`` fields
+    (default: ``what``); ``source_path`` is the file the run is about, named first in an error.
+    ``meanwhile`` is called once the program has started, so that the caller's own work
+    overlaps it instead of waiting; the time limit runs from the start all the same.
+    The child runs in a session of its own, so a timeout kills it and everything it started
+    (``on_timeout`` may stop it more gently first). A non-zero exit is returned, not raised:
+    the caller knows what the program's failures mean. Running out of time or memory raises
+    LimitError; a program that cannot be started raises OSError, for the caller to word.
+    """
+    prefix = limit or what
+    where = _where(source_path)
+    with subprocess.Popen(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=text,
+        encoding="utf-8" if text else None,
+        errors="replace" if text else None,
+        start_new_session=True,
+        # Between fork and exec: sets the child's address-space limit, nothing else.
+        preexec_fn=_limit_memory(memory_mb + overhead_mb, memory),
+    ) as proc:
+        started = time.monotonic()
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            left = max(0.0, seconds - (time.monotonic() - started))
+            stdout, stderr = proc.communicate(timeout=left)
+        except subprocess.TimeoutExpired:
+            if on_timeout is not None:
+                on_timeout(proc)
+            _kill_group(proc)
+            proc.communicate()
+            raise LimitError(
+                f"{what} stopped after {seconds:g} s (limit {prefix}_seconds; {WHERE_TO_RAISE})",
+                path=where,
+            ) from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    if proc.returncode != 0 and _ran_out_of_memory(proc.returncode, stdout, stderr):
+        raise LimitError(
+            f"{what} ran out of memory at {memory_mb} MB (limit {prefix}_memory_mb; "
+            f"{WHERE_TO_RAISE})",
+            path=where,
+        )
+    return result
+
+
+def _ran_out_of_memory(returncode: int, stdout: Any, stderr: Any) -> bool:
+    def as_text(value: Any) -> str:
+        if isinstance(value, bytes):
+            return value[-20000:].decode("utf-8", "replace")
+        return (value or "")[-20000:]
+
+    return bool(_OUT_OF_MEMORY.search(as_text(stderr) + as_text(stdout)))
+
+
+def run_tool(args: Sequence[str], *, what: str, limits: Limits = DEFAULT_LIMITS,
+             source_path: Path | str | None = None, text: bool = True,
+             ) -> subprocess.CompletedProcess[Any]:
+    """A small helper program (fontconfig, poppler) under the tool limits; a failure to start
+    or a non-zero exit is a RenderError naming the program and what it said."""
+    from pressroom.errors import RenderError
+
+    try:
+        result = run_bounded(args, seconds=limits.tool_seconds, memory_mb=limits.tool_memory_mb,
+                             what=what, limit="tool", source_path=source_path, text=text)
+    except OSError as exc:
+        raise RenderError(f"cannot run {what}: {exc.strerror or exc}",
+                          path=_where(source_path)) from exc
+    if result.returncode != 0:
+        said = result.stderr if text else result.stderr.decode("utf-8", "replace")
+        raise RenderError(f"{what} failed: {' '.join(said.split())[:300] or result.returncode}",
+                          path=_where(source_path))
+    return result
