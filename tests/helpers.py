@@ -7,7 +7,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from pressroom.checks.epub import epub_documents
+from pressroom.checks.epub import EPUB_NS, XHTML, epub_documents  # noqa: F401 (re-exported to tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
