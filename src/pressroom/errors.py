@@ -33,6 +33,15 @@ class PressroomError(Exception):
         what = f"{self.field}: " if self.field else ""
         return f"{where}{what}{self.message}"
 
+    def __reduce__(self):
+        # A worker process sends its error back pickled: keep the type, the file and line.
+        return (_rebuild, (type(self), self.message, self.path, self.line, self.field))
+
+
+def _rebuild(cls: type[PressroomError], message: str, path: Path | None, line: int | None,
+             field: str | None) -> PressroomError:
+    return cls(message, path=path, line=line, field=field)
+
 
 class ConfigError(PressroomError):
     """The edition's configuration (edition.yaml, task options) is wrong."""
@@ -60,3 +69,7 @@ class SafetyError(RenderError):
 
 class LimitError(PressroomError):
     """An outside program (Pandoc, a checker) ran out of its time or memory limit."""
+
+
+class StrictError(PressroomError):
+    """A strict build (--strict) gave warnings."""

@@ -61,24 +61,10 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        HELD_LOCKS.add(handle.fileno())
         recover(build_dir)
         yield
     finally:
-        HELD_LOCKS.discard(handle.fileno())
         handle.close()  # closing releases the lock; the file stays, empty of meaning
-
-
-#: Descriptors of the build locks this process holds. A forked worker closes its copies, so
-#: that a worker outliving a killed build never keeps the project locked.
-HELD_LOCKS: set[int] = set()
-
-
-def release_inherited_locks() -> None:
-    for fd in list(HELD_LOCKS):
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    HELD_LOCKS.clear()
 
 
 def recover(build_dir: Path) -> None:

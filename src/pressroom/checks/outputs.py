@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -12,25 +11,10 @@ from pressroom.checks import ace
 from pressroom.checks.epub import epub_note_links, run_epubcheck
 from pressroom.checks.pdf import check_claim, check_faces, check_pdf, run_qpdf
 from pressroom.checks.result import CheckResult
+from pressroom.engine.manifest import Manifest
 from pressroom.errors import CheckError, LimitError
 from pressroom.sources.load import load_edition
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
-
-
-def _manifest(build_dir: Path) -> list[dict[str, object]]:
-    path = build_dir / "manifest.json"
-    if not path.exists():
-        raise CheckError("no manifest: run `inv build` first", path=path)
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))["outputs"]
-    except (ValueError, KeyError, TypeError, OSError) as exc:
-        raise CheckError("unreadable manifest: rebuild with `inv build`", path=path) from exc
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and {"path", "format"} <= e.keys() for e in entries
-    ):
-        raise CheckError("unreadable manifest: rebuild with `inv build`", path=path)
-    return entries
-
 
 #: Metadata Ace lists as missing that only a third-party certifier can supply.
 CERTIFIER_FIELDS = {"a11y:certifiedBy", "a11y:certifierCredential", "a11y:certifierReport"}
@@ -69,12 +53,12 @@ def check_outputs(settings) -> list[CheckResult]:
         len(edition.introduction.notes) if edition.introduction else 0)
     untagged = [r.id for r in edition.readings if r.pdf]
     results: list[CheckResult] = []
-    for entry in _manifest(settings.build_dir):
-        path = settings.build_dir / str(entry["path"])
+    for entry in Manifest.read(settings.build_dir).entries:
+        path = settings.build_dir / entry.path
         if not path.exists():
-            results.append(CheckResult(str(entry["path"]), False, "listed but missing"))
+            results.append(CheckResult(entry.path, False, "listed but missing"))
             continue
-        if entry["format"] == "epub":
+        if entry.format == "epub":
             if not zipfile.is_zipfile(path):
                 results.append(CheckResult(f"epub {path.name}", False, "not a zip file"))
                 continue
@@ -88,10 +72,10 @@ def check_outputs(settings) -> list[CheckResult]:
             detail = problems[0] if problems else (
                 f"{calls} of {notes} note calls link to notes and back")
             results.append(CheckResult(f"epub notes {path.name}", ok, detail))
-        elif entry["format"] == "pdf" and entry.get("variant") not in ("booklet", "handout"):
-            results.append(check_pdf(path, entry.get("pages"), notes))
+        elif entry.format == "pdf" and entry.variant not in ("booklet", "handout"):
+            results.append(check_pdf(path, entry.pages, notes))
             results.append(check_claim(path, untagged))
-        if entry["format"] == "pdf":
+        if entry.format == "pdf":
             results.append(run_qpdf(path, limits))
             results.append(check_faces(path))
     return results

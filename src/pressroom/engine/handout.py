@@ -11,15 +11,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from pressroom import papers
 from pressroom.assemble.chunks import Handout
+from pressroom.engine.executor import Executor
+from pressroom.engine.jobs import Layout, LayoutJob
 from pressroom.engine.layout import lay_out, print_body
-from pressroom.engine.manifest import manifest_entry, merged_manifest
+from pressroom.engine.local import LocalExecutor
+from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare, write_prepared
 from pressroom.engine.settings import Output, Settings
 from pressroom.errors import ConfigError
 from pressroom.files import Staging, build_lock
-from pressroom.papers import HANDOUT_VARIANTS
+from pressroom.papers import HANDOUT_VARIANTS, PAGE_SOURCE, Variant
 from pressroom.reports.permissions import reading_pages
 from pressroom.sources.edition import Edition, Reading
 
@@ -56,8 +58,9 @@ def from_line(edition: Edition, first: int | None, last: int | None) -> str:
 def handout_layouts(settings: Settings, prepared: Prepared,
                     reading: Reading, first: int | None, last: int | None, *,
                     restart: bool = False,
-                    variants: tuple[papers.Variant, ...] = HANDOUT_VARIANTS,
-                    ) -> dict[papers.Variant, tuple[object, object]]:
+                    variants: tuple[Variant, ...] = HANDOUT_VARIANTS,
+                    executor: Executor,
+                    ) -> dict[Variant, tuple[LayoutJob, Layout]]:
     """Lay out one reading alone; its first page numbered ``first`` unless ``restart``."""
     # The page counter of a page that sets it is not also incremented (CSS Paged Media),
     # so the first page prints as the reader's first page of the reading.
@@ -67,7 +70,7 @@ def handout_layouts(settings: Settings, prepared: Prepared,
     handout = write_prepared(
         settings, one, prepared.citations, one.config.id,
         Handout(from_line(prepared.edition, first, last)), extra_css=css, pdfs=prepared.pdfs)
-    return lay_out(settings, handout, print_body(settings, handout), variants)
+    return lay_out(settings, handout, print_body(settings, handout), variants, executor)
 
 
 def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
@@ -80,13 +83,14 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
         say("checking the collection")
         prepared = prepare(settings)
         reading = find_reading(prepared.edition, reading_id)
-        say("laying out the reader to find the reading's pages")
-        body = print_body(settings, prepared)
-        source = papers.PAGE_SOURCE
-        reader = lay_out(settings, prepared, body, [source])[source][1]
-        first, last = reading_pages(reading, reader.anchor_pages)
-        say("laying out the handout")
-        laid_out = handout_layouts(settings, prepared, reading, first, last, restart=restart)
+        with LocalExecutor(settings.limits) as executor:
+            say("laying out the reader to find the reading's pages")
+            body = print_body(settings, prepared)
+            reader = lay_out(settings, prepared, body, [PAGE_SOURCE], executor)[PAGE_SOURCE][1]
+            first, last = reading_pages(reading, reader.anchor_pages)
+            say("laying out the handout")
+            laid_out = handout_layouts(settings, prepared, reading, first, last,
+                                       restart=restart, executor=executor)
         stem = f"{prepared.id}-{reading.id}"
         staging = Staging(settings.build_dir)
         try:
@@ -96,10 +100,11 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
                 path = staging.write(f"{stem}{variant.suffix}", layout.data)
                 outputs.append(Output("pdf", path, variant.label, "handout",
                                                layout.pages, rebuilt=not layout.reused))
-            entries = [manifest_entry(o, settings.build_dir,
-                                               staging.path(o.path.name)) for o in outputs]
-            staging.write("manifest.json", merged_manifest(
-                settings, entries, complete=False).encode("utf-8"))
+            entries = [Entry.of(o, settings.build_dir, staging.path(o.path.name))
+                       for o in outputs]
+            manifest = (Manifest.load(settings.build_dir) or Manifest()).merged(
+                settings.build_dir, entries, complete=False)
+            staging.write(NAME, manifest.dumps().encode("utf-8"))
             staging.commit()
         finally:
             staging.discard()

@@ -1,100 +1,184 @@
-"""TODO(workers.py)"""
+"""The build's expensive steps as jobs: declared inputs, one output, a key, a cache entry.
 
+A job is a frozen value holding everything its step reads (the print HTML and what it may
+fetch, the pages to impose, the documents an EPUB is made of); its ``key`` is a hash of those
+inputs and of the code, tool versions and fonts, so a job whose key is in the cache is never
+run again. Jobs are pickled to whatever runs them (a local worker process, or another
+machine), which calls ``pressroom.engine.work.run``; the building process reads and writes
+the cache. None of this module imports WeasyPrint: it is the building process's side.
+"""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from pressroom.cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
-from pressroom.printing.placement import Insert, place_pages
+from pressroom.printing.pagemap import PageMap
+from pressroom.printing.placement import Insert
+from pressroom.sources.edition import Edition
+from pressroom.tools.run import Limits
 
 
-@dataclass(frozen=True)
-class LayoutJob:
-    name: str  # what progress and errors call it, e.g. "PDF, A4"
-    html: str
-    project_root: Path
-    pdf_variant: str | None = "pdf/ua-1"
-    strict: bool = False
-    #: Booklets: the sheet (width, height in points) the pages are imposed on, two up, in the
-    #: same worker, so that imposing runs in parallel too and is cached with the layout.
-    sheet: tuple[float, float] | None = None
-    #: What the layout is of, when that is not the HTML's text itself: the page with its
-    #: cross-references' page numbers, however those are written (pipeline.lay_out).
-    identity: str = ""
-    #: PDF readings' source pages, drawn into their placeholders after the layout and before
-    #: imposition (pdfreading.place_pages).
-    inserts: tuple[Insert, ...] = ()
-    #: Not the last round of a variant's page numbers: if they come out wrong, no PDF is
-    #: written (layout.render_pdf), since the variant is laid out again. Not in the key: a
-    #: draft with right numbers is the same layout.
-    draft: bool = False
+class Job(Protocol):
+    """What the executor and the job graph need of a job."""
+
+    name: str
 
     @property
-    def key(self) -> str:
-        return digest("layout", self.identity or self.html, str(self.pdf_variant),
-                      str(self.strict), repr(self.inserts),
-                      str(self.project_root), str(self.sheet), code_version(),
-                      tool_versions(), fonts_fingerprint())
+    def key(self) -> str: ...
+
+    def cached(self, cache: Cache) -> Any | None: ...
+
+    def remember(self, cache: Cache, result: Any) -> None: ...
+
+
+def _environment() -> tuple[str, str, str]:
+    return code_version(), tool_versions(), fonts_fingerprint()
 
 
 @dataclass(frozen=True)
 class Layout:
-    """A finished layout: the PDF, its page map and where each id fell."""
+    """A finished layout: the PDF, its page map and the page numbers it printed."""
 
     data: bytes
     #: Pages of the PDF written: for a booklet, the imposed sides (two per sheet).
     pages: int
-    page_map: tuple[dict, ...]
-    anchor_pages: dict[str, int]
+    page_map: PageMap
     warnings: tuple[str, ...]
     seconds: float
     reused: bool
-    #: The page numbers printed after links, by target id (layout.printed_pages).
+    #: The page numbers printed after links, by target id (printing.layout.printed_pages).
     printed_pages: dict[str, list[int]]
 
-
-def _as_record(layout: Layout) -> dict:
-    return {"pages": layout.pages, "page_map": list(layout.page_map),
-            "anchor_pages": layout.anchor_pages, "warnings": list(layout.warnings),
-            "seconds": layout.seconds, "printed_pages": layout.printed_pages}
-
-
-def _lay_out(job: LayoutJob) -> Layout:
-    from pressroom.printing import layout
-
-    start = time.perf_counter()
-    rendered = layout.render_pdf(job.html, job.project_root, variant=job.pdf_variant,
-                              strict=job.strict, draft=job.draft)
-    starts = tuple({"page": s.number, "block": s.block, "offset": s.offset}
-                   for s in rendered.page_starts)
-    data, pages = rendered.data, rendered.pages
-    # A draft with wrong numbers has no data: nothing to place or impose.
-    if job.inserts and data:
-        data = place_pages(data, rendered.placements, job.inserts)
-    if job.sheet and data:
-        from pressroom.printing.imposition import impose_booklet
-
-        data, sheets = impose_booklet(data, job.sheet)
-        pages = 2 * sheets
-    return Layout(data, pages, starts, rendered.anchor_pages,
-                  rendered.warnings, time.perf_counter() - start, False,
-                  {k: list(v) for k, v in rendered.printed_pages.items()})
+    @property
+    def anchor_pages(self) -> dict[str, int]:
+        """The page each element id fell on."""
+        return dict(self.page_map.anchors)
 
 
-def _cached(job: LayoutJob, cache: Cache) -> Layout | None:
-    record = cache.get_json("layout", job.key)
-    data = cache.get("layout", job.key, ".pdf")
-    if not isinstance(record, dict) or data is None:
-        return None
-    return Layout(data, record["pages"], tuple(record["page_map"]), record["anchor_pages"],
-                  tuple(record["warnings"]), record["seconds"], True,
-                  record.get("printed_pages", {}))
+@dataclass(frozen=True)
+class LayoutJob:
+    """One WeasyPrint layout of one variant's print HTML, with its PDF readings' pages."""
+
+    name: str  # what progress and errors call it, e.g. "PDF, a4"
+    html: str
+    project_root: Path
+    pdf_variant: str | None = "pdf/ua-1"
+    #: What the layout is of, when that is not the HTML's text itself: the page with its
+    #: cross-references' page numbers, however those are written (engine.layout).
+    identity: str = ""
+    #: PDF readings' source pages, drawn into their placeholders after the layout
+    #: (printing.placement.place_pages).
+    inserts: tuple[Insert, ...] = ()
+    #: Not the last round of a variant's page numbers: if they come out wrong, no PDF is
+    #: written (printing.layout.render_pdf), since the variant is laid out again. Not in the
+    #: key: a draft with right numbers is the same layout.
+    draft: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return digest("layout", self.identity or self.html, str(self.pdf_variant),
+                      repr(self.inserts), str(self.project_root), *_environment())
+
+    def cached(self, cache: Cache) -> Layout | None:
+        record = cache.get_json("layout", self.key)
+        data = cache.get("layout", self.key, ".pdf")
+        if not isinstance(record, dict) or data is None:
+            return None
+        return Layout(data, record["pages"],
+                      PageMap.from_records(record["page_map"], record["anchor_pages"]),
+                      tuple(record["warnings"]), record["seconds"], True,
+                      record.get("printed_pages", {}))
+
+    def remember(self, cache: Cache, layout: Layout) -> None:
+        if not layout.data:  # a draft that was not written is not kept
+            return
+        cache.put("layout", self.key, ".pdf", layout.data)
+        cache.put_json("layout", self.key, {
+            "pages": layout.pages, "page_map": layout.page_map.records(),
+            "anchor_pages": dict(layout.page_map.anchors), "warnings": list(layout.warnings),
+            "seconds": layout.seconds, "printed_pages": layout.printed_pages})
 
 
-def remember(cache: Cache, job: LayoutJob, layout: Layout) -> None:
-    """Keep a layout in the cache under the job's key."""
-    cache.put("layout", job.key, ".pdf", layout.data)
-    cache.put_json("layout", job.key, _as_record(layout))
+@dataclass(frozen=True)
+class ImposeJob:
+    """A booklet: a finished layout's pages imposed two up on a sheet for saddle stitching."""
+
+    name: str
+    #: The key of the layout whose pages these are (what the booklet is of).
+    source_key: str
+    pdf: bytes = field(repr=False, compare=False)
+    #: The sheet (width, height in points) the pages are imposed on.
+    sheet: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def key(self) -> str:
+        return digest("impose", self.source_key, str(self.sheet), *_environment())
+
+    def cached(self, cache: Cache) -> Imposed | None:
+        record = cache.get_json("impose", self.key)
+        data = cache.get("impose", self.key, ".pdf")
+        if not isinstance(record, dict) or data is None:
+            return None
+        return Imposed(data, int(record["sheets"]), float(record["seconds"]), True)
+
+    def remember(self, cache: Cache, imposed: Imposed) -> None:
+        cache.put("impose", self.key, ".pdf", imposed.data)
+        cache.put_json("impose", self.key, {"sheets": imposed.sheets,
+                                            "seconds": imposed.seconds})
+
+
+@dataclass(frozen=True)
+class Imposed:
+    data: bytes
+    sheets: int
+    seconds: float
+    reused: bool
+
+@dataclass(frozen=True)
+class EpubPayload:
+    """What making the EPUB reads besides its key's text."""
+
+    edition: Edition
+    document: Path
+    metadata: Path
+    templates_dir: Path
+    #: Where Pandoc's scratch files go: a private folder is made inside it.
+    scratch_dir: Path
+    page_map: PageMap
+    page_source: str
+    sources: tuple[str, ...]
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class EpubJob:
+    """The EPUB, with page-break markers where the A4 page map says its pages begin."""
+
+    name: str
+    #: What the key is made of: the documents, the templates the EPUB reads, the page map
+    #: and the page source as text (engine.ebook).
+    inputs: tuple[str, ...]
+    #: What the worker needs to make it (engine.work.make_epub): the edition, the paths of
+    #: its Pandoc document and metadata, the templates, the page map, the citations, limits.
+    payload: EpubPayload = field(repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return digest("epub", *self.inputs, *_environment())
+
+    def cached(self, cache: Cache) -> Made | None:
+        data = cache.get("epub", self.key, ".epub")
+        return Made(data, 0.0, True) if data is not None else None
+
+    def remember(self, cache: Cache, made: Made) -> None:
+        cache.put("epub", self.key, ".epub", made.data)
+
+
+@dataclass(frozen=True)
+class Made:
+    data: bytes
+    seconds: float
+    reused: bool

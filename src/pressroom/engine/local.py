@@ -1,132 +1,200 @@
-"""Run WeasyPrint layouts in worker processes: in parallel, cached, bounded in time and memory.
+"""Run jobs in worker processes on this machine: in parallel, bounded in time and memory.
 
-Each layout is a job: the print HTML of one variant and what it may read. A job whose key (a
-hash of the HTML, the code, the tool versions and the fonts) is in the cache is not laid out
-again. The others run in forked processes, at most ``jobs`` at a time, each under an
-address-space limit and a deadline: a layout that runs away is killed and named, and the
-memory of one layout is returned to the system when its process ends, so a long reader's
-peak stays that of its largest layout.
+Each job runs in a process of its own, at most ``workers`` at a time, under an address-space
+limit and a deadline: a job that runs away is killed and named, and the memory of one layout
+is returned to the system when its process ends, so a long reader's peak stays that of its
+largest layout.
+
+The processes come from a fork server (multiprocessing's "forkserver" start method): a
+single-threaded process, started when the executor is entered, that imports WeasyPrint and
+the rest of ``engine.work`` once, while the building process converts the edition with
+Pandoc; each worker is a fork of it. Forking the building process itself is unsafe once it
+has threads (the preview's server, a thread pool), which Python 3.12 warns of; forking a
+server that never has any is not.
 """
-
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
+import threading
 import time
-from collections.abc import Callable, Sequence
+import traceback
+from collections import deque
+from concurrent.futures import Future
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
-from pressroom.cache import Cache
-from pressroom.engine.jobs import Layout, LayoutJob, _cached, _lay_out, remember
-from pressroom.errors import LimitError, PressroomError, RenderError
-from pressroom.files import release_inherited_locks
+from pressroom.engine.executor import WorkerError
+from pressroom.engine.jobs import Job
+from pressroom.errors import LimitError, PressroomError
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
 
+#: What the fork server imports before it forks any worker.
+PRELOAD = ["pressroom.engine.work"]
 
-def _child(job: LayoutJob, memory_mb: int, conn: Connection) -> None:
-    release_inherited_locks()
+
+def _child(job: Job, memory_mb: int, conn: Connection) -> None:
     try:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        conn.send(("ok", _lay_out(job)))
+        # Deferred (see pressroom.engine): the fork server has imported it already, so this
+        # costs nothing here, and the building process, which pickles _child by name, never
+        # imports WeasyPrint.
+        from pressroom.engine import work
+
+        conn.send(("ok", work.run(job)))
     except PressroomError as exc:
-        conn.send(("error", str(exc)))
+        conn.send(("error", exc))
     except MemoryError:
         conn.send(("memory", ""))
-    except BaseException as exc:  # a bug: report it whole rather than hang the parent
-        conn.send(("bug", f"{type(exc).__name__}: {exc}"))
+    except BaseException:  # a bug: report it whole rather than hang the parent
+        conn.send(("bug", traceback.format_exc()))
     finally:
         conn.close()
 
 
-def _workers(limits: Limits) -> int:
-    """Layouts at once: by default one more than the cores. Layouts take about as long as
+def default_workers(limits: Limits) -> int:
+    """Jobs at once: by default one more than the cores. Layouts take about as long as
     each other, so with one a core the last of an odd number runs alone while the other
     cores idle; one more keeps every core busy to the end (five layouts on two cores: two
     and a half layouts' time instead of three)."""
     return limits.layout_jobs or len(os.sched_getaffinity(0)) + 1
 
 
-def run_layouts(jobs: Sequence[LayoutJob], cache: Cache, limits: Limits = DEFAULT_LIMITS,
-                report: Callable[[str, Layout], None] | None = None,
-                then: Callable[[LayoutJob, Layout], LayoutJob | None] | None = None,
-                ) -> dict[str, Layout]:
-    """Lay out every job (from the cache where its key is there); results by job name.
+class LocalExecutor:
+    """Jobs in worker processes of this machine, in the order submitted."""
 
-    Jobs start in the order given (put the longest first). ``then`` is told of each finished
-    layout and may answer with a job to run next in its place (the same name): a variant
-    whose page numbers must be laid out again goes back in the queue at once, instead of
-    waiting for the others to finish.
-    """
-    results: dict[str, Layout] = {}
-    pending: list[LayoutJob] = []
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, workers: int | None = None) -> None:
+        self.limits = limits
+        self.workers = workers or default_workers(limits)
+        self._context = multiprocessing.get_context("forkserver")
+        self._queue: deque[tuple[Job, Future[Any]]] = deque()
+        self._lock = threading.Lock()
+        self._wake_receive, self._wake_send = multiprocessing.Pipe(duplex=False)
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._running: dict[Connection, tuple[Job, Future[Any], Any, float]] = {}
 
-    def finished(job: LayoutJob, layout: Layout) -> None:
-        results[job.name] = layout
-        if report:
-            report(job.name, layout)
-        follow = then(job, layout) if then else None
-        if follow is not None:
-            queue(follow)
+    def __enter__(self) -> LocalExecutor:
+        self._context.set_forkserver_preload(PRELOAD)
+        # Start the fork server now: it imports WeasyPrint while the build does other work.
+        multiprocessing.forkserver.ensure_running()
+        self._thread = threading.Thread(target=self._dispatch, name="pressroom-workers",
+                                        daemon=True)
+        self._thread.start()
+        return self
 
-    def queue(job: LayoutJob) -> None:
-        layout = _cached(job, cache)
-        if layout is None:
-            pending.append(job)
-        else:
-            finished(job, layout)
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._stopping = True
+            abandoned = list(self._queue)
+            self._queue.clear()
+        for _, future in abandoned:
+            future.cancel()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join()
+        self._wake_receive.close()
+        self._wake_send.close()
 
-    for job in jobs:
-        queue(job)
-    context = multiprocessing.get_context("fork")
-    running: dict[Connection, tuple[LayoutJob, multiprocessing.Process, float]] = {}
-    try:
-        while pending or running:
-            while pending and len(running) < _workers(limits):
-                job = pending.pop(0)
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(job, limits.layout_memory_mb,
-                                                               send), daemon=True)
-                process.start()
-                send.close()
-                running[receive] = (job, process, time.monotonic())
-            deadline = min(t + limits.layout_seconds for _, _, t in running.values())
-            ready = wait(list(running), timeout=max(0.0, deadline - time.monotonic()))
-            if not ready:
-                job = next(j for j, _, t in running.values()
-                           if t + limits.layout_seconds <= time.monotonic())
-                raise LimitError(f"{job.name}: layout stopped after {limits.layout_seconds:g} s "
-                                 f"(limit layout_seconds; {WHERE_TO_RAISE})")
-            for conn in ready:
-                job, process, _ = running.pop(conn)
-                try:
-                    status, value = conn.recv()
-                except EOFError:
-                    status, value = "died", ""
-                conn.close()
+    def submit(self, job: Job) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._stopping:
+                raise RuntimeError("the executor is stopped")
+            self._queue.append((job, future))
+        self._wake()
+        return future
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._wake_send.send_bytes(b".")
+
+    # -- the dispatcher thread: starts processes, collects results, enforces limits ----------
+
+    def _dispatch(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if self._stopping:
+                        return
+                    while self._queue and len(self._running) < self.workers:
+                        job, future = self._queue.popleft()
+                        if future.set_running_or_notify_cancel():
+                            self._start(job, future)
+                self._collect()
+        finally:
+            for job, future, process, _ in self._running.values():
+                process.kill()
                 process.join()
-                if status == "ok":
-                    if value.data:  # a draft that was not written is not kept
-                        remember(cache, job, value)
-                    finished(job, value)
-                elif status == "error":
-                    raise RenderError(value)
-                elif status == "memory":
-                    raise LimitError(
-                        f"{job.name}: layout ran out of memory (limit layout_memory_mb = "
-                        f"{limits.layout_memory_mb}; {WHERE_TO_RAISE})")
-                elif status == "died":
-                    # Native code (Pango, HarfBuzz) that cannot allocate aborts the process.
-                    raise LimitError(
-                        f"{job.name}: layout process died (exit code {process.exitcode}), most "
-                        f"likely out of memory (limit layout_memory_mb = "
-                        f"{limits.layout_memory_mb}; {WHERE_TO_RAISE})")
-                else:
-                    raise RenderError(f"{job.name}: layout failed: {value}")
-    finally:
-        for _, process, _ in running.values():
-            process.kill()
+                if not future.done():
+                    future.set_exception(RuntimeError(f"{job.name}: stopped"))
+            self._running.clear()
+
+    def _start(self, job: Job, future: Future[Any]) -> None:
+        receive, send = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=_child, args=(job, self.limits.layout_memory_mb,
+                                                             send), daemon=True)
+        try:
+            process.start()
+        except BaseException as exc:
+            future.set_exception(exc)
+            return
+        finally:
+            send.close()
+        self._running[receive] = (job, future, process, time.monotonic())
+
+    def _collect(self) -> None:
+        seconds = self.limits.layout_seconds
+        timeout = None
+        if self._running:
+            deadline = min(t + seconds for *_, t in self._running.values())
+            timeout = max(0.0, deadline - time.monotonic())
+        ready = wait([*self._running, self._wake_receive], timeout=timeout)
+        if self._wake_receive in ready:
+            while self._wake_receive.poll():
+                self._wake_receive.recv_bytes()
+        for conn in ready:
+            if conn is self._wake_receive:
+                continue
+            job, future, process, _ = self._running.pop(conn)
+            try:
+                status, value = conn.recv()
+            except (EOFError, OSError):
+                status, value = "died", ""
+            conn.close()
             process.join()
-    return results
+            self._settle(job, future, status, value, process.exitcode)
+        now = time.monotonic()
+        for conn, (job, future, process, started) in list(self._running.items()):
+            if started + seconds <= now:
+                del self._running[conn]
+                process.kill()
+                process.join()
+                conn.close()
+                future.set_exception(LimitError(
+                    f"{job.name}: stopped after {seconds:g} s (limit layout_seconds; "
+                    f"{WHERE_TO_RAISE})"))
+
+    def _settle(self, job: Job, future: Future[Any], status: str, value: Any,
+                exitcode: int | None) -> None:
+        memory = self.limits.layout_memory_mb
+        if status == "ok":
+            future.set_result(value)
+        elif status == "error":
+            future.set_exception(value)
+        elif status == "memory":
+            future.set_exception(LimitError(
+                f"{job.name}: ran out of memory (limit layout_memory_mb = {memory}; "
+                f"{WHERE_TO_RAISE})"))
+        elif status == "died":
+            # Native code (Pango, HarfBuzz) that cannot allocate aborts the process.
+            future.set_exception(LimitError(
+                f"{job.name}: worker process died (exit code {exitcode}), most likely out of "
+                f"memory (limit layout_memory_mb = {memory}; {WHERE_TO_RAISE})"))
+        else:
+            future.set_exception(WorkerError(f"{job.name}: a bug in the worker:\n{value}"))

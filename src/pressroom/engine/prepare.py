@@ -142,7 +142,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _blame_the_reading(prepared: Prepared) -> Iterator[None]:
+def blame_the_reading(prepared: Prepared) -> Iterator[None]:
     # Pandoc reads the joined build/edition.json; a limit it hits is the reading's doing
     # when the edition has one reading, so the error names the file the user can fix.
     try:

@@ -1,4 +1,11 @@
-"""TODO(pipeline.py)"""
+"""Is the build up to date? A fingerprint of everything a build reads, and the check that
+every output is still as the last build wrote it.
+
+A build compares a fingerprint of its sources, templates, the package's code, tool versions,
+fonts and options with the one the last complete build recorded (build/.cache/state.json);
+if they match and every output listed in the manifest has the digest it was written with,
+nothing is done.
+"""
 
 
 from __future__ import annotations
@@ -6,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pressroom.cache import (
     code_version,
@@ -16,14 +22,8 @@ from pressroom.cache import (
     tool_versions,
     tree_digest,
 )
+from pressroom.engine.manifest import NAME, Manifest
 from pressroom.engine.settings import Output, Settings
-
-if TYPE_CHECKING:
-    pass
-
-
-# ---------------------------------------------------------------------------------------------
-# Up to date?
 
 STATE = "state.json"
 
@@ -50,7 +50,7 @@ def fingerprint(settings: Settings, formats: Iterable[str], papers: Iterable[str
     }
 
 
-def _read_json(path: Path) -> dict | None:
+def read_json(path: Path) -> dict | None:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -61,21 +61,20 @@ def _read_json(path: Path) -> dict | None:
 def up_to_date(settings: Settings, print_: dict[str, str]) -> list[Output] | None:
     """The outputs of the last build if it read exactly what this one would and every output
     listed in its manifest is still byte for byte as it wrote it; else None."""
-    state = _read_json(settings.cache.root / STATE)
-    manifest = _read_json(settings.build_dir / "manifest.json")
-    if not state or not manifest or state.get("fingerprint") != print_:
+    state = read_json(settings.cache.root / STATE)
+    manifest = Manifest.load(settings.build_dir)
+    if not state or manifest is None or state.get("fingerprint") != print_:
         return None
     outputs = []
-    for entry in manifest.get("outputs", []):
-        path = settings.build_dir / str(entry.get("path"))
+    for entry in manifest.entries:
+        path = settings.build_dir / entry.path
         try:
-            if entry.get("sha256") != file_digest(path):
+            if entry.sha256 != file_digest(path):
                 return None
         except OSError:
             return None
-        outputs.append(Output(str(entry["format"]), path, entry.get("paper"),
-                              entry.get("variant"), entry.get("pages"), rebuilt=False,
-                              reason="up to date"))
-    if state.get("manifest") != file_digest(settings.build_dir / "manifest.json"):
+        outputs.append(Output(entry.format, path, entry.paper, entry.variant, entry.pages,
+                              rebuilt=False, reason="up to date"))
+    if state.get("manifest") != file_digest(settings.build_dir / NAME):
         return None
     return outputs

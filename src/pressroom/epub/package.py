@@ -26,6 +26,7 @@ from pressroom import faces
 from pressroom.epub import pagelist
 from pressroom.epub.cover import cover_page, cover_png, title_page
 from pressroom.errors import RenderError
+from pressroom.printing.pagemap import PageMap, filter_metadata
 from pressroom.sources.edition import Edition
 from pressroom.templating import read_template_file
 from pressroom.tools.pandoc import run_pandoc
@@ -34,9 +35,6 @@ from pressroom.tools.run import DEFAULT_LIMITS, Limits
 #: Namespace for the edition identifiers: uuid5(namespace, edition id) is stable across builds.
 EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
 
-#: The files of templates/ that the EPUB reads besides the assembled Markdown (which
-#: carries the Markdown templates' output): the EPUB's cache key covers exactly these.
-TEMPLATES = ("epub.css", "fonts.css.j2", "cover.html.j2", "epub-title-page.xhtml.j2")
 
 PACKAGE = "EPUB/content.opf"
 NAV = "EPUB/nav.xhtml"
@@ -210,18 +208,19 @@ def render_epub(
     templates_dir: Path,
     work_dir: Path,
     *,
-    page_map: Sequence[dict] = (),
+    page_map: PageMap | None = None,
     page_source: str | None = None,
     sources: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
 
-    page_map (pdf.page_map of the A4 layout, as dicts) tells the pages filter where to put a
-    page-break marker for each print page. A reader with parts has them at level 1 and their
+    page_map (of the A4 layout) tells the pages filter where to put a page-break marker for
+    each print page. A reader with parts has them at level 1 and their
     readings at level 2: one chapter per reading, and a navigation grouped by part."""
     pages_meta = work_dir / "pages-meta.json"
-    pages_meta.write_text(json.dumps({"pressroom-pagemap": pagelist.resolve(page_map)}),
+    placed = page_map.placed() if page_map is not None else []
+    pages_meta.write_text(json.dumps({"pressroom-pagemap": placed, **filter_metadata()}),
                           encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
     depth = 2 if edition.has_parts else 1
@@ -247,4 +246,5 @@ def render_epub(
         ),
         limits=limits,
     )
-    return finish_epub(raw, edition, templates_dir, bool(page_map), page_source, sources)
+    return finish_epub(raw, edition, templates_dir, bool(page_map and page_map.starts), page_source,
+                       sources)

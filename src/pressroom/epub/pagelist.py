@@ -29,26 +29,6 @@ class Marker:
         return f"page-{self.page}"
 
 
-def resolve(page_map: Sequence[Mapping]) -> list[dict]:
-    """Every page with a place: a page without text of the readings (title page, contents,
-    a blank verso) begins where the next page with text begins; trailing ones where the last
-    one did."""
-    out: list[dict] = []
-    pending: list[int] = []
-    last: dict | None = None
-    for entry in page_map:
-        if entry.get("block") is None:
-            pending.append(int(entry["page"]))
-            continue
-        place = {"block": entry["block"], "offset": int(entry["offset"])}
-        out += [{"page": p, **place} for p in pending]
-        pending = []
-        out.append({"page": int(entry["page"]), **place})
-        last = place
-    if pending and last is not None:
-        out += [{"page": p, **last} for p in pending]
-    return out
-
 
 def find_markers(documents: Mapping[str, str]) -> list[Marker]:
     """The page-break markers in the content documents (href -> XHTML), in page order."""

@@ -23,11 +23,13 @@ from pathlib import Path
 
 from pressroom.engine.build import build
 from pressroom.engine.handout import handout_layouts
+from pressroom.engine.local import LocalExecutor
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import PressroomError
 from pressroom.files import build_lock, write_bytes_atomic
 from pressroom.papers import HANDOUT_VARIANTS, PAGE_SOURCE
+from pressroom.printing.pagemap import PageMap
 from pressroom.reports.permissions import reading_pages
 
 
@@ -67,10 +69,10 @@ def preview_reading(settings: Settings, changed: Iterable[Path]) -> Path | None:
         if len(touched) != 1 or len(changed) != 1 or not page_map.exists():
             return None
         reading = touched[0]
-        anchors = json.loads(page_map.read_text(encoding="utf-8")).get("anchors", {})
-        first, last = reading_pages(reading, anchors)
-        laid_out = handout_layouts(settings, prepared, reading, first, last,
-                                           variants=HANDOUT_VARIANTS[:1])
+        first, last = reading_pages(reading, PageMap.load(page_map).anchors)
+        with LocalExecutor(settings.limits) as executor:
+            laid_out = handout_layouts(settings, prepared, reading, first, last,
+                                       variants=HANDOUT_VARIANTS[:1], executor=executor)
         _, layout = next(iter(laid_out.values()))
         path = settings.build_dir / PREVIEW_DIR / f"{prepared.id}-{reading.id}.pdf"
         write_bytes_atomic(path, layout.data)

@@ -1,4 +1,10 @@
-"""A WeasyPrint URL fetcher that reads only regular files inside the project tree."""
+"""What a print page may fetch: only regular files inside the project tree.
+
+The rule is checked twice: on the print HTML before anything is laid out or written
+(``check_html``, in the building process), and again on every URL WeasyPrint asks for
+(``printing.layout.ConfinedFetcher``, in the layout worker). This module does not import
+WeasyPrint, so the building process never has to.
+"""
 
 
 from __future__ import annotations
@@ -7,8 +13,6 @@ import html as html_lib
 import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
-
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pressroom.errors import SafetyError
 from pressroom.sources.images import MAX_PIXELS, image_size
@@ -31,26 +35,6 @@ def refusal(path: Path, root: Path) -> str | None:
     return None
 
 
-class ConfinedFetcher(URLFetcher):
-    """Allow data: URLs and file: URLs that resolve to a regular file under ``root``.
-
-    Anything else (http, ftp, a path outside the project, a symlink out of it, a device such
-    as /dev/zero, a folder, an image declaring more than MAX_PIXELS pixels) stops the render:
-    a print build never depends on the network or on files we do not ship.
-    """
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
-                         fail_on_errors=True)
-        self.root = root.resolve()
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None):
-        reason = url_refusal(url, self.root)
-        if reason is None:
-            return super().fetch(url, headers)
-        self.refused.append(url)
-        raise FatalURLFetchingError(f"refused to fetch {url}: {reason}")
 
 
 def url_refusal(url: str, root: Path) -> str | None:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
 from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
+from pressroom.printing.pagemap import filter_arguments
 from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition, Part, Reading
 from pressroom.templating import make_environment, read_template_file, render_template
@@ -55,8 +56,7 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
 
 
 def render_body(document_path: Path, metadata_path: Path,
-                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5,
-                meanwhile: Callable[[], None] | None = None) -> str:
+                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5) -> str:
     """The edition's body as an HTML fragment, notes inline for footnote floats.
 
     print.lua (after the notes filter) marks where lines may not break: names and hyphenated
@@ -67,8 +67,8 @@ def render_body(document_path: Path, metadata_path: Path,
     return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
                       extra_args=("--section-divs", "--wrap=none",
                                   "-V", f"pressroom-hyphenate-min={hyphenate_min}",
-                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits,
-                      meanwhile=meanwhile)
+                                  *filter_arguments(),
+                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits)
 
 
 #: WeasyPrint's hyphenate-limit-chars when none is given (or "auto"): words of five or more.

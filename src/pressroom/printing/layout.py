@@ -12,25 +12,47 @@ from pathlib import Path
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
-from weasyprint.urls import FatalURLFetchingError
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pressroom.errors import RenderError, SafetyError
 from pressroom.printing import pagehints
-from pressroom.printing.fetcher import ConfinedFetcher
-from pressroom.printing.pagemap import PageStart, _placeholder_ids, _text_boxes, page_map
+from pressroom.printing.boxes import page_starts, placeholder_ids, text_boxes
+from pressroom.printing.fetcher import url_refusal
+from pressroom.printing.pagemap import PageMap
 
 _FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
 #: Characters that only steer line breaking (word joiner, soft hyphen): not words.
 _BREAK_HINTS = str.maketrans("", "", "\u2060\u00ad")
 
 
+class ConfinedFetcher(URLFetcher):
+    """Allow data: URLs and file: URLs that resolve to a regular file under ``root``.
+
+    Anything else (http, ftp, a path outside the project, a symlink out of it, a device such
+    as /dev/zero, a folder, an image declaring more than MAX_PIXELS pixels) stops the render:
+    a print build never depends on the network or on files we do not ship.
+    """
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
+                         fail_on_errors=True)
+        self.root = root.resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None):
+        reason = url_refusal(url, self.root)
+        if reason is None:
+            return super().fetch(url, headers)
+        self.refused.append(url)
+        raise FatalURLFetchingError(f"refused to fetch {url}: {reason}")
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     data: bytes
     pages: int
-    page_starts: tuple[PageStart, ...]
-    #: Every element id and the (1-based) page it is laid out on.
-    anchor_pages: dict[str, int]
+    #: Where each page begins, and the (1-based) page each element id is laid out on.
+    page_map: PageMap
     warnings: tuple[str, ...] = ()
     #: The page numbers printed after links (contents, cross-references), by target id.
     printed_pages: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -55,7 +77,7 @@ def printed_pages(document: weasyprint.Document) -> dict[str, tuple[int, ...]]:
         if tag.endswith("::after") and element is not None:
             href = element.get("href") or ""
             if href.startswith("#"):
-                text = "".join(b.text for b in _text_boxes(box))
+                text = "".join(b.text for b in text_boxes(box))
                 number = _LAST_NUMBER.search(text)
                 if number:
                     found.setdefault(href[1:], []).append(int(number.group(1)))
@@ -79,7 +101,7 @@ def placements(document: weasyprint.Document
     found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
     for index, page in enumerate(document.pages):
         box = page._page_box
-        for name in _placeholder_ids(box):
+        for name in placeholder_ids(box):
             top = box.content_box_y()
             found.setdefault(name, (index, (
                 box.content_box_x() * _PT, (page.height - top - box.height) * _PT,
@@ -97,9 +119,9 @@ class _Collect(logging.Handler):
 
 
 @contextlib.contextmanager
-def _weasyprint_warnings(strict: bool) -> Iterator[list[str]]:
-    """Collect WeasyPrint's warnings (a layout may run in a worker process, so they travel
-    back with its result); in strict mode the first one stops the build."""
+def _weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings: a layout runs in a worker process, so they travel back
+    with its result, and the build reports them (and counts them, for --strict)."""
     handler = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
@@ -107,10 +129,6 @@ def _weasyprint_warnings(strict: bool) -> Iterator[list[str]]:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
-    if strict and handler.messages:
-        extra = len(handler.messages) - 1
-        raise RenderError(f"WeasyPrint warned (strict mode): {handler.messages[0]}"
-                          + (f" (and {extra} more)" if extra else ""))
 
 
 def _clean_bookmarks(document: weasyprint.Document) -> None:
@@ -121,7 +139,7 @@ def _clean_bookmarks(document: weasyprint.Document) -> None:
 
 
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
-               strict: bool = False, draft: bool = False) -> RenderedPdf:
+               draft: bool = False) -> RenderedPdf:
     """The PDF of one print HTML document and its page map; only files under project_root
     may be read.
 
@@ -135,7 +153,7 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     """
     fetcher = ConfinedFetcher(project_root)
     try:
-        with _weasyprint_warnings(strict) as warnings:
+        with _weasyprint_warnings() as warnings:
             parsed = weasyprint.HTML(string=html, base_url=str(project_root) + "/",
                                      url_fetcher=fetcher)
             document = parsed.render()
@@ -157,8 +175,9 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
             _clean_bookmarks(document)
             data = document.write_pdf(pdf_variant=variant, pdf_tags=True,
                                       uncompressed_pdf=False)
-        return RenderedPdf(data, len(document.pages), page_map(document, parsed.etree_element),
-                           anchor_pages, tuple(warnings), printed, placements(document))
+        page_map = PageMap(page_starts(document, parsed.etree_element), anchor_pages)
+        return RenderedPdf(data, len(document.pages), page_map, tuple(warnings), printed,
+                           placements(document))
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:

@@ -1,25 +1,54 @@
-"""TODO(pdf.py)"""
+"""The page map: where each printed page begins, by identity, and on which page each id fell.
+
+A page begins in a block of the readings (a paragraph, a heading), at some number of visible
+characters into it. The blocks are named by the anchors the pages filter
+(``tools/filters/pages.lua``) gives them, in the same order in the print HTML and the EPUB,
+so the EPUB can put a page-break marker where each print page begins without searching its
+text. The layout records the map (``printing.boxes``), the build writes it beside the A4 PDF,
+the EPUB's pages filter and page list read it, the permissions report and handouts read
+where each reading fell.
+
+How characters are counted is defined here once and handed to the Lua filter with the map
+(``filter_metadata``), so the two sides cannot count differently.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-import weasyprint
-from weasyprint.formatting_structure import boxes
-
-#: The id prefix of the block anchors that the pages filter (filters/pages.lua) writes.
+#: The id prefix of the block anchors that the pages filter writes ("pm-12").
 ANCHOR_PREFIX = "pm-"
 #: What is not counted when characters are counted: white space, and the invisible marks
 #: that only steer line breaking (word joiner, soft hyphen, zero-width no-break space), which
-#: the print filter adds. pages.lua uses the same set.
-_SPACES = frozenset(
+#: the print filter adds.
+SPACES = frozenset(
     [0x09, 0x0A, 0x0D, 0x20, 0xA0, 0xAD, 0x1680, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF,
      *range(0x2000, 0x200C)]
 )
-#: The character WeasyPrint adds where it hyphenates a word (CSS hyphenate-character: auto).
-_ADDED_HYPHEN = "\u2010"
+#: The character WeasyPrint adds where it hyphenates a word (CSS hyphenate-character: auto):
+#: not in the source text, so not counted.
+ADDED_HYPHEN = "\u2010"
+
+
+def visible_length(text: str) -> int:
+    """Characters of text as the page map counts them."""
+    return sum(1 for ch in text if ord(ch) not in SPACES)
+
+
+def filter_metadata() -> dict[str, str]:
+    """The counting rule as Pandoc metadata for the pages filter: the anchors' prefix and
+    the code points that are not counted."""
+    return {"pressroom-anchor-prefix": ANCHOR_PREFIX,
+            "pressroom-spaces": " ".join(str(cp) for cp in sorted(SPACES))}
+
+
+def filter_arguments() -> list[str]:
+    """``filter_metadata`` as Pandoc command-line options."""
+    return [arg for key, value in filter_metadata().items()
+            for arg in ("--metadata", f"{key}={value}")]
 
 
 @dataclass(frozen=True)
@@ -33,86 +62,55 @@ class PageStart:
     block: str | None
     offset: int = 0
 
-
-def visible_length(text: str) -> int:
-    return sum(1 for ch in text if ord(ch) not in _SPACES)
-
-
-def _skipped(box: boxes.Box) -> bool:
-    # Running heads and folios (margin boxes), footnotes and generated content (the page
-    # numbers after cross-references) are not in an e-book's text.
-    return isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox) or "::" in (
-        getattr(box, "element_tag", "") or "")
+    def record(self) -> dict[str, object]:
+        return {"page": self.number, "block": self.block, "offset": self.offset}
 
 
-def _body_text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
-    if _skipped(box):
-        return
-    if isinstance(box, boxes.TextBox):
-        yield box
-        return
-    for child in getattr(box, "children", ()):
-        yield from _body_text_boxes(child)
+@dataclass(frozen=True)
+class PageMap:
+    """Where every page of one layout begins, and the page each element id is on."""
 
+    starts: tuple[PageStart, ...] = ()
+    anchors: Mapping[str, int] = field(default_factory=dict)
 
-def _anchor_of(element, parents: dict) -> str | None:
-    """The pages filter's anchor of the block an element belongs to, or None (note calls and
-    text outside the readings, such as the contents page, have none)."""
-    while element is not None:
-        classes = (element.get("class") or "").split()
-        if "noteref" in classes or "footnote" in classes:
-            return None
-        first = element[0] if len(element) else None
-        if first is not None and (first.get("id") or "").startswith(ANCHOR_PREFIX):
-            return first.get("id")
-        element = parents.get(element)
-    return None
+    def records(self) -> list[dict[str, object]]:
+        return [start.record() for start in self.starts]
 
+    def to_json(self) -> str:
+        """The map as recorded beside the PDF (``<id>-a4.pagemap.json``)."""
+        return json.dumps({"pages": self.records(), "anchors": dict(self.anchors)},
+                          indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
-def _text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
-    if isinstance(box, boxes.TextBox):
-        yield box
-    for child in getattr(box, "children", ()):
-        yield from _text_boxes(child)
+    @classmethod
+    def from_records(cls, pages: Sequence[Mapping], anchors: Mapping[str, int]) -> PageMap:
+        return cls(tuple(PageStart(int(p["page"]), p.get("block"), int(p.get("offset", 0)))
+                         for p in pages), dict(anchors))
 
+    @classmethod
+    def load(cls, path: Path) -> PageMap:
+        """A map recorded beside a PDF; an unreadable file is an empty map."""
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_records(value.get("pages", []), value.get("anchors", {}))
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            return cls()
 
-def _placeholder_ids(box: boxes.Box) -> Iterator[str]:
-    element = getattr(box, "element", None)
-    if (element is not None and "::" not in (getattr(box, "element_tag", "") or "")
-            and "source-page" in (element.get("class") or "").split() and element.get("id")):
-        yield element.get("id")
-        return
-    for child in getattr(box, "children", ()):
-        yield from _placeholder_ids(child)
-
-
-def page_map(document: weasyprint.Document, root) -> tuple[PageStart, ...]:
-    """Where every page of the laid-out document begins, by block anchor and offset; root is
-    the parsed HTML (its tree gives each text box's enclosing block). A PDF reading's page
-    has no text line of ours: it begins at its placeholder, named by the placeholder's id."""
-    parents = {child: parent for parent in root.iter() for child in parent}
-    counted: dict[str, int] = {}
-    starts: list[PageStart] = []
-    for index, page in enumerate(document.pages):
-        first: tuple[str, int] | None = None
-        for box in _body_text_boxes(page._page_box):
-            anchor = _anchor_of(box.element, parents)
-            if anchor is None:
+    def placed(self) -> list[dict[str, object]]:
+        """Every page with a place, as the pages filter reads them: a page without text of
+        the readings (title page, contents, a blank verso) begins where the next page with
+        text begins; trailing ones where the last one did."""
+        out: list[dict[str, object]] = []
+        pending: list[int] = []
+        last: dict[str, object] | None = None
+        for start in self.starts:
+            if start.block is None:
+                pending.append(start.number)
                 continue
-            if first is None:
-                first = (anchor, counted.get(anchor, 0))
-            counted[anchor] = counted.get(anchor, 0) + visible_length(
-                box.text.removesuffix(_ADDED_HYPHEN))
-        if first is None:
-            placeholder = next(_placeholder_ids(page._page_box), None)
-            first = (placeholder, 0) if placeholder else None
-        starts.append(PageStart(index + 1, *first) if first else PageStart(index + 1, None))
-    return tuple(starts)
-
-
-
-
-def page_map_json(layout) -> str:
-    """The page map recorded beside a PDF: where each page begins and where each id fell."""
-    return json.dumps({"pages": list(layout.page_map), "anchors": layout.anchor_pages},
-                      indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+            place = {"block": start.block, "offset": start.offset}
+            out += [{"page": p, **place} for p in pending]
+            pending = []
+            out.append({"page": start.number, **place})
+            last = place
+        if pending and last is not None:
+            out += [{"page": p, **last} for p in pending]
+        return out

@@ -93,18 +93,16 @@ def reading_pages(reading: Reading, anchor_pages: Mapping[str, int]
 
 
 def permissions_report(edition: Edition, citations: Mapping[str, Citation],
-                       anchor_pages: Mapping[str, int], *, strict: bool = False
-                       ) -> list[PermissionRow]:
-    """One row per reading. A reading with no rights statement is a warning (an error when
-    strict): the report exists so that nothing goes to print uncleared."""
+                       anchor_pages: Mapping[str, int]) -> list[PermissionRow]:
+    """One row per reading. A reading with no rights statement is a warning (an error in a
+    strict build): the report exists so that nothing goes to print uncleared."""
     rows = []
     for reading in edition.readings:
         meta = reading.meta
         if not meta.rights:
-            message = "no rights statement (add rights: to its front matter)"
-            if strict:
-                raise ContentError(message, path=reading.path, line=2, field="rights")
-            log.warning("%s: %s", reading.path, message)
+            log.warning("%s", ContentError("no rights statement (add rights: to its front "
+                                           "matter)", path=reading.path, line=2,
+                                           field="rights"))
         first, last = reading_pages(reading, anchor_pages)
         source = reading.source or {}
         source_pages = str(source.get("page", ""))

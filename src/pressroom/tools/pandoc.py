@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -64,10 +63,8 @@ def run_pandoc(
     cwd: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     format: str = READER,
-    meanwhile: Callable[[], None] | None = None,
 ) -> str:
-    """Convert source (a file in the project) with our notes filter; return text output.
-    ``meanwhile`` runs while Pandoc does (run_bounded).
+    """Convert source (a file in the project) with our filters; return text output.
 
     --sandbox confines Pandoc's readers and writers to the files named on its command line,
     so a Markdown image or link can never pull a file from elsewhere into an EPUB. Pandoc's
@@ -91,7 +88,7 @@ def run_pandoc(
     try:
         result = run_bounded(args, seconds=seconds, memory_mb=memory_mb,
                              overhead_mb=_RTS_OVERHEAD_MB, what="pandoc", limit="pandoc",
-                             source_path=source, cwd=cwd, meanwhile=meanwhile)
+                             source_path=source, cwd=cwd)
     except OSError as exc:
         raise RenderError(f"cannot run pandoc: {exc}", path=source) from exc
     if result.returncode != 0:

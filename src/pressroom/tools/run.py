@@ -12,12 +12,12 @@ configuration itself.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
-import resource
+import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -95,14 +95,17 @@ _OUT_OF_MEMORY = re.compile(
 )
 
 
-def _limit_memory(memory_mb: int, kind: str) -> Callable[[], None]:
+#: prlimit (util-linux) sets the memory limit and then runs the program: the limit is in
+#: place before the program's first instruction, and nothing runs in the child between fork
+#: and exec (a preexec_fn there can deadlock a process that has threads).
+PRLIMIT = "prlimit"
+_PRLIMIT_OPTION = {"address-space": "--as", "data": "--data"}
+
+
+def limited(args: Sequence[str], memory_mb: int, kind: str = "address-space") -> list[str]:
+    """args, run under a memory limit of memory_mb megabytes of ``kind``."""
     limit = memory_mb * 1024 * 1024
-    which = {"address-space": resource.RLIMIT_AS, "data": resource.RLIMIT_DATA}[kind]
-
-    def apply() -> None:  # runs in the child, between fork and exec
-        resource.setrlimit(which, (limit, limit))
-
-    return apply
+    return [PRLIMIT, f"{_PRLIMIT_OPTION[kind]}={limit}:{limit}", "--", *map(str, args)]
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
@@ -128,7 +131,6 @@ def run_bounded(
     on_timeout: Callable[[subprocess.Popen[Any]], None] | None = None,
     memory: str = "address-space",
     overhead_mb: int = 0,
-    meanwhile: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[Any]:
     """Run args to completion within ``seconds`` and ``memory_mb`` of memory.
 
@@ -140,8 +142,6 @@ def run_bounded(
 
     ``what`` names the program in messages; ``limit`` is the prefix of its ``Limits`` fields
     (default: ``what``); ``source_path`` is the file the run is about, named first in an error.
-    ``meanwhile`` is called once the program has started, so that the caller's own work
-    overlaps it instead of waiting; the time limit runs from the start all the same.
     The child runs in a session of its own, so a timeout kills it and everything it started
     (``on_timeout`` may stop it more gently first). A non-zero exit is returned, not raised:
     the caller knows what the program's failures mean. Running out of time or memory raises
@@ -149,8 +149,12 @@ def run_bounded(
     """
     prefix = limit or what
     where = _where(source_path)
+    program = str(args[0])
+    if shutil.which(program, path=(env or os.environ).get("PATH")) is None:
+        # prlimit would start and then fail to run it: say so the way Popen does.
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
     with subprocess.Popen(
-        [str(a) for a in args],
+        limited(args, memory_mb + overhead_mb, memory),
         cwd=cwd,
         env=dict(env) if env is not None else None,
         stdin=subprocess.DEVNULL,
@@ -160,15 +164,9 @@ def run_bounded(
         encoding="utf-8" if text else None,
         errors="replace" if text else None,
         start_new_session=True,
-        # Between fork and exec: sets the child's address-space limit, nothing else.
-        preexec_fn=_limit_memory(memory_mb + overhead_mb, memory),
     ) as proc:
-        started = time.monotonic()
         try:
-            if meanwhile is not None:
-                meanwhile()
-            left = max(0.0, seconds - (time.monotonic() - started))
-            stdout, stderr = proc.communicate(timeout=left)
+            stdout, stderr = proc.communicate(timeout=seconds)
         except subprocess.TimeoutExpired:
             if on_timeout is not None:
                 on_timeout(proc)
@@ -181,7 +179,7 @@ def run_bounded(
         except BaseException:
             _kill_group(proc)
             raise
-    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    result = subprocess.CompletedProcess(list(args), proc.returncode, stdout, stderr)
     if proc.returncode != 0 and _ran_out_of_memory(proc.returncode, stdout, stderr):
         raise LimitError(
             f"{what} ran out of memory at {memory_mb} MB (limit {prefix}_memory_mb; "

@@ -13,16 +13,23 @@
 -- (nor a mark that only steers line breaking: word joiner, soft hyphen),
 -- quotation marks that Pandoc's smart extension made into Quoted elements included, the
 -- contents of notes and images excluded (notes float to the foot of the page; an image has
--- no text line).
+-- no text line). Which code points are not counted, and the anchors' prefix, are defined
+-- once in pressroom/printing/pagemap.py and come in the metadata
+-- (`pressroom-spaces`, `pressroom-anchor-prefix`).
 
 local is_epub = FORMAT:match("epub") ~= nil
 
-local SPACES = {
-  [0x09] = true, [0x0A] = true, [0x0D] = true, [0x20] = true, [0xA0] = true, [0xAD] = true,
-  [0x1680] = true, [0x202F] = true, [0x205F] = true, [0x2060] = true, [0x3000] = true,
-  [0xFEFF] = true,
-}
-for cp = 0x2000, 0x200B do SPACES[cp] = true end
+local SPACES = {}
+local PREFIX = nil
+
+local function read_rule(meta)
+  local prefix, spaces = meta["pressroom-anchor-prefix"], meta["pressroom-spaces"]
+  if not prefix or not spaces then
+    error("the pages filter needs pressroom-anchor-prefix and pressroom-spaces in the metadata")
+  end
+  PREFIX = pandoc.utils.stringify(prefix)
+  for cp in pandoc.utils.stringify(spaces):gmatch("%d+") do SPACES[tonumber(cp)] = true end
+end
 
 local function visible_length(text)
   local n = 0
@@ -104,7 +111,7 @@ end
 
 local function anchored(block)
   counter = counter + 1
-  local id = "pm-" .. counter
+  local id = PREFIX .. counter
   local inlines = pandoc.Inlines({ pandoc.Span({}, pandoc.Attr(id)) })
   local pending = pending_for(id)
   if pending then
@@ -139,7 +146,7 @@ end
 local function heading(block)
   if not is_epub then return { anchored(block) } end
   counter = counter + 1
-  local pending = pending_for("pm-" .. counter)
+  local pending = pending_for(PREFIX .. counter)
   if not pending then return { block } end
   return { block, marker_block(pending) }
 end
@@ -195,6 +202,7 @@ local function walk(blocks)
 end
 
 function Pandoc(doc)
+  read_rule(doc.meta)
   read_map(doc.meta)
   doc.blocks = walk(doc.blocks)
   return doc

@@ -1,0 +1,117 @@
+"""Make a collection's outputs: convert once, lay out every variant, the EPUB from the A4
+page map, the permissions report; every output staged, nothing committed (engine.build
+commits).
+
+The layouts and the EPUB are jobs that one executor runs (engine.local's worker processes):
+it is entered before the body is converted, so that its fork server imports WeasyPrint while
+Pandoc works, and left when the last job is done, stopping every process it started.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pressroom.engine.ebook import epub_job
+from pressroom.engine.graph import Node
+from pressroom.engine.jobs import Layout, Made
+from pressroom.engine.layout import lay_out, print_body, print_html, report_job
+from pressroom.engine.local import LocalExecutor
+from pressroom.engine.prepare import Prepared, blame_the_reading, prepare
+from pressroom.engine.settings import Output, Settings
+from pressroom.files import Staging
+from pressroom.papers import PAGE_SOURCE, Variant
+from pressroom.reports import permissions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Making:
+    """What a build made: its outputs, staged, and what the next build needs to know."""
+
+    outputs: list[Output]
+    #: The layout key of each variant, for the next build to say why it laid one out again.
+    keys: dict[str, str]
+    #: Every file the build read.
+    sources: tuple[Path, ...] = field(default=())
+
+
+def _reason(name: str, key: str, previous: Mapping[str, str], rebuilt: bool) -> str:
+    if not rebuilt:
+        return "reused from the cache"
+    if name not in previous:
+        return "first build"
+    return "its inputs changed" if previous[name] != key else "not in the cache"
+
+
+def make(settings: Settings, formats: tuple[str, ...], variants: list[Variant],
+         staging: Staging, previous: Mapping[str, str],
+         say: Callable[[str], None]) -> Making:
+    say("checking and assembling the sources")
+    prepared = prepare(settings)
+    name = prepared.id
+    outputs: list[Output] = []
+    keys: dict[str, str] = {}
+    wanted = list(variants)
+    if PAGE_SOURCE not in wanted:
+        # Laid out (or taken from the cache) for its page map, which the EPUB's page list
+        # and the permissions report follow.
+        wanted.insert(0, PAGE_SOURCE)
+    epub: list[Made] = []
+
+    def final(variant: Variant, layout: Layout) -> list[Node]:
+        if variant is not PAGE_SOURCE or "epub" not in formats:
+            return []
+        return [Node(epub_job(settings, prepared, layout.page_map),
+                     lambda made: epub.append(made) or [])]
+
+    with LocalExecutor(settings.limits) as executor:
+        say("converting the edition with Pandoc")
+        body = print_body(settings, prepared)
+        with blame_the_reading(prepared):
+            laid_out = lay_out(settings, prepared, body, wanted, executor, report_job(say),
+                               final)
+    for warning in sorted({w for _, layout in laid_out.values() for w in layout.warnings}):
+        log.warning("WeasyPrint: %s", warning)
+
+    if "html" in formats:
+        # The page to look at in a browser keeps target-counter(): it is no layout's input.
+        html_text = print_html(settings, prepared, body, PAGE_SOURCE)
+        path = staging.write(f"{name}.html", html_text.encode("utf-8"))
+        outputs.append(Output("html", path, reason="written"))
+    for variant, (job, layout) in laid_out.items():
+        keys[variant.name] = job.key
+        if variant not in variants:
+            continue
+        path = staging.write(f"{name}{variant.suffix}", layout.data)
+        outputs.append(Output("pdf", path, variant.label, variant.kind, layout.pages,
+                              rebuilt=not layout.reused,
+                              reason=_reason(variant.name, job.key, previous,
+                                             not layout.reused),
+                              anchor_pages=layout.anchor_pages))
+        if variant is PAGE_SOURCE:
+            path = staging.write(f"{name}-{variant.name}.pagemap.json",
+                                 layout.page_map.to_json().encode("utf-8"))
+            outputs.append(Output("json", path, variant.label, "page-map", reason="written"))
+    if "epub" in formats:
+        # Made as soon as the A4 layout was final (above).
+        path = staging.write(f"{name}.epub", epub[0].data)
+        outputs.append(Output("epub", path, rebuilt=not epub[0].reused,
+                              reason="reused from the cache" if epub[0].reused else "made"))
+    say("permissions report")
+    outputs += write_permissions(prepared, laid_out[PAGE_SOURCE][1].anchor_pages, staging)
+    return Making(outputs, keys, prepared.edition.sources)
+
+
+def write_permissions(prepared: Prepared, anchor_pages: Mapping[str, int],
+                      staging: Staging) -> list[Output]:
+    """<id>-permissions.csv and .json: each reading's citation, rights and pages in the A4
+    edition."""
+    rows = permissions.permissions_report(prepared.edition, prepared.citations, anchor_pages)
+    csv_text, json_text = permissions.render_report(rows)
+    return [Output("permissions", staging.write(f"{prepared.id}-permissions{ext}",
+                                                text.encode("utf-8")), reason="written")
+            for ext, text in ((".csv", csv_text), (".json", json_text))]

@@ -1,0 +1,58 @@
+"""What a worker does with a job: the one module of the engine that imports WeasyPrint.
+
+The building process never imports this module (an up-to-date build costs a fraction of a
+second, and a process that only schedules needs no layout engine); a local worker process
+has it imported before the build needs it (engine.local preloads it), and a worker on
+another machine imports it when it unpickles its first job.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pressroom.engine.jobs import EpubJob, EpubPayload, Imposed, ImposeJob, Layout, LayoutJob, Made
+from pressroom.epub.package import render_epub
+from pressroom.printing.imposition import impose_booklet
+from pressroom.printing.layout import render_pdf
+from pressroom.printing.placement import place_pages
+
+
+def lay_out(job: LayoutJob) -> Layout:
+    start = time.perf_counter()
+    rendered = render_pdf(job.html, job.project_root, variant=job.pdf_variant,
+                          draft=job.draft)
+    data = rendered.data
+    # A draft with wrong numbers has no data: nothing to place.
+    if job.inserts and data:
+        data = place_pages(data, rendered.placements, job.inserts)
+    return Layout(data, rendered.pages, rendered.page_map, rendered.warnings,
+                  time.perf_counter() - start, False,
+                  {k: list(v) for k, v in rendered.printed_pages.items()})
+
+
+def impose(job: ImposeJob) -> Imposed:
+    start = time.perf_counter()
+    data, sheets = impose_booklet(job.pdf, job.sheet)
+    return Imposed(data, sheets, time.perf_counter() - start, False)
+
+
+def make_epub(job: EpubJob) -> Made:
+    start = time.perf_counter()
+    p: EpubPayload = job.payload
+    p.scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".epub-", dir=p.scratch_dir) as work:
+        data = render_epub(p.edition, p.document, p.metadata, p.templates_dir, Path(work),
+                           page_map=p.page_map, page_source=p.page_source,
+                           sources=p.sources, limits=p.limits)
+    return Made(data, time.perf_counter() - start, False)
+
+
+_RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub}
+
+
+def run(job: Any) -> Any:
+    """Run one job, in whichever process or machine was given it."""
+    return _RUNNERS[type(job)](job)
