@@ -26,7 +26,7 @@ from pressroom.engine.ebook import build_epub
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import ContentError, RenderError
-from pressroom.printing.fetcher import ConfinedFetcher
+from pressroom.printing.layout import ConfinedFetcher
 from pressroom.sources.load import load_edition
 
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -14,8 +14,9 @@ from pressroom.engine.build import build
 from pressroom.engine.ebook import build_epub
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
-from pressroom.epub.pagelist import find_markers, page_list_nav, resolve
+from pressroom.epub.pagelist import find_markers, page_list_nav
 from pressroom.errors import RenderError
+from pressroom.printing.pagemap import PageMap
 
 
 def test_pages_without_text_begin_where_the_next_page_with_text_begins():
@@ -23,7 +24,7 @@ def test_pages_without_text_begin_where_the_next_page_with_text_begins():
                 {"page": 3, "block": "pm-4", "offset": 0}, {"page": 4, "block": "pm-9",
                                                             "offset": 120},
                 {"page": 5, "block": None, "offset": 0}]
-    assert resolve(page_map) == [
+    assert PageMap.from_records(page_map, {}).placed() == [
         {"page": 1, "block": "pm-4", "offset": 0}, {"page": 2, "block": "pm-4", "offset": 0},
         {"page": 3, "block": "pm-4", "offset": 0}, {"page": 4, "block": "pm-9", "offset": 120},
         {"page": 5, "block": "pm-9", "offset": 120}]

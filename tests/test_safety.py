@@ -14,8 +14,7 @@ from pressroom.engine.ebook import build_epub
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import PressroomError, RenderError, SafetyError
-from pressroom.printing.fetcher import ConfinedFetcher
-from pressroom.printing.layout import render_pdf
+from pressroom.printing.layout import ConfinedFetcher, render_pdf
 
 
 def _edit(root: Path, name: str, old: str, new: str) -> None:
