@@ -72,6 +72,14 @@ def build_a4(settings) -> Path:
     return next(o.path for o in outputs if o.format == "pdf")
 
 
+def build_epub(settings) -> Path:
+    """Build only the EPUB, as `inv epub` does; its path."""
+    from pressroom.engine.build import build
+
+    outputs = build(settings, formats=("epub",))
+    return next(o.path for o in outputs if o.format == "epub")
+
+
 def variant_html(settings, name: str = "a4") -> str:
     """The print HTML of one variant of the table (a4, letter, large-print-a4, booklet-a4 …),
     with WeasyPrint's own target-counter() page numbers."""

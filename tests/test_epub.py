@@ -11,10 +11,8 @@ import zipfile
 import pytest
 
 from conftest import Built
-from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, epub_file, epub_xhtml
+from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, build_epub, epub_file, epub_xhtml
 from pressroom.checks.epub import epub_note_links, run_epubcheck
-from pressroom.engine.ebook import build_epub
-from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.epub.cover import cover_html, cover_png, pdf_font_names
 from pressroom.errors import RenderError
@@ -108,7 +106,7 @@ def test_appendix_links_to_notes_resolve_across_files(minimal_build: Built):
 @pytest.fixture(scope="module")
 def second_epub(tmp_path_factory):
     settings = Settings(ROOT, MINIMAL, TEMPLATES, tmp_path_factory.mktemp("again"))
-    return build_epub(settings, prepare(settings)).path
+    return build_epub(settings)
 
 
 def test_two_builds_give_the_same_identifier_and_bytes(minimal_build: Built, second_epub):

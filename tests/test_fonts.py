@@ -14,6 +14,7 @@ from helpers import (
     ROOT,
     TEMPLATES,
     build_a4,
+    build_epub,
     copy_fixture,
     epub_file,
     epub_xhtml,
@@ -23,8 +24,6 @@ from pressroom import faces
 from pressroom.checks import faces as face_checks
 from pressroom.checks.epub import run_epubcheck
 from pressroom.engine.build import build
-from pressroom.engine.ebook import build_epub
-from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import ContentError
 from pressroom.sources import coverage
@@ -45,9 +44,8 @@ SAMPLES = {
 @pytest.fixture(scope="module")
 def scripts_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     settings = Settings(ROOT, SCRIPTS, TEMPLATES, tmp_path_factory.mktemp("scripts-build"))
-    prepared = prepare(settings)
     pdf = build_a4(settings)
-    epub = build_epub(settings, prepared, page_map=()).path
+    epub = build_epub(settings)
     return pdf, epub
 
 

@@ -16,14 +16,13 @@ from helpers import (
     FIXTURES,
     TEMPLATES,
     build_a4,
+    build_epub,
     copy_fixture,
     epub_xhtml,
     pdftotext,
     variant_html,
 )
 from pressroom.checks.epub import run_epubcheck
-from pressroom.engine.ebook import build_epub
-from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import ContentError, RenderError
 from pressroom.printing.layout import ConfinedFetcher
@@ -40,9 +39,8 @@ def images_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Pa
     project = tmp_path_factory.mktemp("images-project")
     content = copy_fixture(project, "images")
     settings = Settings(project, content, TEMPLATES, project / "build")
-    prepared = prepare(settings)
     pdf = build_a4(settings)
-    epub = build_epub(settings, prepared, page_map=()).path
+    epub = build_epub(settings)
     return settings, pdf, epub
 
 
@@ -227,4 +225,4 @@ def test_the_epub_takes_no_image_the_load_time_check_did_not_list(tmp_path):
         "The year is uncertain.", f"The year is ![uncertain]({unlisted.as_uri()})."))
     settings = Settings(tmp_path, content, TEMPLATES, tmp_path / "build")
     with pytest.raises(RenderError, match=r"unlisted\.png"):
-        build_epub(settings, prepare(settings), page_map=())
+        build_epub(settings)

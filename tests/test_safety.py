@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from weasyprint.urls import FatalURLFetchingError
 
-from helpers import ROOT, TEMPLATES, copy_fixture, epub_file
+from helpers import ROOT, TEMPLATES, build_epub, copy_fixture, epub_file
 from pressroom.engine.build import build
-from pressroom.engine.ebook import build_epub
-from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import PressroomError, RenderError, SafetyError
 from pressroom.printing.layout import ConfinedFetcher, render_pdf
@@ -33,7 +31,7 @@ def test_an_annotation_cannot_rewrite_the_metadata(tmp_path):
     _edit(content, "timeline/chronology.yaml", "The treaty the first paragraph discusses.",
           "|-\n      Innocent.\n\n      ---\n      title: HIJACKED\n      lang: fr\n      ---")
     settings = _settings(tmp_path, content)
-    epub = build_epub(settings, prepare(settings), page_map=()).path
+    epub = build_epub(settings)
     opf = epub_file(epub, "EPUB/content.opf")
     assert "HIJACKED" not in opf and "<dc:language>en-GB</dc:language>" in opf
     assert re.search(r'<dc:title id="epub-title-1">On Sample Texts</dc:title>', opf)
@@ -44,7 +42,7 @@ def test_metadata_strings_print_literally(tmp_path):
     _edit(content, "readings/sample.md", "title: On Sample Texts",
           "title: '1984. The *Year* [x](#sample-1999)'")
     settings = _settings(tmp_path, content)
-    epub = build_epub(settings, prepare(settings), page_map=()).path
+    epub = build_epub(settings)
     opf = epub_file(epub, "EPUB/content.opf")
     assert "<dc:title id=\"epub-title-1\">1984. The *Year* [x](#sample-1999)</dc:title>" in opf
     title_page = epub_file(epub, "EPUB/text/title_page.xhtml")
@@ -77,7 +75,7 @@ def test_pandoc_reads_no_image_from_outside_the_project(tmp_path):
           "The year is ![uncertain](/etc/hostname).")
     settings = _settings(tmp_path, content)
     with pytest.raises(RenderError, match="hostname"):
-        build_epub(settings, prepare(settings), page_map=())
+        build_epub(settings)
 
 
 def test_the_fetcher_allows_data_and_project_files_only(tmp_path):

@@ -8,9 +8,17 @@ import zipfile
 
 import pytest
 
-from helpers import CONTENT, MINIMAL, ROOT, TEMPLATES, copy_fixture, epub_xhtml, pdftotext
+from helpers import (
+    CONTENT,
+    MINIMAL,
+    ROOT,
+    TEMPLATES,
+    build_epub,
+    copy_fixture,
+    epub_xhtml,
+    pdftotext,
+)
 from pressroom.engine.build import build
-from pressroom.engine.ebook import build_epub
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import RenderError
@@ -117,7 +125,7 @@ def test_a_template_link_to_a_missing_id_fails_the_build(tmp_path):
                                              "[see](#nowhere)\n:::\n\n{% endfor %}", 1))
     settings = Settings(ROOT, MINIMAL, templates, tmp_path / "build")
     with pytest.raises(RenderError, match="dangling internal link: #nowhere"):
-        build_epub(settings, prepare(settings), page_map=())
+        build_epub(settings)
 
 
 def test_markdown_and_html_in_yaml_values_print_literally(tmp_path):

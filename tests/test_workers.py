@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -15,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from helpers import MINIMAL, ROOT, TEMPLATES
-from pressroom.engine import ebook, jobs, state
+from pressroom.engine import jobs, state
 from pressroom.engine.build import build
+from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import LayoutJob
-from pressroom.engine.local import run_layouts
+from pressroom.engine.local import LocalExecutor
 from pressroom.engine.settings import Settings
 from pressroom.errors import ConfigError, LimitError
 from pressroom.tools.run import Limits
@@ -106,23 +108,40 @@ def test_a_second_build_at_once_stops_with_one_clear_line(tmp_path):
             build(settings)
 
 
-def test_a_layout_over_its_time_limit_is_stopped_and_named(tmp_path):
-    settings = _project(tmp_path)
+def test_a_layout_over_its_time_limit_is_stopped_and_named():
     html = "<p>" + "word " * 200_000 + "</p>"
     job = LayoutJob("PDF, slow", html, ROOT, pdf_variant=None)
     start = time.monotonic()
-    with pytest.raises(LimitError, match=r"PDF, slow: layout stopped after 1 s "
-                                          r"\(limit layout_seconds"):
-        run_layouts([job], settings.cache, Limits(layout_seconds=1))
+    with LocalExecutor(Limits(layout_seconds=1)) as executor, pytest.raises(
+            LimitError, match=r"PDF, slow: stopped after 1 s \(limit layout_seconds"):
+        executor.submit(job).result()
     assert time.monotonic() - start < 30
 
 
-def test_a_layout_over_its_memory_limit_is_stopped_and_named(tmp_path):
-    settings = _project(tmp_path)
+def test_a_layout_over_its_memory_limit_is_stopped_and_named():
     job = LayoutJob("PDF, big", "<p>text</p>", ROOT, pdf_variant=None)
-    with pytest.raises(LimitError, match=r"PDF, big: .*out of memory \(limit "
-                                          r"layout_memory_mb = 64;"):
-        run_layouts([job], settings.cache, Limits(layout_memory_mb=64))
+    with LocalExecutor(Limits(layout_memory_mb=64)) as executor, pytest.raises(
+            LimitError, match=r"PDF, big: .*out of memory \(limit layout_memory_mb = 64;"):
+        executor.submit(job).result()
+
+
+def test_a_bug_in_a_worker_keeps_its_traceback():
+    # Not a user's mistake: the command line shows it whole, not as one line.
+    job = LayoutJob("PDF, buggy", None, ROOT, pdf_variant=None)  # type: ignore[arg-type]
+    with LocalExecutor() as executor, pytest.raises(
+            WorkerError, match=r"(?s)PDF, buggy: a bug in the worker:\nTraceback .*Error"):
+        executor.submit(job).result()
+
+
+def test_jobs_run_in_order_and_every_worker_is_stopped_when_the_executor_is_left(tmp_path):
+    jobs = [LayoutJob(f"PDF, {n}", f"<p>page {n}</p>", ROOT, pdf_variant=None)
+            for n in range(4)]
+    with LocalExecutor(workers=2) as executor:
+        layouts = [executor.submit(job).result() for job in jobs]
+        children = multiprocessing.active_children()
+    assert [layout.pages for layout in layouts] == [1, 1, 1, 1]
+    assert all(not child.is_alive() for child in children
+               if child.name.startswith("ForkServerProcess"))
 
 
 def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_were(tmp_path):
@@ -174,7 +193,7 @@ def test_a_change_of_fonts_rebuilds_every_pdf_and_the_epub(tmp_path, monkeypatch
     settings = _project(tmp_path)
     build(settings)
     # As if a face had been installed or updated: fontconfig lists something else.
-    for module in (ebook, jobs, state):
+    for module in (jobs, state):
         monkeypatch.setattr(module, "fonts_fingerprint", lambda: "another set of faces")
     outputs = [o for o in build(settings) if o.format in ("pdf", "epub")]
     assert outputs and all(o.rebuilt for o in outputs)

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pressroom.files import write_bytes_atomic
+from pressroom.tools.run import run_tool
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -76,8 +77,6 @@ def code_version() -> str:
 def fonts_fingerprint() -> str:
     """The faces fontconfig offers, with their files' sizes and times: installing, removing
     or updating a font changes the layouts that could use it."""
-    from pressroom.tools.run import run_tool
-
     out = run_tool(["fc-list", "--format", "%{file}|%{family}|%{style}\n"],
                    what="fontconfig (fc-list)").stdout
     lines = []

@@ -18,19 +18,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
 
-from pressroom.errors import RenderError
+from pressroom.errors import LimitError, RenderError
 from pressroom.templating import make_environment, render_template
-from pressroom.tools.run import run_tool
-
-if TYPE_CHECKING:
-    pass
-from pressroom.errors import LimitError
-from pressroom.tools.run import DEFAULT_LIMITS, run_bounded
+from pressroom.tools.run import DEFAULT_LIMITS, run_bounded, run_tool
 
 
 @dataclass(frozen=True)

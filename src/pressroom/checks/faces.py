@@ -6,15 +6,12 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from pypdf import PdfReader
 
 from pressroom.faces import FaceFile, chosen_families, family_files
 from pressroom.printing.placement import FORM_PREFIX
 from pressroom.tools.run import run_tool
-
-if TYPE_CHECKING:
-    pass
-
 
 # -- after layout: the faces a PDF names ---------------------------------------------------
 
@@ -61,8 +58,6 @@ def pdf_face_problems(pdf: Path, theirs: Iterable[str] = ()) -> list[str]:
 def source_fonts(pdf: Path) -> set[str]:
     """The fonts of the PDF readings' pages drawn into a volume (their publishers' faces,
     OCR's invisible one): theirs, not the volume's, so the check of our faces leaves them."""
-    from pypdf import PdfReader
-
     found: set[str] = set()
 
     def entries(holder, key: str) -> dict:

@@ -10,6 +10,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from pressroom.checks import faces
+from pressroom.checks.faces import source_fonts
 from pressroom.checks.result import CheckResult
 from pressroom.errors import LimitError, RenderError
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
@@ -102,8 +103,6 @@ def run_qpdf(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
 def check_faces(pdf: Path) -> CheckResult:
     """The PDF names only real faces of the families chosen in fonts.py (no fallback face,
     no slanted copy of an upright one); a PDF reading's pages keep their own."""
-    from pressroom.checks.faces import source_fonts
-
     try:
         problems = faces.pdf_face_problems(pdf, source_fonts(pdf))
     except RenderError as exc:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 
 from pressroom.cache import file_digest
-from pressroom.engine.executor import Executor
-from pressroom.engine.graph import Node, run_graph
-from pressroom.engine.jobs import EpubJob, EpubPayload, Made
-from pressroom.engine.layout import lay_out, print_body
-from pressroom.engine.prepare import Prepared, blame_the_reading
-from pressroom.engine.settings import Output, Settings
+from pressroom.engine.jobs import EpubJob, EpubPayload
+from pressroom.engine.prepare import Prepared
+from pressroom.engine.settings import Settings
 from pressroom.epub import TEMPLATES
-from pressroom.files import Staging
 from pressroom.papers import PAGE_SOURCE
 from pressroom.printing.pagemap import PageMap
 
@@ -35,30 +31,3 @@ def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap) -> EpubJ
 def _template_digest(settings: Settings, name: str) -> str:
     path = settings.templates_dir / name
     return f"{name}:{file_digest(path) if path.exists() else 'absent'}"
-
-
-def make_epub(settings: Settings, prepared: Prepared, executor: Executor,
-              page_map: PageMap | None = None) -> Made:
-    """The EPUB alone (the page map from the A4 layout, cached or made)."""
-    if page_map is None:
-        body = print_body(settings, prepared)
-        laid_out = lay_out(settings, prepared, body, [PAGE_SOURCE], executor)
-        page_map = laid_out[PAGE_SOURCE][1].page_map
-    made: list[Made] = []
-    with blame_the_reading(prepared):
-        run_graph([Node(epub_job(settings, prepared, page_map),
-                        lambda result: made.append(result) or [])], executor, settings.cache)
-    return made[0]
-
-
-def build_epub(settings: Settings, prepared: Prepared, executor: Executor,
-               page_map: PageMap | None = None) -> Output:
-    """Only the EPUB, written into build/."""
-    made = make_epub(settings, prepared, executor, page_map)
-    staging = Staging(settings.build_dir)
-    try:
-        path = staging.write(f"{prepared.id}.epub", made.data)
-        staging.commit()
-    finally:
-        staging.discard()
-    return Output("epub", path, rebuilt=not made.reused)

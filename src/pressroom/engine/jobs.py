@@ -107,15 +107,15 @@ class ImposeJob:
     """A booklet: a finished layout's pages imposed two up on a sheet for saddle stitching."""
 
     name: str
-    #: The key of the layout whose pages these are (what the booklet is of).
-    source_key: str
-    pdf: bytes = field(repr=False, compare=False)
+    pdf: bytes = field(repr=False)
     #: The sheet (width, height in points) the pages are imposed on.
     sheet: tuple[float, float] = (0.0, 0.0)
 
     @property
     def key(self) -> str:
-        return digest("impose", self.source_key, str(self.sheet), *_environment())
+        # By the pages' bytes: a layout reached by another way (its numbers written as
+        # literals, not target-counter()) that comes out the same is imposed once.
+        return digest("impose", self.pdf, str(self.sheet), *_environment())
 
     def cached(self, cache: Cache) -> Imposed | None:
         record = cache.get_json("impose", self.key)

@@ -167,8 +167,7 @@ def _imposition(variant: Variant, job: LayoutJob, layout: Layout,
                 done: dict[Variant, tuple[LayoutJob, Layout]]) -> Node:
     """The job that imposes a booklet's final layout; its result replaces the layout's
     pages in ``done`` with the imposed ones."""
-    impose = ImposeJob(f"PDF, {variant.name}, imposed", job.key, layout.data,
-                       SHEETS[str(variant.sheet)])
+    impose = ImposeJob(f"PDF, {variant.name}, imposed", layout.data, SHEETS[str(variant.sheet)])
 
     def imposed(result: Any) -> list[Node]:
         done[variant] = (job, Layout(result.data, 2 * result.sheets, layout.page_map,

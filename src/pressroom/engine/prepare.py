@@ -10,18 +10,17 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from pressroom.assemble.chunks import Handout, assemble
+from pressroom.assemble.document import build_document
 from pressroom.engine.settings import Settings
 from pressroom.errors import LimitError
 from pressroom.files import write_text_atomic
-
-if TYPE_CHECKING:
-    from pressroom.assemble.chunks import Handout
-    from pressroom.sources.citations import Citation
-    from pressroom.sources.edition import Edition
-    from pressroom.sources.pdfmaterial import PdfMaterial
-
+from pressroom.sources.citations import Citation, render_citations
+from pressroom.sources.edition import Edition
+from pressroom.sources.load import load_edition
+from pressroom.sources.pdffile import describe_pages
+from pressroom.sources.pdfmaterial import PdfMaterial, prepare_pdf
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +53,6 @@ class Prepared:
 def prepare(settings: Settings) -> Prepared:
     """Load and validate the sources, format the citations, and write build/edition.md (to
     read), build/edition.json (the document the writers read) and its metadata file."""
-    from pressroom.sources.citations import render_citations
-    from pressroom.sources.load import load_edition
-
     edition = load_edition(settings.edition, settings.boundary,
                            max_source_mb=settings.limits.source_mb,
                            max_pdf_mb=settings.limits.pdf_mb)
@@ -72,9 +68,6 @@ def prepare(settings: Settings) -> Prepared:
 def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]:
     """The PDF readings' pages, text and ink (OCR'd first with ``settings.ocr``); says which
     readings are scans without text and that the volume cannot claim PDF/UA-1."""
-    from pressroom.sources.pdffile import describe_pages
-    from pressroom.sources.pdfmaterial import prepare_pdf
-
     out: dict[str, PdfMaterial] = {}
     for reading in edition.readings:
         if reading.pdf is None:
@@ -113,9 +106,6 @@ def write_prepared(settings: Settings, edition: Edition,
     """Assemble an edition (or a handout's one-reading edition) and write its documents.
     ``citations`` may be a function that waits for them: they are needed only once the
     chunks are converted."""
-    from pressroom.assemble.chunks import assemble
-    from pressroom.assemble.document import build_document
-
     pdfs = {r.id: pdfs[r.id] for r in edition.readings if pdfs and r.id in pdfs}
     assembled = assemble(edition, settings.templates_dir, handout, pdfs)
     document = build_document(assembled.chunks, citations, settings.limits, settings.cache)

@@ -6,15 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pressroom.cache import (
     Cache,
 )
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import watchfiles
+
 from pressroom.engine.build import build
 from pressroom.engine.handout import handout_layouts
 from pressroom.engine.local import LocalExecutor
@@ -31,6 +33,7 @@ from pressroom.files import build_lock, write_bytes_atomic
 from pressroom.papers import HANDOUT_VARIANTS, PAGE_SOURCE
 from pressroom.printing.pagemap import PageMap
 from pressroom.reports.permissions import reading_pages
+from pressroom.sources.load import load_edition
 
 
 @dataclass
@@ -106,9 +109,6 @@ def rebuild_preview(settings: Settings, status: Status,
 def watched(settings: Settings) -> list[Path]:
     """The collection's folder, the templates, and the folders of every source it reads (a
     reader's readings may live beside another collection)."""
-    from pressroom.errors import PressroomError
-    from pressroom.sources.load import load_edition
-
     folders = {settings.content_dir.resolve(), settings.templates_dir.resolve()}
     try:
         edition = load_edition(settings.edition, max_source_mb=settings.limits.source_mb)
@@ -123,8 +123,6 @@ def watched(settings: Settings) -> list[Path]:
 def watch(settings: Settings, status: Status, say: Callable[[str], None] = print,
           stop: threading.Event | None = None, paths: Iterable[Path] | None = None) -> None:
     """Rebuild the preview now and after every batch of changes, until stop is set."""
-    import watchfiles
-
     rebuild_preview(settings, status, say)
     for changes in watchfiles.watch(*(paths or watched(settings)), stop_event=stop,
                                     debounce=150, step=50, rust_timeout=500,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import tinycss2
 from markupsafe import Markup
 
 from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
@@ -80,8 +81,6 @@ def hyphenation_minimum(templates_dir: Path) -> int:
     value of hyphenate-limit-chars in templates/. WeasyPrint's default counts too unless a
     sheet sets the value on the root, which every element inherits. Erring low only protects
     more words."""
-    import tinycss2
-
     root: list[int] = []
     others: list[int] = []
     for sheet in sorted(templates_dir.glob("*.css")):

@@ -7,7 +7,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
+
 from pressroom.errors import RenderError
+from pressroom.printing.imposition import content_bytes, page_as_form
 from pressroom.sources.pdffile import visible_box
 from pressroom.sources.pdfmaterial import _WHOLE, PdfMaterial
 
@@ -56,15 +68,6 @@ def _carry_links(source, target, writer, to_target, shown) -> None:
     """The source page's web links (a DOI, a URL in a reference), moved with the page onto
     the volume's page, so that they still work there; links inside the source PDF, whose
     pages are not the volume's, are left out."""
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        NumberObject,
-        TextStringObject,
-    )
-
     xs, ys = [p[0] for p in shown], [p[1] for p in shown]
     shown = (min(xs), min(ys), max(xs), max(ys))
     for ref in source.get("/Annots") or []:
@@ -164,10 +167,6 @@ def place_pages(pdf: bytes, placements: Mapping[str, Placement],
     The page is a form XObject (imposition.page_as_form): its content stream, fonts and
     text layer are as the publisher made them, clipped to its ink box (nothing inked lies
     outside it) and scaled; the volume's own page content (the folio) is left as it was."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DictionaryObject, NameObject, StreamObject
-
-    from pressroom.printing.imposition import content_bytes, page_as_form
 
     if not to_place:
         return pdf

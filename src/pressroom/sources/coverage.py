@@ -7,14 +7,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 from pressroom.errors import ContentError
 from pressroom.faces import FaceStack, coverage, resolved_file, sibling_coverage, stack_for
-
-if TYPE_CHECKING:
-    from pressroom.sources.edition import Reading
-
+from pressroom.sources.edition import Reading
 
 # -- which language each character is in --------------------------------------------------
 

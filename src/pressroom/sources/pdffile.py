@@ -10,6 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
 from pressroom.cache import file_digest
 from pressroom.errors import ContentError
 
@@ -90,9 +93,6 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
                 sidecar: Path) -> PdfFile:
     """Open a PDF reading's file; an unreadable, encrypted or empty file, or pages out of
     range, is an error naming the file (the sidecar's line for ``pages``)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
     with path.open("rb") as handle:
         if b"%PDF-" not in handle.read(1024):
             raise ContentError("is not a PDF file (it does not begin with %PDF-)", path=path)

@@ -30,6 +30,9 @@ import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from PIL import Image, ImageOps
+from pypdf import PdfReader, PdfWriter
+
 from pressroom.cache import Cache, code_version, digest, file_digest
 from pressroom.errors import RenderError
 from pressroom.sources.pdffile import PdfFile, visible_box
@@ -155,8 +158,6 @@ def _material_from_record(reading_id: str, ocr_file: Path, record: dict) -> PdfM
 
 def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
                 limits: Limits) -> PdfMaterial:
-    from pypdf import PdfReader
-
     reader = PdfReader(path)
     first, last = min(indexes), max(indexes)
     layout = read_layout(path, first, last, limits)
@@ -192,9 +193,6 @@ def _ink_boxes(path: Path, reader, first: int, last: int, limits: Limits
                ) -> dict[int, tuple[float, float, float, float]]:
     """Where each page's ink lies within its trim box, from a low-resolution greyscale
     rendering (a page without ink is left out)."""
-    from PIL import Image, ImageOps
-    from pypdf import PdfWriter
-
     out: dict[int, tuple[float, float, float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         rendered = path

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pressroom.errors import ConfigError, LimitError
+from pressroom.errors import ConfigError, LimitError, RenderError
 
 #: Where a user raises a limit; every limit error says so.
 WHERE_TO_RAISE = "raise it in invoke.yaml under pressroom.limits"
@@ -203,8 +203,6 @@ def run_tool(args: Sequence[str], *, what: str, limits: Limits = DEFAULT_LIMITS,
              ) -> subprocess.CompletedProcess[Any]:
     """A small helper program (fontconfig, poppler) under the tool limits; a failure to start
     or a non-zero exit is a RenderError naming the program and what it said."""
-    from pressroom.errors import RenderError
-
     try:
         result = run_bounded(args, seconds=limits.tool_seconds, memory_mb=limits.tool_memory_mb,
                              what=what, limit="tool", source_path=source_path, text=text)
