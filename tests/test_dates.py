@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pressroom.sources.dates import EdtfDate, parse_date, short_display
+from pressroom.dates import EdtfDate, parse_date, short_display
 
 
 def bounds(date: EdtfDate) -> tuple[str, str]:
@@ -228,6 +228,6 @@ def test_other_unspecified_digits_are_refused(text: str):
                                   "1956-02-14/1956-02-25", "1958-07-31/1958-08-03",
                                   "1956/1958", "1956-02/1956-03-04", "1960-04-22/1960-04-22"])
 def test_plain_dates_read_without_the_parser_as_the_parser_reads_them(text):
-    from pressroom.sources.dates import _edtf_date, _plain_date
+    from pressroom.dates import _edtf_date, _plain_date
 
     assert _plain_date(text) == _edtf_date(text)

@@ -53,7 +53,8 @@ def test_a_strict_build_with_a_warning_fails_naming_the_first_and_keeps_the_outp
 def test_a_weasyprint_warning_fails_a_strict_build(project):
     sheet = project / "templates" / "print.css"
     sheet.write_text(sheet.read_text() + "\np { colour: red }\n")
-    with pytest.raises(StrictError, match=r"the first: WeasyPrint: Ignored `colour: red ?` .*unknown property"):
+    with pytest.raises(StrictError,
+                       match=r"the first: WeasyPrint: Ignored `colour: red ?` .*unknown property"):
         build(_project(project, strict=True), formats=("pdf",), papers=("a4",),
               kinds=("reading",))
     # Without --strict it is a warning, and the build goes on.

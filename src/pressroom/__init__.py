@@ -1,5 +1,6 @@
 """pressroom: printable and e-reader editions of scholarly readings, built from sources."""
 
+import importlib
 from typing import TYPE_CHECKING
 
 from pressroom.errors import (
@@ -19,26 +20,21 @@ if TYPE_CHECKING:
     from pressroom.sources.load import load_edition
 
 
+#: The public names of the stages, each imported when first asked for. Deferred (see
+#: pressroom.engine): importing the package, for its errors say, loads none of the stages.
+_LAZY = {
+    "build": "pressroom.engine.build",
+    "Settings": "pressroom.engine.settings",
+    "Edition": "pressroom.sources.edition",
+    "load_edition": "pressroom.sources.load",
+}
+
+
 def __getattr__(name: str):
-    # Each is imported when first asked for: importing the package (for its errors, say)
-    # loads none of the stages.
-    if name == "build":
-        from pressroom.engine.build import build
-
-        return build
-    if name == "Settings":
-        from pressroom.engine.settings import Settings
-
-        return Settings
-    if name == "Edition":
-        from pressroom.sources.edition import Edition
-
-        return Edition
-    if name == "load_edition":
-        from pressroom.sources.load import load_edition
-
-        return load_edition
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)
+
 
 __all__ = [
     "CheckError",

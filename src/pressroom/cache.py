@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pressroom.files import write_bytes_atomic
-from pressroom.tools.run import run_tool
+from pressroom.tools.fontconfig import fontconfig
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -77,8 +77,7 @@ def code_version() -> str:
 def fonts_fingerprint() -> str:
     """The faces fontconfig offers, with their files' sizes and times: installing, removing
     or updating a font changes the layouts that could use it."""
-    out = run_tool(["fc-list", "--format", "%{file}|%{family}|%{style}\n"],
-                   what="fontconfig (fc-list)").stdout
+    out = fontconfig("fc-list", "--format", "%{file}|%{family}|%{style}\n")
     lines = []
     for line in sorted(set(out.splitlines())):
         path = line.split("|", 1)[0]

@@ -22,9 +22,9 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
 
-from pressroom.errors import LimitError, RenderError
+from pressroom.errors import RenderError
 from pressroom.templating import make_environment, render_template
-from pressroom.tools.run import DEFAULT_LIMITS, run_bounded, run_tool
+from pressroom.tools.fontconfig import fontconfig
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,6 @@ def stack_for(lang: str | None) -> FaceStack:
 # -- fontconfig and character maps --------------------------------------------------------
 
 
-def _fontconfig(*args: str) -> str:
-    """Run one fontconfig tool (fc-list, fc-match) with a timeout; failures are RenderErrors."""
-    return run_tool(args, what=f"fontconfig ({args[0]})").stdout
-
 
 @dataclass(frozen=True)
 class FaceFile:
@@ -122,7 +118,7 @@ class FaceFile:
 def family_files(family: str) -> tuple[FaceFile, ...]:
     """Every file fontconfig lists under exactly this family name, in all styles and sizes
     (fc-list matches the name exactly; fc-match answers with a fallback family instead)."""
-    out = _fontconfig("fc-list", "-f", "%{file}\t%{index}\t%{weight}\t%{slant}\n", family)
+    out = fontconfig("fc-list", "-f", "%{file}\t%{index}\t%{weight}\t%{slant}\n", family)
     files = []
     for line in sorted(out.splitlines()):
         path, index, weight, slant = line.split("\t")
@@ -143,7 +139,7 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
 @cache
 def resolved_file(family: str) -> FaceFile:
     """The upright regular file fontconfig gives for the family (what fc-match answers)."""
-    out = _fontconfig("fc-match", "-f", "%{family}\t%{file}\t%{index}", f"{family}:regular")
+    out = fontconfig("fc-match", "-f", "%{family}\t%{file}\t%{index}", f"{family}:regular")
     names, path, index = out.split("\t")
     if family.lower() not in (n.strip().lower() for n in names.split(",")):
         package = PACKAGES.get(family, "its package")
@@ -217,15 +213,7 @@ _QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'")
 @cache
 def installed_families() -> frozenset[str]:
     """Font families fontconfig knows (what WeasyPrint will find)."""
-    seconds, memory_mb = DEFAULT_LIMITS.of("tool")
-    try:
-        result = run_bounded(["fc-list", ":", "family"], seconds=seconds, memory_mb=memory_mb,
-                             what="fc-list", limit="tool")
-    except (OSError, LimitError) as exc:
-        raise RenderError(f"cannot list fonts with fc-list: {exc}") from exc
-    if result.returncode != 0:
-        raise RenderError(f"cannot list fonts with fc-list: exit {result.returncode}")
-    out = result.stdout
+    out = fontconfig("fc-list", ":", "family")
     names = set()
     for line in out.splitlines():
         names.update(part.strip().lower() for part in line.split(","))

@@ -1,4 +1,8 @@
-"""TODO(pipeline.py)"""
+"""The one table of papers and print variants: their stylesheets, labels and sheets.
+
+Every printed output is a variant of this table (A4, US Letter, large print, the two
+booklets); handouts pick from it; the booklets' sheets and the handouts' variants are here
+too, so no other module names a paper size."""
 
 from __future__ import annotations
 

@@ -12,22 +12,27 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from pressroom.dates import human_date
 from pressroom.errors import TemplateError
 
 # Every ASCII character Pandoc's Markdown gives a meaning to in running text, except quotes and
-# dashes (kept so that smart typography still applies) and sentence punctuation.
+# dashes (kept so that smart typography still applies) and sentence punctuation; the second
+# keeps asterisks, for text whose *emphasis* is its own (an imported extraction's).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~^$@&=])")
+_MD_SPECIAL_BUT_EMPHASIS = re.compile(r"([\\`_{}\[\]<>#+!|~^$@&=])")
 # What would start a list, a rule or a heading if a value begins a line: "1. ", "(a) ", "- ".
 _LINE_START = re.compile(r"^(\s*)(\(?(?:\d+|[A-Za-z]|[ivxlcdm]+))([.)])", re.MULTILINE)
-_LINE_START_BULLET = re.compile(r"^(\s*)([-+])", re.MULTILINE)
+_LINE_START_BULLET = re.compile(r"^(\s*)([-+*])(?=\s)", re.MULTILINE)
 _RAW_HTML = re.compile(r"[<>&]")
 
-def escape_markdown(value: Any) -> Markup:
-    """Make a data value print literally in Markdown (one line, every special escaped)."""
+def escape_markdown(value: Any, *, emphasis: bool = False) -> Markup:
+    """Make a value print literally in Markdown (one line, every special escaped); with
+    ``emphasis``, its asterisks stay emphasis. The one Markdown escaper: templates' data
+    values and imported text alike."""
     if isinstance(value, Markup):
         return value
     text = re.sub(r"\s+", " ", str(value))  # one line, spaces at the edges kept (", ")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = (_MD_SPECIAL_BUT_EMPHASIS if emphasis else _MD_SPECIAL).sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\2\\\3", text)
     text = _LINE_START_BULLET.sub(r"\1\\\2", text)
     return Markup(text)
@@ -65,6 +70,7 @@ def make_environment(templates_dir: Path, syntax: str = "markdown") -> jinja2.En
         finalize=_finalize if syntax == "markdown" else None,
     )
     env.filters["nobreak"] = nobreak
+    env.filters["human_date"] = human_date
     if syntax == "markdown":
         env.filters["md"] = escape_markdown
         env.filters["markdown"] = trusted_markdown

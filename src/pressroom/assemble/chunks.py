@@ -23,7 +23,7 @@ import yaml
 from markupsafe import Markup
 
 from pressroom.assemble.figure import data_uri, phase_groups, render_timeline_svg, undrawn
-from pressroom.sources.dates import short_display
+from pressroom.dates import short_display
 from pressroom.sources.edition import Appendix, Edition, Introduction, Part, Reading
 from pressroom.sources.images import allowed_sources
 from pressroom.sources.pdffile import describe_pages

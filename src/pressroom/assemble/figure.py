@@ -16,7 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressroom.sources.dates import EdtfDate
+from pressroom.dates import EdtfDate
 from pressroom.sources.timeline import Chronology, Event, Phase
 from pressroom.templating import make_environment, render_template
 

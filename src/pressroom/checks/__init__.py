@@ -1,0 +1,1 @@
+"""`inv check`: the outputs validated (EPUBCheck, DAISY Ace, qpdf, faces, notes, claims)."""

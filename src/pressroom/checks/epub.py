@@ -1,4 +1,4 @@
-"""TODO(check.py)"""
+"""Checks of the EPUB: EPUBCheck, and every note call linked to its note and back."""
 
 
 from __future__ import annotations

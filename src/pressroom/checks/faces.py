@@ -1,4 +1,5 @@
-"""TODO(fonts.py)"""
+"""Which faces a PDF embeds: only the ones chosen in pressroom.faces, apart from a PDF
+reading's own (its publisher's faces, drawn in untouched)."""
 
 from __future__ import annotations
 

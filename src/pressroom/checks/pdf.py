@@ -1,4 +1,5 @@
-"""TODO(check.py)"""
+"""Checks of a PDF: its page count and note links, its PDF/UA claim, qpdf's structural
+check and the faces it embeds."""
 
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""TODO(check.py)"""
+"""The result of one check, as `inv check` prints it."""
 
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""TODO(pipeline.py)"""
+"""Prepare a collection for the writers: load and check its sources, format its citations,
+assemble it through Jinja and convert it to one Pandoc document (build/edition.json)."""
 
 
 from __future__ import annotations

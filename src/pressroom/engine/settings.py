@@ -1,4 +1,5 @@
-"""TODO(pipeline.py)"""
+"""What a build is told: where the collection, templates and build folder are, strictness,
+limits; and what it answers for each output it made."""
 
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""TODO(epub.py)"""
+"""The EPUB's cover and title page: the cover drawn by WeasyPrint from a template and
+rasterised, the title page from its XHTML template."""
 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import tempfile
@@ -14,10 +14,10 @@ from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 
+from pressroom.dates import human_date
 from pressroom.errors import RenderError
 from pressroom.faces import require_fonts
 from pressroom.printing.layout import render_pdf
-from pressroom.sources.dates import MONTHS
 from pressroom.sources.edition import Edition
 from pressroom.templating import make_environment, render_template
 from pressroom.tools.run import run_tool
@@ -31,8 +31,8 @@ COVER_FACE = "EBGaramond"
 def _cover_source_line(edition: Edition) -> str:
     # A reader names its course; an edition of one reading, the journal or book it is from.
     config = edition.config
-    if config.course or config.institution or config.term:
-        return ", ".join(filter(None, [config.course, config.institution, config.term]))
+    if config.course_line:
+        return config.course_line
     source = edition.lead.source or {}
     issued = (source.get("issued") or {}).get("date-parts", [[None]])[0][0]
     number = f" {source['volume']}" if source.get("volume") else ""
@@ -96,10 +96,6 @@ def cover_png(edition: Edition, templates_dir: Path) -> bytes:
         return (Path(work) / "cover.png").read_bytes()
 
 
-def human_date(day: dt.date) -> str:
-    """'27 November 2026'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
 
 def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = ()) -> str:
     """The title page (templates/epub-title-page.xhtml.j2), in place of Pandoc's: a reader's
@@ -116,8 +112,7 @@ def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = (
         "full_title": edition.full_title,
         "creators": edition.creators,
         "edited": bool(config.editors),
-        "course_line": ", ".join(filter(None, [config.course, config.institution,
-                                               config.term])),
+        "course_line": config.course_line,
         "citation": sources[0] if single and sources else None,
         "permalink": permalink if single else None,
         "permalink_host": (urlsplit(permalink).hostname or "").removeprefix("www.")

@@ -113,7 +113,7 @@ def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None
 
 def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: str | None,
                 raw: Path, sources: Sequence[str] = ()) -> str:
-    day = edition.config.modified or edition.config.date
+    day = edition.config.revised
     opf, found = re.subn(
         r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
         rf"\g<1>{day.isoformat()}T00:00:00Z\g<2>",
@@ -147,7 +147,7 @@ def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: st
 
 
 def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
-    day = edition.config.modified or edition.config.date
+    day = edition.config.revised
     return (day.year, day.month, day.day, 0, 0, 0)
 
 

@@ -1,4 +1,5 @@
-"""TODO(watch.py)"""
+"""The preview's web server: the page, the latest PDF and the build's status, on
+127.0.0.1 only."""
 
 
 from __future__ import annotations

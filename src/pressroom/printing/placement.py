@@ -1,4 +1,5 @@
-"""TODO(pdfreading.py)"""
+"""A PDF reading's pages drawn into the volume: each source page into its placeholder's
+area, framed by its ink, its links carried over."""
 
 
 from __future__ import annotations

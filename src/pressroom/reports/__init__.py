@@ -1,0 +1,1 @@
+"""Reports beside the outputs: the permissions report."""

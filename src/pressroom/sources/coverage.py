@@ -1,4 +1,5 @@
-"""TODO(fonts.py)"""
+"""Every character of a reading has a chosen face: which language each run of text is in
+(its ``lang`` marks), and the check against the faces that set that language."""
 
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""TODO(content.py)"""
+"""The collection as the build sees it: readings, parts, the introduction, appendices.
+
+These are plain values made by sources.load once everything is checked; every later stage
+reads them and none changes them."""
 
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import yaml
 
 from pressroom.errors import ContentError
 from pressroom.sources.yamldoc import read_text
+from pressroom.templating import escape_markdown
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
@@ -271,22 +272,6 @@ def _parse_notes(blocks: list[Block], path: Path) -> dict[int, tuple[int, str]]:
     return notes
 
 
-# Pandoc Markdown punctuation that would change meaning in running text. The extraction marks
-# italics with *…*, so asterisks are kept as emphasis; everything else is made literal.
-_MD_SPECIAL = re.compile(r"([\\`\[\]<>#$@_~^|&])")
-_LINE_START_LIST = re.compile(r"^(\(?[0-9]+|\(?[A-Za-z]|\(?[ivxlcdm]+)([.)])(\s)|^([-+*>])(\s)")
-
-
-def escape_text(text: str) -> str:
-    """Escape Markdown syntax in extracted prose, keeping the extraction's *italics*."""
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-
-    def literal(m: re.Match[str]) -> str:
-        if m.group(1):
-            return f"{m.group(1)}\\{m.group(2)}{m.group(3)}"
-        return f"\\{m.group(4)}{m.group(5)}"
-
-    return _LINE_START_LIST.sub(literal, text)
 
 
 def _with_note_calls(
@@ -356,7 +341,8 @@ def import_text(
     seen: list[int] = []
     body: list[str] = []
     for para in paragraphs:
-        md = _with_note_calls(escape_text(para.text), seen, notes.keys(), path, para.line)
+        md = _with_note_calls(escape_markdown(para.text, emphasis=True), seen, notes.keys(),
+                              path, para.line)
         if para.kind == "blockquote":
             md = f"> {md}"
         elif para.kind == "abstract":
@@ -403,7 +389,8 @@ def import_text(
         "\n\n".join(body),
         "",
     ]
-    parts += [f"[^{n}]: {escape_text(note_text)}\n" for n, (_, note_text) in notes.items()]
+    parts += [f"[^{n}]: {escape_markdown(note_text, emphasis=True)}\n"
+              for n, (_, note_text) in notes.items()]
     return ImportResult(
         markdown="\n".join(parts).rstrip("\n") + "\n",
         notes=len(notes),

@@ -8,6 +8,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -30,18 +31,25 @@ def parse_slug(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value) or len(value) > 80:
         raise ValueError(f"{value!r} is not an id: lowercase words joined by hyphens")
     return value
-LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")]
-"""A BCP 47 language tag such as en, zh-Hans or sr-Latn."""
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+#: A BCP 47 language tag: a primary language subtag, then subtags (script, region, variants,
+#: extensions); case-insensitive, as BCP 47 is.
+_BCP47 = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
 def _bcp47(value: str) -> str:
-    if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
+    if not _BCP47.fullmatch(value):
         raise ValueError(f"{value!r} is not a BCP 47 language tag such as en, en-US or de-CH")
     return value
+
+
+LanguageTag = Annotated[str, AfterValidator(_bcp47)]
+"""A BCP 47 language tag such as en, zh-Hans or sr-Latn."""
 
 
 class Person(Strict):
@@ -257,6 +265,16 @@ class EditionConfig(Strict):
     @classmethod
     def _editors(cls, value: object) -> object:
         return _people(value)
+
+    @property
+    def revised(self) -> dt.date:
+        """The date of this revision of the edition: its modified date, else its date."""
+        return self.modified or self.date
+
+    @property
+    def course_line(self) -> str:
+        """"Course, Institution, Term", with whichever of them the collection gives."""
+        return ", ".join(filter(None, [self.course, self.institution, self.term]))
 
     @field_validator("language")
     @classmethod

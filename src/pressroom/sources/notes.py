@@ -1,4 +1,4 @@
-"""TODO(content.py)"""
+"""A reading's footnotes: every call has one note, every note one call, in order."""
 
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""TODO(pdfreading.py)"""
+"""A PDF reading's file: its sidecar, the pages it gives, and the geometry of a page."""
 
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""TODO(models.py)"""
+"""The appendices' data: a chronology of events in phases, and a historiography of works,
+each with the vocabulary (strands, kinds) its own file declares."""
 
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from pressroom.sources.dates import EdtfDate, parse_date
+from pressroom.dates import EdtfDate, parse_date
 from pressroom.sources.models import NoteNumber, Slug, Strict, Text
 
 Problem = tuple[tuple[str | int, ...], str]

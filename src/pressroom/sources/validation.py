@@ -1,4 +1,5 @@
-"""TODO(content.py)"""
+"""YAML data checked against a model: the first problem as one file:line (field) error,
+with a hint for a mistyped key."""
 
 
 from __future__ import annotations

@@ -1,0 +1,2 @@
+"""The outside programs, each run bounded in time and memory: Pandoc and its Lua filters,
+fontconfig, and the one runner every program goes through."""

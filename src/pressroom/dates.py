@@ -269,3 +269,8 @@ def abbreviate_months(text: str) -> str:
 def short_display(date: EdtfDate) -> str:
     """The date as display() prints it, months abbreviated: for references to an entry."""
     return abbreviate_months(date.display())
+
+
+def human_date(day: dt.date) -> str:
+    """A day as the imprint prints it: '27 November 2026'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
