@@ -10,6 +10,7 @@ body with Pandoc footnotes called exactly where the superscripts stood, and the 
 """
 
 
+
 from __future__ import annotations
 
 import hashlib
@@ -21,6 +22,17 @@ from pathlib import Path
 import yaml
 
 from pressroom.errors import ContentError
+from pressroom.sources.importheader import (
+    Block,
+    invert_name,
+    normalise_quotes,
+    parse_header,
+    read_blocks,
+    source_record,
+    split_rights,
+    split_title,
+    strip_autolink,
+)
 from pressroom.sources.yamldoc import read_text
 from pressroom.templating import escape_markdown
 
@@ -29,35 +41,12 @@ _SUP_TO_DIGIT = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
 _MARKER = re.compile(f"[{SUPERSCRIPT_DIGITS}]+")
 _NOTE_START = re.compile(rf"^(?:[-*•]\s+)?([{SUPERSCRIPT_DIGITS}]+)\s*(.*)$")
 
-#: Header labels of the repository cover page, mapped to the fields they fill.
-HEADER_LABELS = {
-    "title": "title",
-    "permalink": "permalink",
-    "journal": "journal",
-    "author": "author",
-    "publication date": "year",
-    "copyright information": "copyright",
-}
-HEADER_FLAGS = {"peer reviewed": "peer_reviewed"}
-
 _OPEN_QUOTES = "“\"‘'"
 _CLOSE_QUOTES = "”\"’'"
 # A paragraph that ends like this is complete; one that does not was cut by a page break.
 _TERMINAL = re.compile(rf"[.?!:;…][{_CLOSE_QUOTES})\]]*$")
 _ABSTRACT_CUE = re.compile(r"\bThis (article|essay|paper|study)\b")
 _SHORT_PARAGRAPH_WORDS = 30
-
-
-@dataclass(frozen=True)
-class Block:
-    """A run of non-blank lines of the source, with the line number of its first line."""
-
-    line: int
-    lines: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return " ".join(part.strip() for part in self.lines)
 
 
 @dataclass(frozen=True)
@@ -75,104 +64,6 @@ class ImportResult:
     notes: int
     joined: tuple[int, ...]
     warnings: tuple[str, ...] = field(default=())
-
-
-def _blocks(text: str) -> list[Block]:
-    blocks: list[Block] = []
-    current: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if raw.strip():
-            if not current:
-                start = number
-            current.append(raw.rstrip())
-        elif current:
-            blocks.append(Block(start, tuple(current)))
-            current = []
-    if current:
-        blocks.append(Block(start, tuple(current)))
-    return blocks
-
-
-def _normalise_quotes(text: str) -> str:
-    return text.translate(str.maketrans("‘’“”", "''\"\""))
-
-
-def _strip_autolink(text: str) -> str:
-    return re.sub(r"<(https?://[^>\s]+)>", r"\1", text)
-
-
-def _split_title(title: str) -> tuple[str, str | None]:
-    for sep in ("? ", ": "):
-        head, found, tail = title.partition(sep)
-        if found and tail:
-            return (head + sep.strip() if sep == "? " else head), tail
-    return title, None
-
-
-def _invert_name(name: str) -> str:
-    last, comma, first = name.partition(",")
-    return f"{first.strip()} {last.strip()}" if comma else name.strip()
-
-
-def _split_rights(statement: str) -> tuple[str, str | None]:
-    sentences = re.split(r"(?<=[.!])\s+", statement.strip())
-    for i, sentence in enumerate(sentences):
-        if "reserved" in sentence.lower():
-            rest = " ".join(sentences[i + 1 :]).strip()
-            return " ".join(sentences[: i + 1]), (rest or None)
-    return statement.strip(), None
-
-
-def _parse_header(blocks: list[Block], path: Path) -> tuple[dict[str, object], int]:
-    """Read the cover page's label/value pairs; return them and the index of the next block.
-
-    ``header["lines"]`` maps each field to the source line of its value.
-    """
-    lines: dict[str, int] = {}
-    header: dict[str, object] = {"lines": lines}
-    i = 0
-    seen_label = False
-    while i < len(blocks):
-        label = blocks[i].text.strip().lower()
-        if label in HEADER_FLAGS:
-            header[HEADER_FLAGS[label]] = True
-            seen_label = True
-            i += 1
-        elif label in HEADER_LABELS and i + 1 < len(blocks):
-            header[HEADER_LABELS[label]] = blocks[i + 1].text.strip()
-            lines[HEADER_LABELS[label]] = blocks[i + 1].line
-            seen_label = True
-            i += 2
-        elif not seen_label:
-            i += 1  # the repository's banner lines above the first label
-        else:
-            break
-    if "title" not in header:
-        raise ContentError("no 'Title' line in the header block", path=path, line=1)
-    return header, i
-
-
-def _source_record(header: dict[str, object], path: Path) -> dict[str, object]:
-    """The source as a CSL JSON item (the reading's title and authors complete it)."""
-    record: dict[str, object] = {"type": "article-journal"}
-    journal = str(header.get("journal", ""))
-    match = re.fullmatch(r"(.+?),\s*(\d+)\s*\((\d+)\)", journal)
-    if match:
-        record["container-title"] = match.group(1)
-        record["volume"] = int(match.group(2))
-        record["issue"] = int(match.group(3))
-    elif journal:
-        record["container-title"] = journal
-    if "year" in header:
-        year = str(header["year"])
-        if not re.fullmatch(r"\d{4}", year):
-            line = header["lines"].get("year")  # type: ignore[union-attr]
-            raise ContentError(f"publication date {year!r} is not a year", path=path, line=line)
-        record["issued"] = int(year)
-    if "permalink" in header:
-        record["URL"] = _strip_autolink(str(header["permalink"])).strip()
-    return record
 
 
 def _without_markers(text: str) -> str:
@@ -310,16 +201,16 @@ def import_text(
     ``joins`` lists source line numbers of paragraphs that continue the paragraph before them
     although nothing in the text shows it (a page break that fell between two sentences).
     """
-    blocks = _blocks(text)
+    blocks = read_blocks(text)
     if not blocks:
         raise ContentError("the file is empty", path=path, line=1)
-    header, i = _parse_header(blocks, path)
+    header, i = parse_header(blocks, path)
 
     # The article's own head: the title again (typeset, with curly quotes), then author lines.
     title = str(header["title"])
     affiliation = None
-    author = _invert_name(str(header.get("author", ""))) or None
-    if i < len(blocks) and _normalise_quotes(blocks[i].text) == _normalise_quotes(title):
+    author = invert_name(str(header.get("author", ""))) or None
+    if i < len(blocks) and normalise_quotes(blocks[i].text) == normalise_quotes(title):
         title = blocks[i].text
         i += 1
         if i < len(blocks) and len(blocks[i].lines) <= 3 and author and (
@@ -353,9 +244,9 @@ def import_text(
         line, _ = notes[missing[0]]
         raise ContentError(f"note {missing[0]} is never called in the text", path=path, line=line)
 
-    main_title, subtitle = _split_title(title)
-    source = _source_record(header, path)
-    rights, permissions = _split_rights(_strip_autolink(str(header.get("copyright", ""))))
+    main_title, subtitle = split_title(title)
+    source = source_record(header, path)
+    rights, permissions = split_rights(strip_autolink(str(header.get("copyright", ""))))
     surname = str(header.get("author", "")).partition(",")[0] or "reading"
     front: dict[str, object] = {
         "id": reading_id or _slug(f"{surname} {source.get('issued', '')}"),
