@@ -61,6 +61,11 @@ class RenderedPdf:
     placements: dict[str, tuple[int, tuple[float, float, float, float]]] = field(
         default_factory=dict)
 
+    @property
+    def anchor_pages(self) -> dict[str, int]:
+        """The page each element id fell on."""
+        return dict(self.page_map.anchors)
+
 
 _LAST_NUMBER = re.compile(r"(\d+)\D*$")
 
