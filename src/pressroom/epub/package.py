@@ -26,7 +26,7 @@ from lxml import etree
 from pressroom import faces
 from pressroom.epub import pagelist, xmltree
 from pressroom.epub.cover import cover_page, cover_png, title_page
-from pressroom.epub.xmltree import DC, OPF
+from pressroom.epub.xmltree import DC, OPF, XHTML
 from pressroom.errors import RenderError
 from pressroom.sources.edition import Edition
 from pressroom.templating import read_template_file
@@ -199,11 +199,16 @@ def finish_epub(
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
     if has_page_list:
         markers = pagelist.find_markers(
-            {n.removeprefix("EPUB/"): contents[n].decode("utf-8") for n in chapters})
-        nav = contents[NAV].decode("utf-8")
-        contents[NAV] = nav.replace(
-            "</body>", f"  {pagelist.page_list_nav(markers)}</body>", 1
-        ).encode("utf-8")
+            {n.removeprefix("EPUB/"): xmltree.parse(contents[n], n, raw).getroot()
+             for n in chapters})
+        nav = xmltree.parse(contents[NAV], "navigation document", raw)
+        body = xmltree.child(nav.getroot(), f"{{{XHTML}}}body",
+                             "navigation document has no body", raw)
+        # The page list goes after Pandoc's navs, indented on a line of its own.
+        page_list = pagelist.page_list_nav(markers)
+        body.append(page_list)
+        xmltree.lines([page_list], "\n  ", "\n")
+        contents[NAV] = xmltree.serialise(nav)
 
     has_images = any(n.startswith("EPUB/media/") for n in names)
     a11y = accessibility(edition, has_page_list, has_images)
