@@ -17,7 +17,7 @@ from pressroom.checks.epub import epub_note_links, run_epubcheck
 from pressroom.engine.ebook import build_epub
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
-from pressroom.epub.cover import cover_html, cover_png, pdf_font_names
+from pressroom.epub.cover import cover_html, cover_page, cover_png, pdf_font_names
 from pressroom.epub.package import (
     NAV,
     PACKAGE,
@@ -219,6 +219,19 @@ def test_cover_is_a_raster_image_declared_and_described(minimal_build: Built):
     page = epub_file(epub, "EPUB/text/cover.xhtml")
     assert 'src="../media/cover.png"' in page
     assert 'alt="Cover: On Sample Texts: A Fixture in Two Paragraphs, by Ada Example"' in page
+
+
+def test_the_cover_page_escapes_the_title_and_authors_it_names():
+    edition = load_edition(MINIMAL)
+    lead = edition.lead.meta.model_copy(update={"title": 'Tom & Jerry\'s "<Cat>"'})
+    odd = dataclasses.replace(edition, readings=(
+        dataclasses.replace(edition.readings[0], meta=lead), *edition.readings[1:]))
+    page = etree.fromstring(cover_page(odd, TEMPLATES).encode("utf-8"))
+    assert page.findtext(f"{XHTML}head/{XHTML}title") == 'Tom & Jerry\'s "<Cat>"'
+    image = page.find(f".//{XHTML}img")
+    assert image.get("alt") == f"Cover: {odd.full_title}, by Ada Example"
+    assert image.get("src") == "../media/cover.png"
+    assert page.get("lang") == page.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB"
 
 
 def test_cover_text_is_set_in_eb_garamond_from_the_metadata():

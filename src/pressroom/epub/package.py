@@ -216,7 +216,7 @@ def finish_epub(
     _finish_opf(opf, edition, a11y, page_source if has_page_list else None, raw, sources)
     contents[PACKAGE] = xmltree.serialise(opf)
     contents[COVER_IMAGE] = cover_png(edition, templates_dir)
-    contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
+    contents[COVER_PAGE] = cover_page(edition, templates_dir).encode("utf-8")
 
     order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
     stamp = _zip_date(edition)
