@@ -9,12 +9,22 @@ import struct
 import zipfile
 
 import pytest
+from lxml import etree
 
 from conftest import Built
 from helpers import EPUB_NS, MINIMAL, ROOT, TEMPLATES, XHTML, build_epub, epub_file, epub_xhtml
 from pressroom.checks.epub import epub_note_links, run_epubcheck
 from pressroom.engine.settings import Settings
-from pressroom.epub.cover import cover_html, cover_png, pdf_font_names
+from pressroom.epub.cover import cover_html, cover_page, cover_png, pdf_font_names
+from pressroom.epub.package import (
+    NAV,
+    PACKAGE,
+    STYLESHEET,
+    TITLE_PAGE,
+    accessibility,
+    finish_epub,
+)
+from pressroom.epub.xmltree import DC, OPF
 from pressroom.errors import RenderError
 from pressroom.printing.layout import render_pdf
 from pressroom.sources.load import load_edition
@@ -43,6 +53,71 @@ def test_package_metadata(minimal_build: Built):
             "Journal of Fixtures 3 (2). https://example.org/sample.</dc:source>") in opf
     assert "<meta property=\"dcterms:modified\">2020-05-01T00:00:00Z</meta>" in opf
     assert re.search(r"<dc:identifier[^>]*>urn:uuid:[0-9a-f-]{36}</dc:identifier>", opf)
+
+
+def _opf_tree(epub) -> etree._Element:
+    with zipfile.ZipFile(epub) as zf:
+        return etree.fromstring(zf.read(PACKAGE), etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False))
+
+
+def test_the_finished_package_document_parses_to_what_we_put_in(minimal_build: Built):
+    package = _opf_tree(minimal_build.one("epub"))
+    metadata, manifest, spine = (package.find(f"{{{OPF}}}{name}")
+                                 for name in ("metadata", "manifest", "spine"))
+    metas = [(m.get("property"), m.text) for m in metadata.iter(f"{{{OPF}}}meta")
+             if m.get("property") is not None]
+    # One date of modification, the edition's (Pandoc's 1970, from its sandbox, is gone).
+    assert [text for prop, text in metas if prop == "dcterms:modified"] == [
+        "2020-05-01T00:00:00Z"]
+    # Our accessibility claims, in our order, and none of Pandoc's left beside them.
+    claims = accessibility(load_edition(MINIMAL), has_page_list=True, has_images=True)
+    expected = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
+                ("schema:accessModeSufficient", "textual"),
+                *[("schema:accessibilityFeature", f) for f in claims.features],
+                ("schema:accessibilityHazard", "none"),
+                ("schema:accessibilitySummary", claims.summary)]
+    assert [(p, t) for p, t in metas if p.startswith("schema:")] == expected
+    assert ("dcterms:conformsTo", claims.conforms_to) in metas
+    # Every added element is in the OPF namespace, under the prefix Pandoc uses (none).
+    assert {m.prefix for m in metadata.iter(f"{{{OPF}}}meta")} == {None}
+    cover_meta = [m for m in metadata.iter(f"{{{OPF}}}meta") if m.get("name") == "cover"]
+    assert [m.get("content") for m in cover_meta] == ["cover-image"]
+    assert [(e.get("id"), e.text) for e in metadata.iter(f"{{{DC}}}identifier")][1] == (
+        "edition-urn", "urn:pressroom:minimal-edition:2020-05-01")
+    items = {i.get("id"): i for i in manifest.iter(f"{{{OPF}}}item")}
+    assert dict(items["cover-image"].attrib) == {
+        "id": "cover-image", "href": "media/cover.png", "media-type": "image/png",
+        "properties": "cover-image"}
+    assert dict(items["cover_xhtml"].attrib) == {
+        "id": "cover_xhtml", "href": "text/cover.xhtml", "media-type": "application/xhtml+xml"}
+    assert len([i for i in items.values() if "cover-image" in (i.get("properties") or "")]) == 1
+    # The cover page opens the reading order, once; the title page follows.
+    refs = [r.get("idref") for r in spine.iter(f"{{{OPF}}}itemref")]
+    assert refs[:2] == ["cover_xhtml", "title_page_xhtml"] and refs.count("cover_xhtml") == 1
+
+
+def _raw_epub(path, opf: bytes):
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/epub+zip")
+        zf.writestr(PACKAGE, opf)
+        for name in (NAV, STYLESHEET, TITLE_PAGE):
+            zf.writestr(name, "")
+    return path
+
+
+@pytest.mark.parametrize(("opf", "message"), [
+    (b'<package xmlns="http://www.idpf.org/2007/opf"><metadata/><manifest/><spine/></package>',
+     "no dcterms:modified"),
+    (b'<package xmlns="http://www.idpf.org/2007/opf"><metadata><meta property='
+     b'"dcterms:modified">x</meta></metadata><manifest/></package>', "no spine"),
+    (b"<package><metadata>", "not well-formed XML"),
+])
+def test_a_pandoc_package_document_without_what_we_finish_is_an_error(tmp_path, opf, message):
+    raw = _raw_epub(tmp_path / ".pandoc.epub", opf)
+    with pytest.raises(RenderError, match=message) as caught:
+        finish_epub(raw, load_edition(MINIMAL), TEMPLATES)
+    assert caught.value.path == raw
 
 
 def test_note_calls_link_to_notes_and_back(minimal_build: Built):
@@ -124,10 +199,10 @@ def test_every_content_document_declares_its_language(minimal_build: Built):
 
 def test_cover_is_a_raster_image_declared_and_described(minimal_build: Built):
     epub = minimal_build.one("epub")
-    opf = _opf(epub)
-    assert re.search(r'<item id="cover-image" href="media/cover.png" '
-                     r'media-type="image/png" properties="cover-image" />', opf)
-    assert "image/svg+xml\" properties=\"cover-image" not in opf
+    covers = [(i.get("href"), i.get("media-type"))
+              for i in _opf_tree(epub).iter(f"{{{OPF}}}item")
+              if "cover-image" in (i.get("properties") or "").split()]
+    assert covers == [("media/cover.png", "image/png")]
     with zipfile.ZipFile(epub) as zf:
         png = zf.read("EPUB/media/cover.png")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
@@ -142,6 +217,19 @@ def test_cover_is_a_raster_image_declared_and_described(minimal_build: Built):
     page = epub_file(epub, "EPUB/text/cover.xhtml")
     assert 'src="../media/cover.png"' in page
     assert 'alt="Cover: On Sample Texts: A Fixture in Two Paragraphs, by Ada Example"' in page
+
+
+def test_the_cover_page_escapes_the_title_and_authors_it_names():
+    edition = load_edition(MINIMAL)
+    lead = edition.lead.meta.model_copy(update={"title": 'Tom & Jerry\'s "<Cat>"'})
+    odd = dataclasses.replace(edition, readings=(
+        dataclasses.replace(edition.readings[0], meta=lead), *edition.readings[1:]))
+    page = etree.fromstring(cover_page(odd, TEMPLATES).encode("utf-8"))
+    assert page.findtext(f"{XHTML}head/{XHTML}title") == 'Tom & Jerry\'s "<Cat>"'
+    image = page.find(f".//{XHTML}img")
+    assert image.get("alt") == f"Cover: {odd.full_title}, by Ada Example"
+    assert image.get("src") == "../media/cover.png"
+    assert page.get("lang") == page.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB"
 
 
 def test_cover_text_is_set_in_eb_garamond_from_the_metadata():

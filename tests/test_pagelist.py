@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from conftest import Built
 from helpers import MINIMAL, ROOT, TEMPLATES, copy_fixture, epub_file, pdftotext
@@ -15,7 +16,8 @@ from pressroom.engine.build import build
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.epub.package import render_epub
-from pressroom.epub.pagelist import find_markers, page_list_nav
+from pressroom.epub.pagelist import Marker, find_markers, page_list_nav
+from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
 from pressroom.printing.pagemap import PageMap
 
@@ -36,20 +38,79 @@ def _marker(n: int) -> str:
             f'aria-label="Page {n}"></span>')
 
 
+def _xhtml(body: str) -> etree._Element:
+    return etree.fromstring(
+        f'<html xmlns="{XHTML}" xmlns:epub="{EPUB}"><body>{body}</body></html>')
+
+
 def test_markers_are_found_by_id_and_listed_in_page_order():
-    docs = {"text/a.xhtml": f"<p>{_marker(1)}One {_marker(2)}two</p>",
-            "text/b.xhtml": f"<p>{_marker(3)}three</p>"}
+    docs = {"text/a.xhtml": _xhtml(f"<p>{_marker(1)}One {_marker(2)}two</p>"),
+            "text/b.xhtml": _xhtml(f"<p>{_marker(3)}three</p>")}
     markers = find_markers(docs)
     assert [(m.page, m.href) for m in markers] == [(1, "text/a.xhtml"), (2, "text/a.xhtml"),
                                                    (3, "text/b.xhtml")]
-    nav = page_list_nav(markers)
-    assert 'epub:type="page-list"' in nav
-    assert '<a href="text/b.xhtml#page-3">3</a>' in nav
+
+
+def test_a_marker_is_an_element_with_its_attributes_in_any_order_or_prefix():
+    docs = {"text/a.xhtml": _xhtml(
+        '<div id="page-2" role="doc-pagebreak" epub:type="pagebreak"></div>'
+        '<p xmlns:ops="http://www.idpf.org/2007/ops"><span ops:type="pagebreak" '
+        'role="doc-pagebreak" id="page-1"></span>'
+        # Not markers: the id or type of a marker alone, a marker's text as text.
+        '<span id="page-3"></span><span epub:type="pagebreak" role="doc-pagebreak" '
+        'id="pagebreak-3"></span>&lt;span epub:type="pagebreak" role="doc-pagebreak" '
+        'id="page-3"&gt;</p>')}
+    assert [(m.page, m.href) for m in find_markers(docs)] == [(1, "text/a.xhtml"),
+                                                              (2, "text/a.xhtml")]
+
+
+def test_the_page_list_has_an_entry_per_marker_laid_out_like_pandocs_navs():
+    nav = page_list_nav([Marker(1, "text/a.xhtml"), Marker(2, "text/b.xhtml")])
+    assert nav.tag == f"{{{XHTML}}}nav"
+    assert (nav.get(f"{{{EPUB}}}type"), nav.get("role"), nav.get("hidden")) == (
+        "page-list", "doc-pagelist", "hidden")
+    assert [(a.get("href"), a.text) for a in nav.iter(f"{{{XHTML}}}a")] == [
+        ("text/a.xhtml#page-1", "1"), ("text/b.xhtml#page-2", "2")]
+    assert etree.tostring(nav, encoding="unicode").split("\n")[1:] == [
+        "    <h2>Pages</h2>",
+        "    <ol>",
+        '      <li><a href="text/a.xhtml#page-1">1</a></li>',
+        '      <li><a href="text/b.xhtml#page-2">2</a></li>',
+        "    </ol>",
+        "  </nav>",
+    ]
 
 
 def test_a_missing_page_marker_is_an_error():
     with pytest.raises(RenderError, match="no marker for print page 2"):
-        find_markers({"a": f"{_marker(1)}{_marker(3)}"})
+        find_markers({"a": _xhtml(f"{_marker(1)}{_marker(3)}")})
+
+
+def test_two_markers_for_one_page_are_an_error():
+    with pytest.raises(RenderError, match="two markers for one print page"):
+        find_markers({"a": _xhtml(_marker(1)), "b": _xhtml(f"{_marker(1)}{_marker(2)}")})
+
+
+def test_the_navigation_page_list_is_built_from_the_markers(minimal_build: Built):
+    epub = minimal_build.one("epub")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    with zipfile.ZipFile(epub) as zf:
+        chapters = {n.removeprefix("EPUB/"): etree.fromstring(zf.read(n), parser)
+                    for n in zf.namelist() if n.startswith("EPUB/text/ch")}
+        nav = etree.fromstring(zf.read("EPUB/nav.xhtml"), parser)
+    markers = find_markers(chapters)
+    assert len(markers) >= 2
+    body = nav.find(f"{{{XHTML}}}body")
+    navs = [n.get(f"{{{EPUB}}}type") for n in body.iterchildren(f"{{{XHTML}}}nav")]
+    # After Pandoc's contents and landmarks, once, a child of the body.
+    assert navs == ["toc", "landmarks", "page-list"]
+    page_list = body[-1]
+    assert page_list.get("id") == "page-list" and page_list.get("hidden") == "hidden"
+    assert page_list.get("aria-label") == "Print page list"
+    assert page_list.get("role") == "doc-pagelist"
+    entries = [(a.get("href"), a.text) for a in page_list.iter(f"{{{XHTML}}}a")]
+    assert entries == [(f"{m.href}#page-{m.page}", str(m.page)) for m in markers]
+    assert [m.page for m in markers] == list(range(1, len(markers) + 1))
 
 
 def test_the_pages_filter_puts_a_marker_before_the_word_where_the_count_is_reached(tmp_path):

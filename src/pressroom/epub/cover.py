@@ -1,5 +1,11 @@
-"""The EPUB's cover and title page: the cover drawn by WeasyPrint from a template and
-rasterised, the title page from its XHTML template."""
+"""The EPUB's cover and title page, made from the edition's metadata.
+
+The cover is a raster image, as shops and reading systems want it: templates/cover.html.j2,
+laid out by WeasyPrint in EB Garamond alone and rasterised by poppler's pdftoppm, so that the
+same metadata gives the same pixels. The cover page shows that image whole; the title page
+(templates/epub-title-page.xhtml.j2) replaces Pandoc's. Both pages are Jinja templates that
+escape every value for XML, so no page is put together from strings.
+"""
 
 
 from __future__ import annotations
@@ -10,11 +16,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 
 from pressroom.dates import human_date
+from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
 from pressroom.faces import require_fonts
 from pressroom.printing.layout import render_pdf
@@ -26,6 +32,27 @@ from pressroom.tools.run import run_tool
 COVER_SIZE = (1600, 2400)
 #: The only face the cover may be set in (as PDF font names spell it).
 COVER_FACE = "EBGaramond"
+
+#: The cover page, a template rendered with the title page's escaping (templates/ holds what
+#: a designer changes; this page is only the image, whole, in the reader's own colours).
+_COVER_PAGE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html>
+<html xmlns="{{ xhtml }}" xmlns:epub="{{ epub }}" lang="{{ language }}" xml:lang="{{ language }}">
+<head>
+  <meta charset="utf-8" />
+  <title>{{ title }}</title>
+  <style>{{ style }}</style>
+</head>
+<body epub:type="cover">
+<section epub:type="cover" aria-label="Cover">
+  <img role="doc-cover" src="../media/cover.png" alt="{{ alt }}" />
+</section>
+</body>
+</html>
+"""
+_COVER_STYLE = (":root { color-scheme: light dark; } body { margin: 0; text-align: center; } "
+                "img { max-width: 100%; max-height: 100vh; }")
 
 
 def _cover_source_line(edition: Edition) -> str:
@@ -125,18 +152,14 @@ def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = (
                            context, templates_dir)
 
 
-def cover_page(edition: Edition) -> str:
-    alt = f"Cover: {edition.full_title}, by " + ", ".join(p.name for p in edition.creators)
-    lang = edition.config.language
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
-        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
-        f'lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
-        f"  <title>{escape(edition.title)}</title>\n"
-        "  <style>:root { color-scheme: light dark; } body { margin: 0; text-align: center; } "
-        "img { max-width: 100%; max-height: 100vh; }</style>\n</head>\n"
-        '<body epub:type="cover">\n<section epub:type="cover" aria-label="Cover">\n'
-        f'  <img role="doc-cover" src="../media/cover.png" '
-        f'alt="{escape(alt, {chr(34): "&quot;"})}" />\n'
-        "</section>\n</body>\n</html>\n"
-    )
+def cover_page(edition: Edition, templates_dir: Path) -> str:
+    """The cover page: the raster cover alone, described by the title and authors."""
+    context = {
+        "xhtml": XHTML,
+        "epub": EPUB,
+        "language": edition.config.language,
+        "title": edition.title,
+        "style": _COVER_STYLE,
+        "alt": f"Cover: {edition.full_title}, by " + ", ".join(p.name for p in edition.creators),
+    }
+    return make_environment(templates_dir, "xml").from_string(_COVER_PAGE).render(context)

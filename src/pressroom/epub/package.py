@@ -20,11 +20,13 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+from lxml import etree
 
 from pressroom import faces
-from pressroom.epub import pagelist
+from pressroom.epub import pagelist, xmltree
 from pressroom.epub.cover import cover_page, cover_png, title_page
+from pressroom.epub.xmltree import DC, OPF, XHTML
 from pressroom.errors import RenderError
 from pressroom.printing.pagemap import PageMap, filter_metadata
 from pressroom.sources.edition import Edition
@@ -44,6 +46,9 @@ COVER_PAGE = "EPUB/text/cover.xhtml"
 TITLE_PAGE = "EPUB/text/title_page.xhtml"
 CHAPTER = re.compile(r"EPUB/text/ch\d+\.xhtml")
 
+#: One element for the package document: its tag (with its namespace), attributes and text.
+Entry = tuple[str, dict[str, str], str | None]
+
 
 def edition_identifier(edition: Edition) -> str:
     """A URN derived from the edition's id and date: same inputs, same identifier."""
@@ -57,10 +62,10 @@ def edition_urn(edition: Edition) -> str:
     return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
 
 
-def source_elements(sources: Sequence[str]) -> str:
+def source_elements(sources: Sequence[str]) -> list[Entry]:
     """A dc:source per reading's source, citations formatted by citeproc. (Pandoc's
     --epub-metadata keeps only one dc:source, so they are added to its package document.)"""
-    return "".join(f"<dc:source>{escape(text)}</dc:source>\n    " for text in sources)
+    return [(f"{{{DC}}}source", {}, text) for text in sources]
 
 
 @dataclass(frozen=True)
@@ -93,57 +98,76 @@ def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Ac
     return Accessibility(tuple(features), summary)
 
 
-def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None) -> str:
-    lines = [f'<dc:identifier id="edition-urn">{escape(edition_urn(edition))}</dc:identifier>',
-             '<meta property="schema:accessMode">textual</meta>']
+def _meta(prop: str, value: str) -> Entry:
+    return (f"{{{OPF}}}meta", {"property": prop}, value)
+
+
+def _opf_metadata(edition: Edition, a11y: Accessibility, page_source: str | None
+                  ) -> list[Entry]:
+    entries = [(f"{{{DC}}}identifier", {"id": "edition-urn"}, edition_urn(edition)),
+               _meta("schema:accessMode", "textual")]
     if "alternativeText" in a11y.features:
-        lines.append('<meta property="schema:accessMode">visual</meta>')
-    lines.append('<meta property="schema:accessModeSufficient">textual</meta>')
-    lines += [f'<meta property="schema:accessibilityFeature">{f}</meta>' for f in a11y.features]
-    lines.append('<meta property="schema:accessibilityHazard">none</meta>')
-    lines.append(
-        f'<meta property="schema:accessibilitySummary">{escape(a11y.summary)}</meta>'
-    )
-    lines.append(f'<meta property="dcterms:conformsTo">{escape(a11y.conforms_to)}</meta>')
+        entries.append(_meta("schema:accessMode", "visual"))
+    entries.append(_meta("schema:accessModeSufficient", "textual"))
+    entries += [_meta("schema:accessibilityFeature", f) for f in a11y.features]
+    entries.append(_meta("schema:accessibilityHazard", "none"))
+    entries.append(_meta("schema:accessibilitySummary", a11y.summary))
+    entries.append(_meta("dcterms:conformsTo", a11y.conforms_to))
     if page_source:
-        lines.append(f'<meta property="pageBreakSource">{escape(page_source)}</meta>')
-    lines.append('<meta name="cover" content="cover-image" />')
-    return "\n    ".join(lines)
+        entries.append(_meta("pageBreakSource", page_source))
+    entries.append((f"{{{OPF}}}meta", {"name": "cover", "content": "cover-image"}, None))
+    return entries
 
 
-def _finish_opf(opf: str, edition: Edition, a11y: Accessibility, page_source: str | None,
-                raw: Path, sources: Sequence[str] = ()) -> str:
+def _add_lines(parent: etree._Element, entries: Sequence[Entry]) -> None:
+    # After the parent's children, one a line at their indentation, as Pandoc lays them out.
+    # The OPF namespace is named as the package's default: Pandoc's elements are unprefixed.
+    added = [xmltree.add(parent, tag, attrib, text, nsmap={None: OPF})
+             for tag, attrib, text in entries]
+    xmltree.lines(added, "\n    ", "\n  ")
+
+
+def _finish_opf(tree: etree._ElementTree, edition: Edition, a11y: Accessibility,
+                page_source: str | None, raw: Path, sources: Sequence[str] = ()) -> None:
+    """Give Pandoc's package document (parsed, changed in place) the edition's date, our
+    metadata and the cover."""
+    package = tree.getroot()
     day = edition.config.revised
-    opf, found = re.subn(
-        r'(<meta property="dcterms:modified">)[^<]*(</meta>)',
-        rf"\g<1>{day.isoformat()}T00:00:00Z\g<2>",
-        opf,
-    )
-    if found != 1:
+    modified = [m for m in package.iter(f"{{{OPF}}}meta")
+                if m.get("property") == "dcterms:modified"]
+    if len(modified) != 1:
         raise RenderError("Pandoc's package document has no dcterms:modified", path=raw)
+    modified[0].text = f"{day.isoformat()}T00:00:00Z"
+    spine = xmltree.child(package, f"{{{OPF}}}spine", "package document has no spine", raw)
+    metadata = xmltree.child(package, f"{{{OPF}}}metadata",
+                             "package document has no metadata", raw)
+    manifest = xmltree.child(package, f"{{{OPF}}}manifest",
+                             "package document has no manifest", raw)
     # Pandoc's own accessibility claims are replaced by ours, which know the content.
-    opf = re.sub(r'\s*<meta property="schema:access[^"]*">[^<]*</meta>', "", opf)
-    extra = source_elements(sources) + _opf_metadata(edition, a11y, page_source)
+    for meta in [m for m in metadata.iter(f"{{{OPF}}}meta")
+                 if (m.get("property") or "").startswith("schema:access")]:
+        xmltree.remove(meta)
+    entries = source_elements(sources) + _opf_metadata(edition, a11y, page_source)
     if edition.subtitle:
-        extra = (
-            f'<dc:title id="epub-subtitle">{escape(edition.subtitle)}</dc:title>\n    '
-            '<meta refines="#epub-subtitle" property="title-type">subtitle</meta>\n    '
-            '<meta refines="#epub-title-1" property="title-type">main</meta>\n    ' + extra
-        )
-    opf = opf.replace("</metadata>", f"  {extra}\n  </metadata>", 1)
-    opf = opf.replace(
-        "</manifest>",
-        '  <item id="cover-image" href="media/cover.png" media-type="image/png" '
-        'properties="cover-image" />\n'
-        '    <item id="cover_xhtml" href="text/cover.xhtml" media-type="application/xhtml+xml" '
-        '/>\n  </manifest>',
-        1,
-    )
-    opf, found = re.subn(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" />', opf,
-                         count=1)
-    if found != 1:
-        raise RenderError("Pandoc's package document has no spine", path=raw)
-    return opf
+        entries = [
+            (f"{{{DC}}}title", {"id": "epub-subtitle"}, edition.subtitle),
+            (f"{{{OPF}}}meta", {"refines": "#epub-subtitle", "property": "title-type"},
+             "subtitle"),
+            (f"{{{OPF}}}meta", {"refines": "#epub-title-1", "property": "title-type"}, "main"),
+            *entries,
+        ]
+    _add_lines(metadata, entries)
+    _add_lines(manifest, [
+        (f"{{{OPF}}}item", {"id": "cover-image", "href": "media/cover.png",
+                            "media-type": "image/png", "properties": "cover-image"}, None),
+        (f"{{{OPF}}}item", {"id": "cover_xhtml", "href": "text/cover.xhtml",
+                            "media-type": "application/xhtml+xml"}, None),
+    ])
+    # The cover comes first in the reading order, on a line of its own. (Outside the metadata
+    # the OPF namespace has one name, the default, so the itemref can be moved into place.)
+    cover = spine.makeelement(f"{{{OPF}}}itemref", {"idref": "cover_xhtml"})
+    spine.insert(0, cover)
+    cover.tail, spine.text = spine.text, "\n    "
 
 
 def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
@@ -173,19 +197,24 @@ def finish_epub(
     chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
     if has_page_list:
         markers = pagelist.find_markers(
-            {n.removeprefix("EPUB/"): contents[n].decode("utf-8") for n in chapters})
-        nav = contents[NAV].decode("utf-8")
-        contents[NAV] = nav.replace(
-            "</body>", f"  {pagelist.page_list_nav(markers)}</body>", 1
-        ).encode("utf-8")
+            {n.removeprefix("EPUB/"): xmltree.parse(contents[n], n, raw).getroot()
+             for n in chapters})
+        nav = xmltree.parse(contents[NAV], "navigation document", raw)
+        body = xmltree.child(nav.getroot(), f"{{{XHTML}}}body",
+                             "navigation document has no body", raw)
+        # The page list goes after Pandoc's navs, indented on a line of its own.
+        page_list = pagelist.page_list_nav(markers)
+        body.append(page_list)
+        xmltree.lines([page_list], "\n  ", "\n")
+        contents[NAV] = xmltree.serialise(nav)
 
     has_images = any(n.startswith("EPUB/media/") for n in names)
     a11y = accessibility(edition, has_page_list, has_images)
-    opf = _finish_opf(contents[PACKAGE].decode("utf-8"), edition, a11y,
-                      page_source if has_page_list else None, raw, sources)
-    contents[PACKAGE] = opf.encode("utf-8")
+    opf = xmltree.parse(contents[PACKAGE], "package document", raw)
+    _finish_opf(opf, edition, a11y, page_source if has_page_list else None, raw, sources)
+    contents[PACKAGE] = xmltree.serialise(opf)
     contents[COVER_IMAGE] = cover_png(edition, templates_dir)
-    contents[COVER_PAGE] = cover_page(edition).encode("utf-8")
+    contents[COVER_PAGE] = cover_page(edition, templates_dir).encode("utf-8")
 
     order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
     stamp = _zip_date(edition)

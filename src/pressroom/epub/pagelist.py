@@ -4,19 +4,24 @@ The A4 layout records, for each page, the anchor of the block its first line bel
 how many visible characters of that block lie on earlier pages (pdf.page_map). The pages
 filter (filters/pages.lua) puts a page-break marker there while Pandoc writes the EPUB; here
 the map is made complete for it, and the navigation document's page list is made from the
-markers the filter wrote.
+markers the filter wrote. Markers are found by their element and attributes in the parsed
+content documents, and the page list is built as elements, so neither depends on how Pandoc
+spells or orders the attributes.
 """
 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from lxml import etree
+
+from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
 
-_MARKER = re.compile(r'<(?:span|div) epub:type="pagebreak" role="doc-pagebreak" id="page-(\d+)"')
+#: The elements the pages filter writes as markers (a span in text, a div between blocks).
+_MARKER_TAGS = (f"{{{XHTML}}}span", f"{{{XHTML}}}div")
 
 
 @dataclass(frozen=True)
@@ -30,10 +35,23 @@ class Marker:
 
 
 
-def find_markers(documents: Mapping[str, str]) -> list[Marker]:
-    """The page-break markers in the content documents (href -> XHTML), in page order."""
-    found = [Marker(int(m.group(1)), href) for href, text in documents.items()
-             for m in _MARKER.finditer(text)]
+def _marker_page(element: etree._Element) -> int | None:
+    # The pages filter's marker: epub:type and role pagebreak, id "page-" and the number.
+    if (element.get(f"{{{EPUB}}}type") != "pagebreak"
+            or element.get("role") != "doc-pagebreak"):
+        return None
+    ident = element.get("id") or ""
+    number = ident.removeprefix("page-")
+    if not ident.startswith("page-") or not number.isdecimal():
+        return None
+    return int(number)
+
+
+def find_markers(documents: Mapping[str, etree._Element]) -> list[Marker]:
+    """The page-break markers in the content documents (href -> parsed XHTML), in page
+    order."""
+    found = [Marker(page, href) for href, root in documents.items()
+             for page in map(_marker_page, root.iter(*_MARKER_TAGS)) if page is not None]
     found.sort(key=lambda m: m.page)
     numbers = [m.page for m in found]
     if numbers != list(range(1, len(numbers) + 1)) and numbers:
@@ -43,12 +61,26 @@ def find_markers(documents: Mapping[str, str]) -> list[Marker]:
     return found
 
 
-def page_list_nav(markers: Sequence[Marker]) -> str:
-    """The navigation document's page-list, one entry per marker."""
-    items = "\n".join(f'      <li><a href="{m.href}#{m.id}">{m.page}</a></li>' for m in markers)
-    return (
-        '<nav epub:type="page-list" role="doc-pagelist" id="page-list" '
-        'aria-label="Print page list" hidden="hidden">\n'
-        "    <h2>Pages</h2>\n"
-        f"    <ol>\n{items}\n    </ol>\n  </nav>\n"
-    )
+def page_list_nav(markers: Sequence[Marker]) -> etree._Element:
+    """The navigation document's page-list, one entry per marker, for its body.
+
+    Laid out as the navs Pandoc writes: one element a line, indented below the nav."""
+    nav = etree.Element(f"{{{XHTML}}}nav", {
+        f"{{{EPUB}}}type": "page-list", "role": "doc-pagelist", "id": "page-list",
+        "aria-label": "Print page list", "hidden": "hidden",
+    }, nsmap={None: XHTML, "epub": EPUB})
+    nav.text = "\n    "
+    heading = etree.SubElement(nav, f"{{{XHTML}}}h2")
+    heading.text, heading.tail = "Pages", "\n    "
+    pages = etree.SubElement(nav, f"{{{XHTML}}}ol")
+    pages.tail = "\n  "
+    # A line per entry; with none, the list keeps the empty line it has always had.
+    pages.text = "\n      " if markers else "\n\n    "
+    for marker in markers:
+        entry = etree.SubElement(pages, f"{{{XHTML}}}li")
+        entry.tail = "\n      "
+        link = etree.SubElement(entry, f"{{{XHTML}}}a", href=f"{marker.href}#{marker.id}")
+        link.text = str(marker.page)
+    if markers:
+        pages[-1].tail = "\n    "
+    return nav
