@@ -203,7 +203,7 @@ def import_text(c, source, out=None, id=None, join=None):
 @task
 def golden(c):
     """Regenerate the golden assembled Markdown of the minimal test edition (review the diff)."""
-    c.run(f"{sys.executable} -m pytest -q tests/test_golden.py --update-golden", pty=False)
+    c.run(f"{sys.executable} -m pytest -q tests/assemble/test_chunks.py --update-golden", pty=False)
 
 
 @task

@@ -10,7 +10,14 @@ before and after it and comparing the two listings:
 
 Each collection is built through the command line, as a user builds it, into a folder of its
 own under the given root (the same path each run, since the build records paths relative to
-it), with a cache of its own, so nothing is reused across runs.
+it), with a cache of its own, so nothing is reused across runs. The package is imported from
+this checkout's src/, whatever the environment has installed, so a second worktree of an
+older commit can be measured with the same script.
+
+An EPUB is also listed member by member, its XML members (the package document, the
+navigation, the content documents) canonicalised (C14N 2.0) besides their bytes: a change of
+serialisation that says the same XML shows there as a changed byte digest and an unchanged
+canonical one.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
+
+from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +50,8 @@ HANDOUTS = (("src/content/readers/sino-soviet/reader.yaml", "blank-2014"),)
 
 
 def _invoke(build_dir: Path, *args: str) -> None:
-    env = {**os.environ, "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
+    env = {**os.environ, "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir),
+           "PYTHONPATH": str(ROOT / "src")}
     subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
 
@@ -54,6 +65,22 @@ def _digests(build_dir: Path) -> list[str]:
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         lines.append(f"{digest}  {relative.as_posix()}")
+        if path.suffix == ".epub":
+            lines += _members(path, relative.as_posix())
+    return lines
+
+
+def _members(epub: Path, name: str) -> list[str]:
+    lines = []
+    with zipfile.ZipFile(epub) as archive:
+        for member in archive.namelist():
+            data = archive.read(member)
+            lines.append(f"{hashlib.sha256(data).hexdigest()}  {name}!{member}")
+            if member.endswith((".opf", ".xhtml", ".ncx")):
+                parser = etree.XMLParser(resolve_entities=False, no_network=True,
+                                         load_dtd=False)
+                canonical = etree.tostring(etree.fromstring(data, parser), method="c14n2")
+                lines.append(f"{hashlib.sha256(canonical).hexdigest()}  {name}!{member} (C14N)")
     return lines
 
 

@@ -161,16 +161,6 @@ def test_every_chosen_face_is_installed_from_its_package():
         assert faces.resolved_file(family).path.is_file()
 
 
-def test_the_stylesheets_name_only_chosen_faces():
-    # The hand-written stylesheets may name a face (margin boxes, the body); it must be one
-    # of the table's, or the coverage check would be checking other faces than the layout's.
-    quoted = re.compile(r"font(?:-family)?\s*:[^;}]*")
-    chosen = set(faces.chosen_families())
-    for name in ("print.css", "large-print.css", "epub.css"):
-        css = (TEMPLATES / name).read_text()
-        for declaration in quoted.findall(css):
-            for family in re.findall(r"\"([^\"]+)\"|'([^']+)'", declaration):
-                assert (family[0] or family[1]) in chosen, (name, declaration)
 
 
 def test_the_generated_rules_follow_the_table():
@@ -224,10 +214,6 @@ def test_the_scripts_epub_passes_epubcheck(scripts_build):
     assert result.ok, result.detail
 
 
-def test_the_set_up_installs_every_chosen_face():
-    setup = (ROOT / "scripts" / "setup.sh").read_text()
-    for package in set(faces.PACKAGES.values()):
-        assert re.search(rf"^\s+{re.escape(package)}$", setup, re.MULTILINE), package
 
 
 def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):

@@ -16,7 +16,7 @@ GOLDEN = ROOT / "tests" / "golden" / "minimal.md"
 
 
 def render_minimal() -> str:
-    """The assembled Markdown, with the figure's data URI shortened (tests/test_figure.py
+    """The assembled Markdown, with the figure's data URI shortened (tests/assemble/test_figure.py
     checks the figure itself)."""
     text = assemble_markdown(load_edition(MINIMAL), TEMPLATES)
     return re.sub(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", "data:image/svg+xml;base64,…",
