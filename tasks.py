@@ -214,8 +214,9 @@ def test(c):
 
 @task
 def lint(c):
-    """Check style with ruff."""
-    c.run(f"{sys.executable} -m ruff check src tests tasks.py bench", pty=False)
+    """Check style with ruff, and the package's import graph with import-linter."""
+    c.run(f"{sys.executable} -m ruff check src tests tasks.py bench scripts", pty=False)
+    c.run(f"{Path(sys.executable).parent / 'lint-imports'}", pty=False)
 
 
 @task

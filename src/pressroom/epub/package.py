@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -44,7 +43,12 @@ STYLESHEET = "EPUB/styles/stylesheet1.css"
 COVER_IMAGE = "EPUB/media/cover.png"
 COVER_PAGE = "EPUB/text/cover.xhtml"
 TITLE_PAGE = "EPUB/text/title_page.xhtml"
-CHAPTER = re.compile(r"EPUB/text/ch\d+\.xhtml")
+
+
+def is_chapter(name: str) -> bool:
+    """Whether a zip member is one of Pandoc's chapters, EPUB/text/ch001.xhtml and on."""
+    number = name.removeprefix("EPUB/text/ch").removesuffix(".xhtml")
+    return name != number and number.isdigit()
 
 #: One element for the package document: its tag (with its namespace), attributes and text.
 Entry = tuple[str, dict[str, str], str | None]
@@ -194,7 +198,7 @@ def finish_epub(
                             + faces.render_font_css(templates_dir, "epub")).encode("utf-8")
     contents[TITLE_PAGE] = title_page(edition, templates_dir, sources).encode("utf-8")
 
-    chapters = sorted(n for n in names if CHAPTER.fullmatch(n))
+    chapters = sorted(n for n in names if is_chapter(n))
     if has_page_list:
         markers = pagelist.find_markers(
             {n.removeprefix("EPUB/"): xmltree.parse(contents[n], n, raw).getroot()
