@@ -22,7 +22,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~^$@&=])")
 _MD_SPECIAL_BUT_EMPHASIS = re.compile(r"([\\`_{}\[\]<>#+!|~^$@&=])")
 # What would start a list, a rule or a heading if a value begins a line: "1. ", "(a) ", "- ".
 _LINE_START = re.compile(r"^(\s*)(\(?(?:\d+|[A-Za-z]|[ivxlcdm]+))([.)])", re.MULTILINE)
-_LINE_START_BULLET = re.compile(r"^(\s*)([-+*])(?=\s)", re.MULTILINE)
+_LINE_START_BULLET = re.compile(r"^(\s*)([-+]|\*(?=\s))", re.MULTILINE)
 _RAW_HTML = re.compile(r"[<>&]")
 
 def escape_markdown(value: Any, *, emphasis: bool = False) -> Markup:

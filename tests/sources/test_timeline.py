@@ -155,7 +155,7 @@ _QUOTED = re.compile(r"“(.*?)”(?![’\w])", re.DOTALL)
 
 def _plain(text: str) -> str:
     """Quotation marks of either kind as one, Markdown escapes dropped, spaces collapsed."""
-    text = text.replace("\\[", "[").replace("\\]", "]")
+    text = re.sub(r"\\([^\w\s])", r"\1", text)
     text = re.sub(r"[‘’“”'\"]", '"', text)
     return " ".join(text.split()).lower()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import TEMPLATES
 from pressroom.printing.html import hyphenation_minimum, render_body
 
 
@@ -53,4 +54,4 @@ def test_the_limit_is_the_smallest_the_stylesheets_allow(tmp_path: Path, sheets,
 
 
 def test_the_project_stylesheets_hyphenate_words_of_seven_letters():
-    assert hyphenation_minimum(Path(__file__).parent.parent / "templates") == 7
+    assert hyphenation_minimum(TEMPLATES) == 7
