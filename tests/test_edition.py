@@ -16,6 +16,9 @@ from pressroom.checks.epub import epub_note_links, run_epubcheck
 from pressroom.checks.pdf import pdf_note_links
 from pressroom.sources.load import load_edition
 
+#: Builds whole editions (or readers): the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 

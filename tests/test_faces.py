@@ -208,6 +208,7 @@ def test_cjk_text_without_a_language_is_refused(tmp_path):
     assert "mark its language" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_the_scripts_epub_passes_epubcheck(scripts_build):
     _, epub = scripts_build
     result = run_epubcheck(epub)

@@ -332,6 +332,7 @@ def test_a_decompression_bomb_image_is_refused(world: World):
     "[" * 20000 + "x" + "]" * 20000,
     "> " * 20000 + "x",
 ])
+@pytest.mark.slow
 def test_pathological_nesting_stops_within_the_limit(world: World, nesting: str):
     world.add_to_reading(nesting)
     started = time.monotonic()
@@ -363,6 +364,7 @@ def _invoke(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_a_limit_set_in_the_configuration_stops_the_cli_with_one_line(world: World):
     world.add_to_reading("> " * 20000 + "x")
     result = _invoke({"INVOKE_PRESSROOM_EDITION": str(world.content),

@@ -28,6 +28,9 @@ from pressroom.printing.placement import fit
 from pressroom.sources.load import load_reading
 from pressroom.sources.pdffile import describe_pages, parse_pages
 
+#: Builds whole editions (or readers): the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 PUBLISHER_HTML = """<html><head><style>
 @page { size: 6in 9in; margin: 20mm 18mm; marks: crop; bleed: 6pt;
         @bottom-center { content: counter(page) } }

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pypandoc
+import pytest
 
 from conftest import Built
 from helpers import FIXTURES, XHTML, page_head, pdftotext
@@ -18,6 +19,9 @@ from pressroom.checks.epub import epub_note_links, run_epubcheck
 from pressroom.checks.outputs import check_outputs
 from pressroom.checks.pdf import pdf_note_links
 from pressroom.sources.load import load_reading
+
+#: Builds whole editions (or readers): the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
 
 READINGS = {  # id: (title, authors, rights)
     "alpha-1995": ("The First Alliance", "Anna Alpha", "Copyright 1995 Journal of Fixtures."),

@@ -11,6 +11,9 @@ from helpers import ROOT
 from pressroom.checks.ace import IMPACTS, ace_available, run_ace
 from pressroom.errors import CheckError, LimitError
 
+#: Builds whole editions (or readers): the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 UNAVAILABLE = ace_available(ROOT)
 
 

@@ -6,9 +6,14 @@ import json
 import shutil
 import zipfile
 
+import pytest
+
 from conftest import Built
 from pressroom.checks.outputs import check_outputs, run_accessibility_check
 from pressroom.engine.settings import Settings
+
+#: Builds whole editions (or readers): the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
 
 
 def test_every_check_passes_on_the_fixture_build(minimal_build: Built):

@@ -23,6 +23,7 @@ def handout(reader_build: Built, tmp_path_factory):
     return Built(settings, build_handout(settings, "beta"))
 
 
+@pytest.mark.slow
 def test_a_handout_is_a4_letter_and_a_booklet(handout: Built):
     assert [(o.paper, o.variant) for o in handout.outputs] == [
         ("A4", "handout"), ("US Letter", "handout"), ("A4 landscape", "handout")]

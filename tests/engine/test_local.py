@@ -70,6 +70,7 @@ def test_editing_one_stylesheet_rebuilds_exactly_the_outputs_that_use_it(tmp_pat
         "its inputs changed")
 
 
+@pytest.mark.slow
 def test_an_incremental_build_gives_the_bytes_of_a_clean_build(tmp_path):
     settings = _project(tmp_path / "incremental")
     build(settings)
@@ -84,6 +85,7 @@ def test_an_incremental_build_gives_the_bytes_of_a_clean_build(tmp_path):
     assert _digests(settings.build_dir) == _digests(clean.build_dir)
 
 
+@pytest.mark.slow
 def test_deleting_the_cache_is_safe(tmp_path):
     settings = _project(tmp_path)
     build(settings)
@@ -144,6 +146,7 @@ def test_jobs_run_in_order_and_every_worker_is_stopped_when_the_executor_is_left
                if child.name.startswith("ForkServerProcess"))
 
 
+@pytest.mark.slow
 def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_were(tmp_path):
     settings = _project(tmp_path)
     build(settings)
@@ -188,6 +191,7 @@ def test_editing_the_epub_stylesheet_rebuilds_the_epub_alone(tmp_path):
     assert rebuilt == {"epub"}
 
 
+@pytest.mark.slow
 def test_a_change_of_fonts_rebuilds_every_pdf_and_the_epub(tmp_path, monkeypatch):
 
     settings = _project(tmp_path)

@@ -37,6 +37,7 @@ def _opf(epub) -> str:
     return epub_file(epub, name)
 
 
+@pytest.mark.slow
 def test_epubcheck_reports_no_errors_or_warnings(minimal_build: Built):
     result = run_epubcheck(minimal_build.one("epub"))
     assert result.ok, result.detail

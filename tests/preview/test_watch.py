@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from helpers import MINIMAL, ROOT, TEMPLATES, pdftotext
 from pressroom.engine.settings import Settings
 from pressroom.preview.server import serve
@@ -45,6 +47,7 @@ def _wait(url: str, predicate, seconds: float = 180) -> dict:
     raise AssertionError(f"the watcher did not get there: {status}")
 
 
+@pytest.mark.slow
 def test_the_preview_follows_edits_and_shows_errors_as_one_line(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(MINIMAL, content)

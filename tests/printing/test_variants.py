@@ -22,6 +22,9 @@ from helpers import CONTENT
 from pressroom.assemble.figure import layout_timeline
 from pressroom.sources.load import load_edition
 
+#: Builds whole editions (or readers): the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 MM = 72 / 25.4
 #: Large print: nothing smaller (pdfplumber reports sizes to a few hundredths).
 LARGE_MIN_PT = 16 - 0.05

@@ -113,6 +113,7 @@ def test_a_lone_image_is_a_figure_in_both_outputs(images_build):
     assert "<figcaption" in print_html
 
 
+@pytest.mark.slow
 def test_the_epub_table_scrolls_and_the_epub_is_valid(images_build):
     _, _, epub = images_build
     regions = [div for root in epub_xhtml(epub).values() for div in root.iter(f"{XHTML}div")
