@@ -23,16 +23,20 @@ ROOT = Path(__file__).resolve().parent
 
 EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)"
 OCR_HELP = "recognise the text of scanned PDF readings with OCRmyPDF (cached)"
+SCHEDULER_HELP = ("run the layouts and the EPUB on the Dask cluster whose scheduler is at "
+                  "tcp://HOST:PORT (default: this machine's worker processes)")
+STRICT_HELP = "make every warning of the build an error (nothing is written then)"
 
 
 def _settings(c, strict: bool = False, edition: str | None = None,
-              ocr: bool = False) -> Settings:
+              ocr: bool = False, scheduler: str | None = None) -> Settings:
     cfg = c.pressroom
     # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
     # the time and memory the outside programs get; the package only sees a Limits value.
     limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
-    return Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
-                                         cfg.build_dir, strict, limits, ocr)
+    settings = Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
+                                    cfg.build_dir, strict, limits, ocr)
+    return dataclasses.replace(settings, scheduler=scheduler or cfg.get("scheduler"))
 
 
 def _run(fn, *args, **kwargs):
@@ -45,7 +49,7 @@ def _run(fn, *args, **kwargs):
 
 
 def _build(c, formats, papers=papers.DEFAULT_PAPERS, kinds=papers.KINDS,
-           strict=False, edition=None, ocr=False) -> None:
+           strict=False, edition=None, ocr=False, scheduler=None) -> None:
     # Progress goes to standard output: standard error carries only the one-line error.
     console = Console()
     start = time.perf_counter()
@@ -54,7 +58,7 @@ def _build(c, formats, papers=papers.DEFAULT_PAPERS, kinds=papers.KINDS,
         console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
                       highlight=False)
 
-    outputs = _run(build_edition, _settings(c, strict, edition, ocr), formats=formats,
+    outputs = _run(build_edition, _settings(c, strict, edition, ocr, scheduler), formats=formats,
                    papers=papers, kinds=kinds, progress=progress)
     if outputs and all(o.reason == "up to date" for o in outputs):
         print(f"everything up to date ({len(outputs)} outputs in "
@@ -79,37 +83,38 @@ def html(c, edition=None):
 
 @task(help={"paper": "a4, letter or all (default: all)",
             "variant": "reading, large-print, booklet or all (default: all)",
-            "strict": "stop at the first WeasyPrint warning or a reading without rights",
-            "edition": EDITION_HELP, "ocr": OCR_HELP})
-def pdf(c, paper="all", variant="all", strict=False, edition=None, ocr=False):
+            "strict": STRICT_HELP, "edition": EDITION_HELP, "ocr": OCR_HELP,
+            "scheduler": SCHEDULER_HELP})
+def pdf(c, paper="all", variant="all", strict=False, edition=None, ocr=False, scheduler=None):
     """Build the PDFs (reading edition, large print, booklet) with WeasyPrint into build/."""
     _build(c, ("pdf",), papers.DEFAULT_PAPERS if paper == "all" else (paper,),
-           papers.KINDS if variant == "all" else (variant,), strict, edition, ocr)
+           papers.KINDS if variant == "all" else (variant,), strict, edition, ocr, scheduler)
 
 
-@task(help={"edition": EDITION_HELP, "ocr": OCR_HELP})
-def epub(c, edition=None, ocr=False):
+@task(help={"edition": EDITION_HELP, "ocr": OCR_HELP, "scheduler": SCHEDULER_HELP})
+def epub(c, edition=None, ocr=False, scheduler=None):
     """Build the EPUB 3 edition with Pandoc into build/."""
-    _build(c, ("epub",), edition=edition, ocr=ocr)
+    _build(c, ("epub",), edition=edition, ocr=ocr, scheduler=scheduler)
 
 
-@task(default=True, help={"strict": "stop at the first renderer warning or a reading "
-                                    "without rights", "edition": EDITION_HELP, "ocr": OCR_HELP})
-def build(c, strict=False, edition=None, ocr=False):
+@task(default=True, help={"strict": STRICT_HELP, "edition": EDITION_HELP, "ocr": OCR_HELP,
+                          "scheduler": SCHEDULER_HELP})
+def build(c, strict=False, edition=None, ocr=False, scheduler=None):
     """Build every output (HTML, PDFs, EPUB, permissions report) and build/manifest.json."""
-    _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr)
+    _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr, scheduler=scheduler)
 
 
 @task(help={"reading": "the id of the reading (its front matter id, or its file name)",
             "edition": EDITION_HELP,
             "restart": "number the handout's pages from 1, not as in the reader",
-            "ocr": OCR_HELP})
-def handout(c, reading, edition=None, restart=False, ocr=False):
+            "ocr": OCR_HELP, "scheduler": SCHEDULER_HELP})
+def handout(c, reading, edition=None, restart=False, ocr=False, scheduler=None):
     """Build one reading alone as a handout: A4 and Letter PDFs and a booklet."""
     from pressroom.engine.handout import build_handout
 
     console = Console()
-    outputs = _run(build_handout, _settings(c, edition=edition, ocr=ocr), reading,
+    outputs = _run(build_handout, _settings(c, edition=edition, ocr=ocr, scheduler=scheduler),
+                   reading,
                    restart=restart,
                    progress=lambda message: console.print(message, highlight=False))
     _report(outputs)
@@ -261,6 +266,8 @@ ns.configure(
             "templates_dir": "templates",
             "build_dir": "build",
             "limits": dataclasses.asdict(Limits()),
+            # A Dask scheduler's address for every build (pressroom.scheduler in invoke.yaml).
+            "scheduler": None,
         }
     }
 )

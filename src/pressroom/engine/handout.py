@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from pressroom.assemble.chunks import Handout
 from pressroom.engine.executor import Executor
+from pressroom.engine.executors import executor_for
 from pressroom.engine.jobs import Layout, LayoutJob
 from pressroom.engine.layout import lay_out, print_body
-from pressroom.engine.local import LocalExecutor
 from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare, write_prepared
 from pressroom.engine.settings import Output, Settings
@@ -83,7 +83,7 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
         say("checking the collection")
         prepared = prepare(settings)
         reading = find_reading(prepared.edition, reading_id)
-        with LocalExecutor(settings.limits) as executor:
+        with executor_for(settings) as executor:
             say("laying out the reader to find the reading's pages")
             body = print_body(settings, prepared)
             reader = lay_out(settings, prepared, body, [PAGE_SOURCE], executor)[PAGE_SOURCE][1]

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pressroom.engine.ebook import epub_job
+from pressroom.engine.executors import executor_for
 from pressroom.engine.graph import Node
 from pressroom.engine.jobs import Layout, Made
 from pressroom.engine.layout import lay_out, print_body, print_html, report_job
-from pressroom.engine.local import LocalExecutor
 from pressroom.engine.prepare import Prepared, blame_the_reading, prepare
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging
@@ -68,7 +68,7 @@ def make(settings: Settings, formats: tuple[str, ...], variants: list[Variant],
         return [Node(epub_job(settings, prepared, layout.page_map),
                      lambda made: epub.append(made) or [])]
 
-    with LocalExecutor(settings.limits) as executor:
+    with executor_for(settings) as executor:
         say("converting the edition with Pandoc")
         body = print_body(settings, prepared)
         with blame_the_reading(prepared):

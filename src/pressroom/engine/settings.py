@@ -30,6 +30,9 @@ class Settings:
     limits: Limits = DEFAULT_LIMITS
     #: Recognise the text of scanned PDF readings with OCRmyPDF (cached).
     ocr: bool = False
+    #: A Dask distributed scheduler (tcp://host:port) to run the jobs on; None: this
+    #: machine's worker processes.
+    scheduler: str | None = None
 
     @property
     def content_dir(self) -> Path:

@@ -8,13 +8,19 @@ another machine imports it when it unpickles its first job.
 
 from __future__ import annotations
 
+import os
+import pickle
+import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
 from pressroom.engine.jobs import EpubJob, EpubPayload, Imposed, ImposeJob, Layout, LayoutJob, Made
 from pressroom.epub.package import render_epub
+from pressroom.errors import PressroomError
 from pressroom.printing.imposition import impose_booklet
 from pressroom.printing.layout import render_pdf
 from pressroom.printing.placement import place_pages
@@ -56,3 +62,35 @@ _RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub}
 def run(job: Any) -> Any:
     """Run one job, in whichever process or machine was given it."""
     return _RUNNERS[type(job)](job)
+
+
+def _die_with(parent: int) -> None:
+    # A worker that dies (killed, or its machine's scheduler gave up on it) takes its job
+    # with it: the job's process ends when its parent does, instead of running on alone.
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main() -> None:
+    """A job in a process of its own (engine.cluster): the pickled job on standard input,
+    the pickled outcome on standard output, as the local executor's workers report theirs:
+    ("ok", result), ("error", a PressroomError) or ("bug", a traceback)."""
+    job = pickle.load(sys.stdin.buffer)  # noqa: S301 (the building process's own job)
+    _die_with(os.getppid())
+    try:
+        outcome: tuple[str, Any] = ("ok", run(job))
+    except PressroomError as exc:
+        outcome = ("error", exc)
+    except MemoryError:
+        outcome = ("memory", "")
+    except Exception:  # a bug: report it whole
+        outcome = ("bug", traceback.format_exc())
+    pickle.dump(outcome, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main()

@@ -24,8 +24,8 @@ from pathlib import Path
 import watchfiles
 
 from pressroom.engine.build import build
+from pressroom.engine.executors import executor_for
 from pressroom.engine.handout import handout_layouts
-from pressroom.engine.local import LocalExecutor
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.errors import PressroomError
@@ -73,7 +73,7 @@ def preview_reading(settings: Settings, changed: Iterable[Path]) -> Path | None:
             return None
         reading = touched[0]
         first, last = reading_pages(reading, PageMap.load(page_map).anchors)
-        with LocalExecutor(settings.limits) as executor:
+        with executor_for(settings) as executor:
             laid_out = handout_layouts(settings, prepared, reading, first, last,
                                        variants=HANDOUT_VARIANTS[:1], executor=executor)
         _, layout = next(iter(laid_out.values()))
