@@ -1,4 +1,8 @@
-"""pressroom tasks: a table of contents of the build. Each task calls the package."""
+"""pressroom tasks: a table of contents of the build. Each task calls the package.
+
+What every build task needs is imported here; a task that only some invocations run (a
+handout, the preview, the checks, an import) imports its stage when it runs, so that
+`inv build` with nothing to do stays a fraction of a second (see pressroom.engine)."""
 
 from __future__ import annotations
 
