@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MINIMAL, ROOT, TEMPLATES
+from helpers import FIXTURES, MINIMAL, ROOT, TEMPLATES
 from pressroom.engine import jobs, state
 from pressroom.engine.build import build
 from pressroom.engine.executor import WorkerError
@@ -202,3 +202,19 @@ def test_a_change_of_fonts_rebuilds_every_pdf_and_the_epub(tmp_path, monkeypatch
     outputs = [o for o in build(settings) if o.format in ("pdf", "epub")]
     assert outputs and all(o.rebuilt for o in outputs)
     assert {o.reason for o in outputs if o.format == "pdf"} == {"its inputs changed"}
+
+
+@pytest.mark.slow
+def test_a_collection_built_after_another_takes_its_layouts_from_the_cache(tmp_path):
+    # Each collection keeps its own page numbers: building B does not make A lay out again.
+    first = _project(tmp_path / "a")
+    other = Settings(ROOT, FIXTURES / "reader" / "reader.yaml", first.templates_dir,
+                     first.build_dir)
+    build(first)
+    build(other)
+    said: list[str] = []
+    again = [o for o in build(first, progress=said.append) if o.format == "pdf"]
+    assert again and not any(o.rebuilt for o in again)
+    # Not one layout was run, not even a first round with the other collection's numbers.
+    jobs = [line for line in said if line.startswith("PDF, ")]
+    assert jobs and all(line.endswith("(reused)") for line in jobs), jobs

@@ -103,8 +103,13 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
     cache = settings.cache
     variants = list(variants)
     hints: dict[str, dict[str, int] | None] = {}
+    # The numbers are a collection's own: two collections built in one project must not
+    # start from each other's.
+    def hints_key(variant: Variant) -> str:
+        return f"{prepared.id}-{variant.name}"
+
     for variant in variants:
-        recorded = cache.get_json("hints", variant.name)
+        recorded = cache.get_json("hints", hints_key(variant))
         hints[variant.name] = recorded if isinstance(recorded, dict) else None
     # The page with target-counter(): what a layout is of, whichever way its numbers are
     # written, so that a layout is found in the cache by its page and its numbers.
@@ -139,7 +144,7 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
                 return [node_for(variant)]
             unsettled.append(variant)
         else:
-            cache.put_json("hints", variant.name, settled)
+            cache.put_json("hints", hints_key(variant), settled)
             if came_from_target_counter:
                 # Right numbers lay out byte for byte as target-counter() did (tested): the
                 # next build, which writes them as literal numbers, finds this layout.
