@@ -9,6 +9,7 @@ from typing import Any
 
 from pressroom.errors import ConfigError, ContentError, LimitError
 from pressroom.sources.citations import read_bibliography, resolve_source
+from pressroom.sources.cjkmark import mark_cjk
 from pressroom.sources.coverage import check_coverage
 from pressroom.sources.edition import Appendix, Edition, Introduction, Part, Reading
 from pressroom.sources.images import resolve_images
@@ -190,6 +191,9 @@ def load_edition(path: Path, root: Path | None = None, *,
 
     def reading_at(path: Path) -> Reading:
         reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root)
+        # Unmarked Chinese, Japanese and Korean text takes a language before anything reads
+        # the body, so that print, the EPUB and the check of faces see the same marks.
+        reading = mark_cjk(reading, config.language, config.cjk_language)
         check_coverage(reading, config.language)
         return resolve_source(reading, bibliography, bib_path)
 
