@@ -76,7 +76,8 @@ def _ignorable(char: str) -> bool:
             or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
 
 
-_CJK_RANGES = (
+#: Han, kana, hangul and their punctuation: text that needs a CJK language to be drawn.
+CJK_RANGES = (
     (0x1100, 0x11FF),  # Hangul jamo
     (0x2E80, 0x2FDF),  # CJK and Kangxi radicals
     (0x3000, 0x30FF),  # CJK punctuation, hiragana, katakana
@@ -92,7 +93,7 @@ _CJK_RANGES = (
 
 def _is_cjk(char: str) -> bool:
     code = ord(char)
-    return any(start <= code <= end for start, end in _CJK_RANGES)
+    return any(start <= code <= end for start, end in CJK_RANGES)
 
 
 def _clusters(text: str) -> Iterator[tuple[int, str]]:

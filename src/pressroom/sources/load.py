@@ -9,6 +9,7 @@ from typing import Any
 
 from pressroom.errors import ConfigError, ContentError, LimitError
 from pressroom.sources.citations import read_bibliography, resolve_source
+from pressroom.sources.cjkmark import mark_cjk
 from pressroom.sources.coverage import check_coverage
 from pressroom.sources.edition import Appendix, Edition, Introduction, Part, Reading
 from pressroom.sources.images import resolve_images
@@ -21,6 +22,7 @@ from pressroom.sources.models import (
 )
 from pressroom.sources.notes import check_notes
 from pressroom.sources.pdffile import inspect_pdf, sidecar_of
+from pressroom.sources.style import check_editors_texts
 from pressroom.sources.timeline import Chronology, Historiography
 from pressroom.sources.validation import _describe_loc, validate
 from pressroom.sources.yamldoc import YamlDoc, load_yaml, parse_yaml, read_text
@@ -148,13 +150,19 @@ def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Readi
 def load_appendix(path: Path, kind: str, reading: Reading,
                   max_mb: int = DEFAULT_LIMITS.source_mb) -> Appendix:
     """Load a timeline file and check it against the reading whose notes it cites."""
+    return _load_appendix(path, kind, reading, max_mb)[0]
+
+
+def _load_appendix(path: Path, kind: str, reading: Reading, max_mb: int
+                   ) -> tuple[Appendix, YamlDoc]:
+    # The appendix, and its file as parsed, where the lines of the editors' texts are.
     doc = load_yaml(path, max_mb)
     if not isinstance(doc.data, dict):
         raise ContentError("timeline data must be a mapping", path=path, line=1)
     model = Chronology if kind == "chronology" else Historiography
     data = validate(model, doc)
     _check_notes(doc, data, reading)
-    return Appendix(kind, path, reading, data)
+    return Appendix(kind, path, reading, data), doc
 
 
 def _collection_file(path: Path) -> Path:
@@ -190,6 +198,9 @@ def load_edition(path: Path, root: Path | None = None, *,
 
     def reading_at(path: Path) -> Reading:
         reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root)
+        # Unmarked Chinese, Japanese and Korean text takes a language before anything reads
+        # the body, so that print, the EPUB and the check of faces see the same marks.
+        reading = mark_cjk(reading, config.language, config.cjk_language)
         check_coverage(reading, config.language)
         return resolve_source(reading, bibliography, bib_path)
 
@@ -223,13 +234,19 @@ def load_edition(path: Path, root: Path | None = None, *,
                               path=config_path, line=doc.line_of(("appendices", index, "kind")),
                               field=f"appendices[{index}].kind")
     appendices: list[Appendix] = []
+    timelines: list[YamlDoc] = []
     for index, ref in enumerate(config.appendices):
         if ref.reading not in by_id:
             raise ConfigError(f"appendix names unknown reading {ref.reading!r}",
                               path=config_path, line=doc.line_of(("appendices", index, "reading")),
                               field=f"appendices[{index}].reading")
         source = file(ref.source, ("appendices", index, "source"))
-        appendices.append(load_appendix(source, ref.kind, by_id[ref.reading], max_source_mb))
+        appendix, timeline = _load_appendix(source, ref.kind, by_id[ref.reading], max_source_mb)
+        appendices.append(appendix)
+        timelines.append(timeline)
+    # The editors' own texts follow the house style of the collection's language; the
+    # readings are the authors' texts as published, and are never checked.
+    check_editors_texts(config.language, doc, introduction, timelines)
     sources = (config_path, *(r.path for r in readings),
                *(r.pdf.path for r in readings if r.pdf),
                *([introduction.path] if introduction else []),

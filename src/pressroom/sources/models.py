@@ -52,6 +52,18 @@ LanguageTag = Annotated[str, AfterValidator(_bcp47)]
 """A BCP 47 language tag such as en, zh-Hans or sr-Latn."""
 
 
+def _cjk_tag(value: str) -> str:
+    _bcp47(value)
+    if value.lower().split("-")[0] not in ("zh", "ja", "ko"):
+        raise ValueError(f"{value!r} is not a Chinese, Japanese or Korean language tag "
+                         "(zh-Hans, zh-Hant, ja or ko)")
+    return value
+
+
+CjkLanguageTag = Annotated[str, AfterValidator(_cjk_tag)]
+"""A BCP 47 tag of Chinese, Japanese or Korean: zh…, ja…, ko…."""
+
+
 class Person(Strict):
     """An author or editor: written as a plain name, or as {name, affiliation}."""
 
@@ -245,6 +257,10 @@ class EditionConfig(Strict):
     institution: Text | None = None
     term: Text | None = None
     language: str
+    #: The language given to unmarked Han text in the readings (kana marks Japanese, hangul
+    #: Korean; Han alone says nothing), see sources.cjkmark.
+    cjk_language: CjkLanguageTag = Field("zh-Hans", validation_alias=AliasChoices(
+        "cjk-language", "cjk_language"))
     publisher: Text
     date: dt.date
     modified: dt.date | None = None
