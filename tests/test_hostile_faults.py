@@ -5,6 +5,7 @@ outputs as they were, or gives the bytes a clean build gives, and says so in one
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from helpers import ROOT, TEMPLATES, copy_fixture
 from pressroom.engine.build import build
 from pressroom.engine.settings import Settings
+from pressroom.errors import TemplateError
 
 
 def _outputs(build_dir: Path) -> dict[str, bytes]:
@@ -48,3 +50,25 @@ def test_a_damaged_cache_entry_is_made_again_not_served(tmp_path, caplog):
     clean = Settings(ROOT, content / "edition.yaml", TEMPLATES, tmp_path / "clean")
     build(clean)
     assert _outputs(settings.build_dir) == _outputs(clean.build_dir)
+
+
+# -- 4. a failure after assembling leaves the assembled documents as they were -------------
+
+PREPARED = ("edition.md", "edition.json", "edition-meta.yaml")
+
+
+def test_a_late_failure_leaves_the_assembled_documents_as_they_were(minimal_build, tmp_path):
+    build_dir = tmp_path / "build"
+    shutil.copytree(minimal_build.settings.build_dir, build_dir)
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    # The reading's opener changes (so would edition.md), and the EPUB, a late stage, fails.
+    opener = templates / "reading.md.j2"
+    opener.write_text(opener.read_text().replace("::: byline", "::: byline\nNew.\n"))
+    (templates / "epub.css").unlink()
+    before = {name: (build_dir / name).read_bytes() for name in PREPARED}
+    with pytest.raises(TemplateError, match=r"epub\.css"):
+        build(Settings(ROOT, minimal_build.settings.edition, templates, build_dir))
+    assert {name: (build_dir / name).read_bytes() for name in PREPARED} == before
+    # The writers read the new documents from the scratch folder, not from build/.
+    assert "New." in (build_dir / ".cache" / "prepared" / "edition.md").read_text()
