@@ -65,7 +65,8 @@ def prepare(settings: Settings) -> Prepared:
     folder: stage_prepared puts them among a build's outputs."""
     edition = load_edition(settings.edition, settings.boundary,
                            max_source_mb=settings.limits.source_mb,
-                           max_pdf_mb=settings.limits.pdf_mb)
+                           max_pdf_mb=settings.limits.pdf_mb,
+                           max_pdf_pages=settings.limits.pdf_pages)
     # citeproc (a Pandoc of its own) formats the citations while the chunks are converted.
     with ThreadPoolExecutor(1) as pool:
         citations = pool.submit(render_citations,
