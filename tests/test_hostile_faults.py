@@ -4,13 +4,16 @@ outputs as they were, or gives the bytes a clean build gives, and says so in one
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 from io import BytesIO
 from pathlib import Path
@@ -251,3 +254,72 @@ def test_clean_during_a_build_is_refused_with_the_second_builds_line():
         assert [p.name for p in build_dir.iterdir()] == [".lock"]
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
+
+
+# -- 2. SIGTERM stops a build cleanly --------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _tree(pid: int) -> dict[int, int]:
+    """Every descendant of pid, with its depth below it."""
+    out, todo = {}, [(pid, 0)]
+    while todo:
+        parent, depth = todo.pop()
+        for child in _children(parent):
+            out[child] = depth + 1
+            todo.append((child, depth + 1))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_build_and_its_workers_and_loses_nothing(tmp_path):
+    content = copy_fixture(tmp_path)
+    build_dir = tmp_path / "build"
+    env = {**os.environ, "INVOKE_PRESSROOM_EDITION": str(content / "edition.yaml"),
+           "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
+    command = [sys.executable, "-m", "invoke", "build"]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    before = _outputs(build_dir)
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("\n\n", "\n\nA new sentence.\n\n", 1))
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        tree: dict[int, int] = {}
+        deadline = time.monotonic() + 120
+        # A worker: a fork of the fork server, two below the build.
+        while not any(depth >= 2 for depth in tree.values()):
+            assert proc.poll() is None and time.monotonic() < deadline, "no worker started"
+            time.sleep(0.02)
+            tree = _tree(proc.pid)
+        tree |= _tree(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "Traceback" not in stderr.decode(), stderr.decode()
+    deadline = time.monotonic() + 30
+    while [pid for pid in tree if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in tree if _alive(pid)]
+    assert _outputs(build_dir) == before
+    (build_dir / ".epub-left-by-a-killed-worker").mkdir()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    assert not [p.name for p in build_dir.iterdir()
+                if p.name.startswith((".epub-", ".staging-"))]
