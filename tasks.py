@@ -21,6 +21,7 @@ from pressroom import papers
 from pressroom.engine.build import build as build_edition
 from pressroom.engine.settings import Settings
 from pressroom.errors import ConfigError, PressroomError
+from pressroom.files import LOCK_NAME, build_lock
 from pressroom.tools.run import Limits
 
 ROOT = Path(__file__).resolve().parent
@@ -165,10 +166,21 @@ def clean(c):
     if build_dir == ROOT or not build_dir.is_relative_to(ROOT):
         raise Exit(f"error: refusing to empty {build_dir}: not a folder inside the project",
                    code=1)
-    # The cache lives in build/.cache, so this empties both; deleting it is always safe.
-    if build_dir.exists():
-        shutil.rmtree(build_dir)
-    build_dir.mkdir(parents=True)
+    # Under the build lock: a build running now is refused this the way a second build is,
+    # rather than have its folder emptied under it. The cache lives in build/.cache, so
+    # this empties both; deleting it is always safe.
+    _run(_empty, build_dir)
+
+
+def _empty(build_dir: Path) -> None:
+    with build_lock(build_dir):
+        for child in build_dir.iterdir():
+            if child.name == LOCK_NAME:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
 
 
 @task(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +19,12 @@ from pathlib import Path
 from pressroom.files import write_bytes_atomic
 from pressroom.tools.fontconfig import fontconfig
 
+log = logging.getLogger(__name__)
+
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: Beside every entry, the sha256 of its bytes when it was written (Cache.put).
+CHECK_SUFFIX = ".sha256"
 
 #: The distributions whose versions change what a build produces.
 _TOOLS = ("weasyprint", "pypandoc-binary", "pydyf", "tinyhtml5", "tinycss2", "jinja2",
@@ -90,7 +96,15 @@ def fonts_fingerprint() -> str:
 
 
 class Cache:
-    """Files under build/.cache/<kind>/<key><suffix>, written atomically."""
+    """Files under build/.cache/<kind>/<key><suffix>, written atomically, each with the
+    sha256 of its bytes beside it (<key><suffix>.sha256).
+
+    A key is a hash of an entry's inputs, not of its bytes: a file damaged on disk would still
+    be found by its key. So an entry is served only if its bytes still have the digest they
+    were written with; one that does not is a miss (rebuilt and written again), with a
+    warning naming the file, and one without its digest (a build killed between the two
+    writes) is a miss.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -99,13 +113,23 @@ class Cache:
         return self.root / kind / f"{key}{suffix}"
 
     def get(self, kind: str, key: str, suffix: str) -> bytes | None:
+        path = self.path(kind, key, suffix)
         try:
-            return self.path(kind, key, suffix).read_bytes()
-        except OSError:
+            data = path.read_bytes()
+            recorded = path.with_name(path.name + CHECK_SUFFIX).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
             return None
+        if hashlib.sha256(data).hexdigest() != recorded.strip():
+            log.warning("%s: damaged cache entry (its bytes are not those it was written "
+                        "with): made again", path)
+            return None
+        return data
 
     def put(self, kind: str, key: str, suffix: str, data: bytes) -> None:
-        write_bytes_atomic(self.path(kind, key, suffix), data)
+        path = self.path(kind, key, suffix)
+        write_bytes_atomic(path, data)
+        write_bytes_atomic(path.with_name(path.name + CHECK_SUFFIX),
+                           hashlib.sha256(data).hexdigest().encode("ascii"))
 
     def get_json(self, kind: str, key: str) -> object | None:
         raw = self.get(kind, key, ".json")

@@ -5,6 +5,7 @@ outputs change together."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -13,21 +14,40 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pressroom.errors import ConfigError
+from pressroom.errors import ConfigError, RenderError
+
+#: What the disk, not the build, is to blame for: full, over quota, mounted read-only.
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def cannot_write(exc: OSError, path: Path | str | None = None) -> RenderError:
+    """A write the disk refused, as one line naming the file (a full disk, a read-only
+    build folder): the machine's state, not a bug, so no traceback."""
+    return RenderError(f"cannot write: {exc.strerror or exc}", path=path or exc.filename)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+    path.chmod(0o644)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write data to path through a temporary file in the same folder and os.replace; a
+    write the disk refuses is a RenderError naming path."""
+    tmp: Path | None = None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
+        _write_file(tmp, data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise cannot_write(exc, path) from exc
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -40,15 +60,20 @@ def write_text_atomic(path: Path, text: str) -> None:
 LOCK_NAME = ".lock"
 JOURNAL_NAME = ".commit.json"
 STAGING_PREFIX = ".staging-"
+#: Pandoc's scratch folders for the EPUB (engine.work), made in build/ by a worker.
+SCRATCH_PREFIXES = (STAGING_PREFIX, ".epub-")
 
 
 @contextlib.contextmanager
 def build_lock(build_dir: Path) -> Iterator[None]:
     """Hold build/.lock for the duration of a build; a second build stops at once, saying
     which process holds it, instead of interleaving its writes with the first."""
-    build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / LOCK_NAME
-    handle = path.open("a+")
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise cannot_write(exc, path) from exc
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -81,8 +106,11 @@ def recover(build_dir: Path) -> None:
         except (ValueError, OSError, TypeError):
             pass  # a torn journal was never acted on: its build had not started committing
         journal.unlink(missing_ok=True)
-    for leftover in build_dir.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    # Under the lock no other build is running: what its staging or a worker's scratch left
+    # is a killed build's.
+    for prefix in SCRATCH_PREFIXES:
+        for leftover in build_dir.glob(f"{prefix}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     for leftover in build_dir.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
 
@@ -98,7 +126,10 @@ class Staging:
     def __init__(self, build_dir: Path) -> None:
         self.build_dir = build_dir
         self.folder = build_dir / f"{STAGING_PREFIX}{os.getpid()}"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cannot_write(exc, self.folder) from exc
         self.names: list[str] = []
 
     def path(self, name: str) -> Path:
@@ -107,9 +138,12 @@ class Staging:
 
     def write(self, name: str, data: bytes) -> Path:
         target = self.path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        target.chmod(0o644)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_file(target, data)
+        except OSError as exc:
+            # Named as the output it was to become: the staging folder is the build's own.
+            raise cannot_write(exc, self.build_dir / name) from exc
         if name not in self.names:
             self.names.append(name)
         return self.build_dir / name
@@ -117,9 +151,13 @@ class Staging:
     def commit(self) -> None:
         moves = [[self.path(n).relative_to(self.build_dir).as_posix(), n] for n in self.names]
         write_text_atomic(self.build_dir / JOURNAL_NAME, json.dumps(moves))
-        for staged, final in moves:
-            (self.build_dir / staged).replace(self.build_dir / final)
-        (self.build_dir / JOURNAL_NAME).unlink()
+        try:
+            for staged, final in moves:
+                (self.build_dir / staged).replace(self.build_dir / final)
+            (self.build_dir / JOURNAL_NAME).unlink()
+        except OSError as exc:
+            # The journal stands: the next build finishes the moves (recover).
+            raise cannot_write(exc, self.build_dir) from exc
         self.discard()
 
     def discard(self) -> None:

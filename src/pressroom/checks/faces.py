@@ -10,8 +10,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from pressroom.errors import CheckError
 from pressroom.faces import FaceFile, chosen_families, family_files
 from pressroom.printing.placement import FORM_PREFIX
+from pressroom.sources.pdffile import pdf_faults
 from pressroom.tools.run import run_tool
 
 # -- after layout: the faces a PDF names ---------------------------------------------------
@@ -58,7 +60,10 @@ def pdf_face_problems(pdf: Path, theirs: Iterable[str] = ()) -> list[str]:
 
 def source_fonts(pdf: Path) -> set[str]:
     """The fonts of the PDF readings' pages drawn into a volume (their publishers' faces,
-    OCR's invisible one): theirs, not the volume's, so the check of our faces leaves them."""
+    OCR's invisible one): theirs, not the volume's, so the check of our faces leaves them.
+
+    Forms are walked with a list, each once: a source page's forms may nest thousands deep
+    or draw themselves, which a recursive walk would follow until Python's stack ran out."""
     found: set[str] = set()
 
     def entries(holder, key: str) -> dict:
@@ -67,23 +72,31 @@ def source_fonts(pdf: Path) -> set[str]:
         return dict(value.get_object()) if value is not None else {}
 
     def fonts_of(resources) -> None:
-        for font in entries(resources, "/Font").values():
-            base = str(font.get_object().get("/BaseFont", ""))
-            found.add(re.sub(r"^/?(?:[A-Z]{6}\+)?", "", base))
-        for item in entries(resources, "/XObject").values():
-            item = item.get_object()
-            if item.get("/Subtype") == "/Form":
-                fonts_of(item.get("/Resources"))
+        todo, seen = [resources], set()
+        while todo:
+            resources = todo.pop()
+            for font in entries(resources, "/Font").values():
+                base = str(font.get_object().get("/BaseFont", ""))
+                found.add(re.sub(r"^/?(?:[A-Z]{6}\+)?", "", base))
+            for item in entries(resources, "/XObject").values():
+                item = item.get_object()
+                if item.get("/Subtype") == "/Form" and id(item) not in seen:
+                    seen.add(id(item))
+                    todo.append(item.get("/Resources"))
 
-    def forms_in(resources, depth: int = 0) -> None:
+    def forms_in(resources) -> None:
         # A booklet draws each page as a form of its own: the source pages are one deeper.
-        for name, item in entries(resources, "/XObject").items():
-            item = item.get_object()
-            if str(name).startswith(FORM_PREFIX):
-                fonts_of(item.get("/Resources"))
-            elif item.get("/Subtype") == "/Form" and depth < 3:
-                forms_in(item.get("/Resources"), depth + 1)
+        todo = [(resources, 0)]
+        while todo:
+            resources, depth = todo.pop()
+            for name, item in entries(resources, "/XObject").items():
+                item = item.get_object()
+                if str(name).startswith(FORM_PREFIX):
+                    fonts_of(item.get("/Resources"))
+                elif item.get("/Subtype") == "/Form" and depth < 3:
+                    todo.append((item.get("/Resources"), depth + 1))
 
-    for page in PdfReader(pdf).pages:
-        forms_in(page.get("/Resources"))
+    with pdf_faults(pdf, CheckError):
+        for page in PdfReader(pdf).pages:
+            forms_in(page.get("/Resources"))
     return found

@@ -9,8 +9,11 @@ by a key over its own inputs, so an edit redoes only the layouts and conversions
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 
 from pressroom.cache import file_digest
 from pressroom.engine.manifest import NAME, Entry, Manifest
@@ -20,6 +23,27 @@ from pressroom.engine.strict import counting
 from pressroom.errors import ConfigError
 from pressroom.files import Staging, build_lock, write_text_atomic
 from pressroom.papers import DEFAULT_PAPERS, FORMATS, KINDS, selected_variants
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """While a build runs, SIGTERM raises SystemExit in it, as Ctrl-C raises
+    KeyboardInterrupt: the executor's, the staging's and the lock's context managers run, so
+    the workers are stopped, what was staged is thrown away, and build/ is as it was. (Only
+    the main thread can take a signal; a build in another thread, as the preview's, leaves
+    the handler alone.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def build(settings: Settings, formats: Iterable[str] = FORMATS,
@@ -39,7 +63,7 @@ def build(settings: Settings, formats: Iterable[str] = FORMATS,
     if unknown:
         raise ConfigError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
     variants = selected_variants(formats, papers, kinds)
-    with build_lock(settings.build_dir), counting() as warnings:
+    with stopped_by_sigterm(), build_lock(settings.build_dir), counting() as warnings:
         last = read_json(settings.cache.root / STATE) or {}
         shared = [str(name) for name in last.get("shared", [])]
         state = fingerprint(settings, formats, papers, kinds, shared)

@@ -20,6 +20,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import resource
+import signal
 import threading
 import time
 import traceback
@@ -31,14 +32,26 @@ from typing import Any
 from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import Job
 from pressroom.errors import LimitError, PressroomError
+from pressroom.files import DISK_ERRORS, cannot_write
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
 
 #: What the fork server imports before it forks any worker.
 PRELOAD = ["pressroom.engine.work"]
 
 
+#: How long a worker told to stop (SIGTERM) has to clean up before it is killed.
+STOP_SECONDS = 3.0
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _child(job: Job, memory_mb: int, conn: Connection) -> None:
     try:
+        # Told to stop (the build was): unwind, so that the programs the job started are
+        # killed and its scratch folders removed by their context managers.
+        signal.signal(signal.SIGTERM, _stop)
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         # Deferred (see pressroom.engine): the fork server has imported it already, so this
@@ -51,6 +64,14 @@ def _child(job: Job, memory_mb: int, conn: Connection) -> None:
         conn.send(("error", exc))
     except MemoryError:
         conn.send(("memory", ""))
+    except OSError as exc:
+        # A full or read-only disk under a worker's scratch files is the machine's state.
+        if exc.errno in DISK_ERRORS:
+            conn.send(("error", cannot_write(exc)))
+        else:
+            conn.send(("bug", traceback.format_exc()))
+    except SystemExit:
+        pass  # stopped: nobody waits for an answer
     except BaseException:  # a bug: report it whole rather than hang the parent
         conn.send(("bug", traceback.format_exc()))
     finally:
@@ -128,9 +149,16 @@ class LocalExecutor:
                             self._start(job, future)
                 self._collect()
         finally:
+            # Left with jobs running (the build failed or was stopped): each worker is told
+            # to stop, and killed if it has not within STOP_SECONDS.
+            for _, _, process, _ in self._running.values():
+                process.terminate()
+            deadline = time.monotonic() + STOP_SECONDS
             for job, future, process, _ in self._running.values():
-                process.kill()
-                process.join()
+                process.join(max(0.0, deadline - time.monotonic()))
+                if process.exitcode is None:
+                    process.kill()
+                    process.join()
                 if not future.done():
                     future.set_exception(RuntimeError(f"{job.name}: stopped"))
             self._running.clear()

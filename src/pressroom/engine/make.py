@@ -19,7 +19,7 @@ from pressroom.engine.executors import executor_for
 from pressroom.engine.graph import Node
 from pressroom.engine.jobs import Layout, Made
 from pressroom.engine.layout import lay_out, print_body, print_html, report_job
-from pressroom.engine.prepare import Prepared, blame_the_reading, prepare
+from pressroom.engine.prepare import Prepared, blame_the_reading, prepare, stage_prepared
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging
 from pressroom.papers import PAGE_SOURCE, Variant
@@ -103,6 +103,7 @@ def make(settings: Settings, formats: tuple[str, ...], variants: list[Variant],
                               reason="reused from the cache" if epub[0].reused else "made"))
     say("permissions report")
     outputs += write_permissions(prepared, laid_out[PAGE_SOURCE][1].anchor_pages, staging)
+    stage_prepared(settings, prepared, staging)
     return Making(outputs, keys, prepared.edition.sources)
 
 

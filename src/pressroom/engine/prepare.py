@@ -1,5 +1,10 @@
 """Prepare a collection for the writers: load and check its sources, format its citations,
-assemble it through Jinja and convert it to one Pandoc document (build/edition.json)."""
+assemble it through Jinja and convert it to one Pandoc document (build/edition.json).
+
+The documents are written to a scratch folder in the cache (build/.cache/prepared/), which
+the writers read; they reach build/ with the build's other outputs (stage_prepared), so a
+build that fails after assembling leaves build/edition.md and its siblings as they were.
+"""
 
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pressroom.assemble.chunks import Handout, assemble
 from pressroom.assemble.document import build_document
 from pressroom.engine.settings import Settings
 from pressroom.errors import LimitError
-from pressroom.files import write_text_atomic
+from pressroom.files import Staging, write_text_atomic
 from pressroom.sources.citations import Citation, render_citations
 from pressroom.sources.edition import Edition
 from pressroom.sources.load import load_edition
@@ -24,6 +29,9 @@ from pressroom.sources.pdffile import describe_pages
 from pressroom.sources.pdfmaterial import PdfMaterial, prepare_pdf
 
 log = logging.getLogger(__name__)
+
+#: Where the prepared documents are written for the writers, under the cache's root.
+SCRATCH = "prepared"
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,13 @@ class Prepared:
 
 
 def prepare(settings: Settings) -> Prepared:
-    """Load and validate the sources, format the citations, and write build/edition.md (to
-    read), build/edition.json (the document the writers read) and its metadata file."""
+    """Load and validate the sources, format the citations, and write edition.md (to read),
+    edition.json (the document the writers read) and its metadata file, in the scratch
+    folder: stage_prepared puts them among a build's outputs."""
     edition = load_edition(settings.edition, settings.boundary,
                            max_source_mb=settings.limits.source_mb,
-                           max_pdf_mb=settings.limits.pdf_mb)
+                           max_pdf_mb=settings.limits.pdf_mb,
+                           max_pdf_pages=settings.limits.pdf_pages)
     # citeproc (a Pandoc of its own) formats the citations while the chunks are converted.
     with ThreadPoolExecutor(1) as pool:
         citations = pool.submit(render_citations,
@@ -112,14 +122,28 @@ def write_prepared(settings: Settings, edition: Edition,
     document = build_document(assembled.chunks, citations, settings.limits, settings.cache)
     if callable(citations):
         citations = citations()
-    markdown = settings.build_dir / f"{stem}.md"
-    metadata = settings.build_dir / f"{stem}-meta.yaml"
-    document_path = settings.build_dir / f"{stem}.json"
+    scratch = settings.cache.root / SCRATCH
+    markdown = scratch / f"{stem}.md"
+    metadata = scratch / f"{stem}-meta.yaml"
+    document_path = scratch / f"{stem}.json"
     _write_if_changed(markdown, assembled.markdown)
     _write_if_changed(metadata, assembled.metadata)
     _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
     return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
                     extra_css, pdfs)
+
+
+def stage_prepared(settings: Settings, prepared: Prepared, staging: Staging) -> None:
+    """Stage the prepared documents under their own names, to reach build/ when the build
+    commits; one whose bytes build/ has already is left alone, keeping its time stamp."""
+    for path in (prepared.markdown, prepared.document, prepared.metadata):
+        data = path.read_bytes()
+        try:
+            if (settings.build_dir / path.name).read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        staging.write(path.name, data)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

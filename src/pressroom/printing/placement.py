@@ -21,7 +21,7 @@ from pypdf.generic import (
 
 from pressroom.errors import RenderError
 from pressroom.printing.imposition import content_bytes, page_as_form
-from pressroom.sources.pdffile import visible_box
+from pressroom.sources.pdffile import pdf_faults, visible_box
 from pressroom.sources.pdfmaterial import _WHOLE, PdfMaterial
 
 # ---------------------------------------------------------------------------------------------
@@ -177,38 +177,41 @@ def place_pages(pdf: bytes, placements: Mapping[str, Placement],
         if item.id not in placements:
             raise RenderError(f"the layout lost the placeholder of {item.id}")
         page_index, area = placements[item.id]
-        reader = sources.get(item.file) or sources.setdefault(item.file, PdfReader(item.file))
-        source = reader.pages[item.index]
-        width, height = visible_size(source)
-        matrix = fit(item.ink, width, height, area, item.enlarge)
-        inner = _visible_matrix(source)
-        left, top, right, bottom = item.ink
-        clip = (left * width, (1 - bottom) * height, (right - left) * width,
-                (bottom - top) * height)
-        name = f"{FORM_PREFIX}{number}"
-        target = writer.pages[page_index]
-        resources = target.get("/Resources")
-        resources = DictionaryObject(resources.get_object() if resources else {})
-        xobjects = resources.get("/XObject")
-        xobjects = DictionaryObject(xobjects.get_object() if xobjects else {})
-        xobjects[NameObject(name)] = page_as_form(source, writer)
-        resources[NameObject("/XObject")] = xobjects
-        target[NameObject("/Resources")] = resources
-        drawing = (" ".join(f"{v:.5f}" for v in matrix) + " cm "
-                   + " ".join(f"{v:.3f}" for v in clip) + " re W n "
-                   + " ".join(f"{v:g}" for v in inner) + f" cm {name} Do")
-        content = StreamObject()
-        content.set_data(b"q\n" + content_bytes(target) + b"\nQ\nq " + drawing.encode("ascii")
-                         + b" Q\n")
-        target.replace_contents(content)
-        target.compress_content_streams()
+        with pdf_faults(item.file, RenderError):
+            reader = sources.get(item.file) or sources.setdefault(item.file, PdfReader(item.file))
+            source = reader.pages[item.index]
+            width, height = visible_size(source)
+            matrix = fit(item.ink, width, height, area, item.enlarge)
+            inner = _visible_matrix(source)
+            left, top, right, bottom = item.ink
+            clip = (left * width, (1 - bottom) * height, (right - left) * width,
+                    (bottom - top) * height)
+            name = f"{FORM_PREFIX}{number}"
+            target = writer.pages[page_index]
+            resources = target.get("/Resources")
+            resources = DictionaryObject(resources.get_object() if resources else {})
+            xobjects = resources.get("/XObject")
+            xobjects = DictionaryObject(xobjects.get_object() if xobjects else {})
+            xobjects[NameObject(name)] = page_as_form(source, writer)
+            resources[NameObject("/XObject")] = xobjects
+            target[NameObject("/Resources")] = resources
+            drawing = (" ".join(f"{v:.5f}" for v in matrix) + " cm "
+                       + " ".join(f"{v:.3f}" for v in clip) + " re W n "
+                       + " ".join(f"{v:g}" for v in inner) + f" cm {name} Do")
+            content = StreamObject()
+            content.set_data(b"q\n" + content_bytes(target) + b"\nQ\nq " + drawing.encode("ascii")
+                             + b" Q\n")
+            target.replace_contents(content)
+            target.compress_content_streams()
 
-        def to_target(px: float, py: float, outer=matrix, inner=inner) -> tuple[float, float]:
-            return _apply(outer, *_apply(inner, px, py))
+            def to_target(px: float, py: float, outer=matrix,
+                          inner=inner) -> tuple[float, float]:
+                return _apply(outer, *_apply(inner, px, py))
 
-        shown = [_apply(matrix, cx, cy) for cx in (clip[0], clip[0] + clip[2])
-                 for cy in (clip[1], clip[1] + clip[3])]
-        _carry_links(source, target, writer, to_target, shown)
+            shown = [_apply(matrix, cx, cy) for cx in (clip[0], clip[0] + clip[2])
+                     for cy in (clip[1], clip[1] + clip[3])]
+            _carry_links(source, target, writer, to_target, shown)
     out = BytesIO()
-    writer.write(out)
+    with pdf_faults(" and ".join(sorted(sources)), RenderError):
+        writer.write(out)
     return out.getvalue()

@@ -57,11 +57,12 @@ def _check_id(meta: ReadingMeta, path: Path, where: Path, line: int) -> None:
 
 
 def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
-                 max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Reading:
+                 max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb,
+                 max_pdf_pages: int = DEFAULT_LIMITS.pdf_pages) -> Reading:
     """Read a Markdown reading with YAML front matter and check its footnotes; a ``.pdf``
     is a PDF reading, described by its sidecar."""
     if path.suffix.lower() == ".pdf":
-        return load_pdf_reading(path, max_mb, max_pdf_mb)
+        return load_pdf_reading(path, max_mb, max_pdf_mb, max_pdf_pages)
     doc, body, body_line = _split_front_matter(path, max_mb)
     if doc is None:
         raise ContentError("a reading must start with YAML front matter between --- lines "
@@ -73,7 +74,8 @@ def load_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
 
 
 def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
-                     max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Reading:
+                     max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb,
+                     max_pdf_pages: int = DEFAULT_LIMITS.pdf_pages) -> Reading:
     """A PDF reading: the file, and its metadata from the sidecar beside it (same name,
     .yaml). Messages about the metadata name the sidecar; about the pages, the PDF."""
     sidecar = sidecar_of(path)
@@ -90,7 +92,7 @@ def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
         raise LimitError(f"the PDF is larger than {max_pdf_mb} MB (limit pdf_mb; "
                          f"{WHERE_TO_RAISE})", path=path)
     spec = None if meta.pages is None else str(meta.pages)
-    pdf = inspect_pdf(path, spec, doc.line_of(("pages",)), sidecar)
+    pdf = inspect_pdf(path, spec, doc.line_of(("pages",)), sidecar, max_pdf_pages)
     return Reading(sidecar, meta, "", 1, (), doc, pdf=pdf)
 
 
@@ -172,7 +174,8 @@ def _collection_file(path: Path) -> Path:
 
 def load_edition(path: Path, root: Path | None = None, *,
                  max_source_mb: int = DEFAULT_LIMITS.source_mb,
-                 max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb) -> Edition:
+                 max_pdf_mb: int = DEFAULT_LIMITS.pdf_mb,
+                 max_pdf_pages: int = DEFAULT_LIMITS.pdf_pages) -> Edition:
     """Load a collection file (or a folder's edition.yaml) and everything it names (no file
     over max_source_mb megabytes).
 
@@ -197,7 +200,8 @@ def load_edition(path: Path, root: Path | None = None, *,
     csl = file(config.csl, ("csl",)) if config.csl else None
 
     def reading_at(path: Path) -> Reading:
-        reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root)
+        reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb, max_pdf_pages),
+                                 root)
         # Unmarked Chinese, Japanese and Korean text takes a language before anything reads
         # the body, so that print, the EPUB and the check of faces see the same marks.
         reading = mark_cjk(reading, config.language, config.cjk_language)

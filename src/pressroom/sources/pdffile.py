@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from pypdf.errors import LimitReachedError, PyPdfError
 
 from pressroom.cache import file_digest
-from pressroom.errors import ContentError
+from pressroom.errors import ContentError, LimitError, PressroomError
+from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE
 
 
 def sidecar_of(pdf: Path) -> Path:
@@ -89,32 +90,55 @@ class PdfFile:
     tagged: bool
 
 
+@contextlib.contextmanager
+def pdf_faults(path: Path | str, error: type[PressroomError] = ContentError) -> Iterator[None]:
+    """Reading or drawing a PDF's pages: what pypdf gives up on becomes one line naming the
+    file: a damaged file, a stream that would inflate past pypdf's limit (a deflate bomb),
+    structures nested too deeply for Python's stack (forms within forms, a form drawing
+    itself)."""
+    try:
+        yield
+    except LimitReachedError as exc:
+        raise LimitError(f"the PDF holds more than pypdf will read ({exc}): it cannot be "
+                         "reproduced", path=path) from None
+    except RecursionError:
+        raise error("the PDF is nested too deeply to read (objects within objects, or one "
+                    "that contains itself): it cannot be reproduced", path=path) from None
+    except PyPdfError as exc:  # pypdf says a RecursionError of its own this way, too
+        raise error(f"cannot read the PDF, which is damaged or incomplete ({exc})",
+                    path=path) from exc
+
+
 def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
-                sidecar: Path) -> PdfFile:
-    """Open a PDF reading's file; an unreadable, encrypted or empty file, or pages out of
-    range, is an error naming the file (the sidecar's line for ``pages``)."""
+                sidecar: Path, max_pages: int = DEFAULT_LIMITS.pdf_pages) -> PdfFile:
+    """Open a PDF reading's file; an unreadable, encrypted or empty file, one of more than
+    ``max_pages`` pages, or pages out of range, is an error naming the file (the sidecar's
+    line for ``pages``)."""
     with path.open("rb") as handle:
         if b"%PDF-" not in handle.read(1024):
             raise ContentError("is not a PDF file (it does not begin with %PDF-)", path=path)
     try:
-        with _quiet_pypdf():
+        with _quiet_pypdf(), pdf_faults(path):
             reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise ContentError("the PDF is encrypted: its pages cannot be reproduced (ask the "
-                               "publisher for a copy without a password or restrictions)",
-                               path=path)
-        count = len(reader.pages)
-        root = reader.trailer["/Root"]
-        mark_info = root.get("/MarkInfo")
-        tagged = bool("/StructTreeRoot" in root and mark_info is not None
-                      and mark_info.get_object().get("/Marked"))
-    except ContentError:
+            if reader.is_encrypted:
+                raise ContentError("the PDF is encrypted: its pages cannot be reproduced (ask "
+                                   "the publisher for a copy without a password or "
+                                   "restrictions)", path=path)
+            count = len(reader.pages)
+            root = reader.trailer["/Root"]
+            mark_info = root.get("/MarkInfo")
+            tagged = bool("/StructTreeRoot" in root and mark_info is not None
+                          and mark_info.get_object().get("/Marked"))
+    except PressroomError:
         raise
     except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
         raise ContentError(f"cannot read the PDF, which is damaged or incomplete ({exc})",
                            path=path) from exc
     if count == 0:
         raise ContentError("the PDF has no pages", path=path)
+    if count > max_pages:
+        raise LimitError(f"the PDF has {count} pages, more than {max_pages} (limit pdf_pages; "
+                         f"{WHERE_TO_RAISE})", path=path)
     try:
         chosen = parse_pages(spec, count) if spec else tuple(range(count))
     except ValueError as exc:

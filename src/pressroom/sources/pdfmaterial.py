@@ -35,7 +35,7 @@ from pypdf import PdfReader, PdfWriter
 
 from pressroom.cache import Cache, code_version, digest, file_digest
 from pressroom.errors import RenderError
-from pressroom.sources.pdffile import PdfFile, visible_box
+from pressroom.sources.pdffile import PdfFile, pdf_faults, visible_box
 from pressroom.sources.pdftext import TextBlock, page_blocks, read_layout
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded, run_tool
 
@@ -136,14 +136,16 @@ def prepare_pdf(reading_id: str, pdf: PdfFile, lang: str | None, cache: Cache, *
     if isinstance(recorded, dict) and (not recorded.get("ocr") or ocr_file.is_file()):
         return _material_from_record(reading_id, ocr_file if recorded["ocr"] else pdf.path,
                                      recorded)
-    material = _read_pages(reading_id, pdf.path, pdf.pages, limits)
+    with pdf_faults(pdf.path):
+        material = _read_pages(reading_id, pdf.path, pdf.pages, limits)
     if ocr and material.scanned:
         ocr_file.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=ocr_file.parent) as tmp:
             made = Path(tmp) / "ocr.pdf"
             run_ocr(pdf.path, made, lang, limits)
             made.replace(ocr_file)
-        material = replace(_read_pages(reading_id, ocr_file, pdf.pages, limits), ocr=True)
+        with pdf_faults(pdf.path):
+            material = replace(_read_pages(reading_id, ocr_file, pdf.pages, limits), ocr=True)
     cache.put_json("pdf-reading", key, {"digest": material.digest, "ocr": material.ocr,
                                         "pages": [asdict(page) for page in material.pages]})
     return material
@@ -175,17 +177,22 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
 
 
 def _has_image(page) -> bool:
-    resources = page.get("/Resources")
-    if resources is None:
-        return False
-    xobjects = resources.get_object().get("/XObject")
-    if xobjects is None:
-        return False
-    for ref in xobjects.get_object().values():
-        item = ref.get_object()
-        if item.get("/Subtype") == "/Image" or (item.get("/Subtype") == "/Form"
-                                               and _has_image(item)):
-            return True
+    """Whether the page draws an image, itself or in a form it draws. Walked with a list,
+    each form once: a form may draw itself, or forms nest thousands deep."""
+    todo, seen = [page], set()
+    while todo:
+        holder = todo.pop()
+        resources = holder.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        if xobjects is None:
+            continue
+        for ref in xobjects.get_object().values():
+            item = ref.get_object()
+            if item.get("/Subtype") == "/Image":
+                return True
+            if item.get("/Subtype") == "/Form" and id(item) not in seen:
+                seen.add(id(item))
+                todo.append(item)
     return False
 
 

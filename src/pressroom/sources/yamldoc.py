@@ -15,6 +15,10 @@ from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE
 
 Loc = tuple[str | int, ...]
 
+#: The deepest nesting of lists and maps a YAML file may have: far past any real data, and
+#: far short of Python's stack, which composing (a recursive walk) would otherwise run out of.
+MAX_DEPTH = 100
+
 
 @dataclass(frozen=True)
 class YamlDoc:
@@ -80,9 +84,24 @@ def _construct(node: yaml.Node) -> Any:
         ) from exc
 
 
+def _check_depth(text: str, path: Path, line_offset: int) -> None:
+    # The parser is a state machine (no recursion): its events say how deep each value is.
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ContentError(f"YAML error: lists and maps nested more than {MAX_DEPTH} "
+                                   "deep", path=path,
+                                   line=event.start_mark.line + 1 + line_offset)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:
     """Parse YAML text; a syntax error becomes a ContentError naming path and line."""
     try:
+        _check_depth(text, path, line_offset)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

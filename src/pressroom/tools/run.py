@@ -60,6 +60,9 @@ class Limits:
     source_mb: int = 10
     #: The largest PDF reading (scans run large).
     pdf_mb: int = 200
+    #: The most pages a PDF reading's file may have (a longer one is no reading; its pages
+    #: would each be a form in every layout).
+    pdf_pages: int = 1000
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Limits:
