@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pressroom.errors import ConfigError, ContentError, LimitError
-from pressroom.sources.citations import read_bibliography, resolve_source
+from pressroom.sources.citations import check_style, read_bibliography, resolve_source
 from pressroom.sources.coverage import check_coverage
 from pressroom.sources.edition import Appendix, Edition, Introduction, Part, Reading
 from pressroom.sources.images import resolve_images
@@ -187,6 +187,8 @@ def load_edition(path: Path, root: Path | None = None, *,
     bib_path = file(config.bibliography, ("bibliography",)) if config.bibliography else None
     bibliography = read_bibliography(bib_path) if bib_path else None
     csl = file(config.csl, ("csl",)) if config.csl else None
+    if csl is not None:
+        check_style(csl)
 
     def reading_at(path: Path) -> Reading:
         reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root)

@@ -1,0 +1,171 @@
+"""Hostile inputs beyond the Markdown: a collection's CSL style, paths into hidden files, script
+links in PDF readings and bibliographies, forged Host headers, and SVG images.
+
+Everything under a collection's folder is untrusted. Each case is refused with one line naming
+the user's file (and line), or neutralised; no outside byte reaches a message, and a loopback
+listener receives nothing.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import MINIMAL
+from pressroom.errors import ContentError, PressroomError, RenderError
+from pressroom.sources import citations
+from pressroom.sources.citations import render_citations
+from pressroom.sources.load import load_edition
+
+RECORD = {"id": "x", "type": "book", "title": "A Title"}
+
+
+class Recorder(http.server.ThreadingHTTPServer):
+    """A loopback HTTP server on a free port that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                recorder.requests.append(self.path)
+                body = b"LEAKED-FROM-THE-NETWORK"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.timeout = 5
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def server() -> Iterator[Recorder]:
+    recorder = Recorder()
+    thread = threading.Thread(target=recorder.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield recorder
+    finally:
+        recorder.shutdown()
+        recorder.server_close()
+        thread.join(5)
+
+
+class Collection:
+    """The minimal fixture copied into a project, loaded as a build loads it."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.project = tmp_path / "project"
+        self.content = self.project / "content"
+        shutil.copytree(MINIMAL, self.content)
+        self.config = self.content / "edition.yaml"
+
+    def add(self, line: str) -> int:
+        """Add a line to edition.yaml after its id; return that line's number."""
+        text = self.config.read_text(encoding="utf-8")
+        self.config.write_text(text.replace("\n", f"\n{line}\n", 1), encoding="utf-8")
+        return 2
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.content / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def refused(self, match: str) -> PressroomError:
+        with pytest.raises(PressroomError, match=match) as caught:
+            load_edition(self.config, self.project)
+        message = str(caught.value)
+        assert "\n" not in message
+        assert "root:" not in message and "LEAKED" not in message
+        return caught.value
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Collection:
+    return Collection(tmp_path)
+
+
+# --- 1. a CSL style's links ---------------------------------------------------------------------
+
+
+def _style(link: str = "", extra: str = "") -> str:
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">\n'
+            "  <info>\n"
+            "    <title>Dependent</title>\n"
+            "    <id>dependent</id>\n"
+            f"    {link}\n"
+            "    <updated>2021-01-01T00:00:00+00:00</updated>\n"
+            "  </info>\n"
+            f"  {extra}\n"
+            "  <citation><layout><text variable=\"title\"/></layout></citation>\n"
+            "  <bibliography><layout><text variable=\"title\"/></layout></bibliography>\n"
+            "</style>\n")
+
+
+@pytest.mark.parametrize("rel", ["independent-parent", "template"])
+def test_a_style_linking_to_another_is_refused_and_fetches_nothing(
+        collection: Collection, server: Recorder, rel: str):
+    style = collection.write("style.csl", _style(
+        f'<link rel="{rel}" href="{server.url}/parent.csl"/>'))
+    collection.add("csl: style.csl")
+    error = collection.refused(r'<link rel="[a-z-]+"> points at another style.*independent '
+                               "parent's .csl")
+    assert error.path == style and error.line == 6
+    # The style alone, as citeproc would get it, is refused the same way.
+    with pytest.raises(ContentError, match="points at another style"):
+        render_citations([RECORD], style)
+    assert server.requests == []
+
+
+def test_a_file_parent_is_refused_without_quoting_it(collection: Collection):
+    style = collection.write("style.csl", _style(
+        '<link rel="independent-parent" href="file:///etc/passwd"/>'))
+    collection.add("csl: style.csl")
+    error = collection.refused("points at another style")
+    assert str(error).startswith(f"{style}:6: ")
+
+
+def test_a_style_failure_never_echoes_what_citeproc_read(collection: Collection,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    # Only to reach Pandoc with such a style: the load-time check is what refuses it.
+    monkeypatch.setattr(citations, "check_style", lambda path: None)
+    style = collection.write("style.csl", _style(
+        '<link rel="independent-parent" href="file:///etc/passwd"/>'))
+    with pytest.raises(RenderError, match="its text is not shown") as caught:
+        render_citations([RECORD], style)
+    assert "root:" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ('<?xml version="1.0"?>\n<!DOCTYPE style [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+     '<style xmlns="http://purl.org/net/xbiblio/csl">&x;</style>\n', "declares a DTD"),
+    ("<style><unclosed></style>\n", "not well-formed XML"),
+    ('<html xmlns="http://www.w3.org/1999/xhtml"/>\n', "not a CSL style"),
+    (_style(extra='<locale xml:lang="http://127.0.0.1/x"/>'), "xml:lang must be a language"),
+])
+def test_a_style_that_is_not_one_plain_csl_file_is_refused(collection: Collection, text: str,
+                                                           match: str):
+    style = collection.write("style.csl", text)
+    collection.add("csl: style.csl")
+    error = collection.refused(match)
+    assert error.path == style and error.line is not None
+
+
+def test_a_plain_style_still_loads(collection: Collection):
+    style = collection.write("style.csl", _style())
+    collection.add("csl: style.csl")
+    assert load_edition(collection.config, collection.project).csl == style
