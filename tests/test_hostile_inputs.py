@@ -169,3 +169,79 @@ def test_a_plain_style_still_loads(collection: Collection):
     style = collection.write("style.csl", _style())
     collection.add("csl: style.csl")
     assert load_edition(collection.config, collection.project).csl == style
+
+
+# --- 2. paths into hidden folders and files -----------------------------------------------------
+
+
+@pytest.fixture
+def hidden(collection: Collection) -> Path:
+    """A hidden folder in the project, as .git is, with a file a build must never print."""
+    config = collection.project / ".git" / "config"
+    config.parent.mkdir()
+    config.write_text("[core]\nSECRET-GIT-CONFIG\n", encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    ("introduction: ../.git/config", "introduction"),
+    ("introduction: ../../../../../../../../..{project}/.git/config", "introduction"),
+    ("bibliography: ../.git/sources.json", "bibliography"),
+    ("csl: ../.git/style.csl", "csl"),
+    ("introduction: .notes.md", "introduction"),
+    ("introduction: innocent.md", "introduction"),
+])
+def test_a_path_into_a_hidden_file_is_refused(collection: Collection, hidden: Path, line: str,
+                                              field: str):
+    (hidden.parent / "sources.json").write_text("[]", encoding="utf-8")
+    (hidden.parent / "style.csl").write_text(_style(), encoding="utf-8")
+    collection.write(".notes.md", "SECRET-GIT-CONFIG\n")
+    (collection.content / "innocent.md").symlink_to(hidden)
+    number = collection.add(line.format(project=collection.project))
+    error = collection.refused(r"is in a hidden folder or is a hidden file")
+    assert error.path == collection.config and error.line == number and error.field == field
+    assert "SECRET" not in str(error)
+
+
+def test_a_hidden_reading_appendix_or_pdf_sidecar_is_refused(collection: Collection,
+                                                             hidden: Path):
+    text = collection.config.read_text(encoding="utf-8")
+    shutil.copy(collection.content / "readings" / "sample.md", hidden.parent / "sample.md")
+    collection.config.write_text(text.replace("- readings/sample.md", "- ../.git/sample.md"),
+                                 encoding="utf-8")
+    error = collection.refused("hidden")
+    assert (error.path, error.field) == (collection.config, "readings[0]")
+    collection.config.write_text(text.replace("source: timeline/chronology.yaml",
+                                              "source: timeline/.chronology.yaml"),
+                                 encoding="utf-8")
+    shutil.copy(collection.content / "timeline" / "chronology.yaml",
+                collection.content / "timeline" / ".chronology.yaml")
+    error = collection.refused("hidden")
+    assert error.field == "appendices[0].source"
+    # A PDF reading whose sidecar is a symbolic link into the hidden folder.
+    collection.config.write_text(text.replace("- readings/sample.md",
+                                              "- readings/sample.md\n  - readings/scan.pdf"),
+                                 encoding="utf-8")
+    (collection.content / "readings" / "scan.pdf").write_bytes(b"%PDF-1.4\n")
+    (collection.content / "readings" / "scan.yaml").symlink_to(hidden)
+    error = collection.refused("sidecar scan.yaml .* hidden file")
+    assert error.field == "readings[1]"
+
+
+@pytest.mark.parametrize("written", ["../../.git/pic.png", ".pic.png", "./.hidden/pic.png",
+                                     "linked.png"])
+def test_an_image_in_a_hidden_folder_or_file_is_refused(collection: Collection, hidden: Path,
+                                                        written: str):
+    readings = collection.content / "readings"
+    png = MINIMAL.parent / "images" / "readings"
+    source = next(png.glob("*.png"))
+    for target in (hidden.parent / "pic.png", readings / ".pic.png",
+                   readings / ".hidden" / "pic.png"):
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(source, target)
+    (readings / "linked.png").symlink_to(hidden.parent / "pic.png")
+    sample = readings / "sample.md"
+    sample.write_text(sample.read_text(encoding="utf-8").replace(
+        "> “A quotation", f"![A figure]({written})\n\n> “A quotation"), encoding="utf-8")
+    error = collection.refused("hidden folder or file")
+    assert error.path == sample and error.line is not None

@@ -79,7 +79,8 @@ def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> 
     if not path.is_relative_to(root):
         raise _fail(reading, offset, f"{shown} is outside the content folder (an edition "
                                      "reads only its own files)")
-    if any(part.startswith(".") for part in path.relative_to(root).parts):
+    named = [part for part in Path(written).parts if part not in (".", "..")]
+    if any(part.startswith(".") for part in (*named, *path.relative_to(root).parts)):
         raise _fail(reading, offset, f"{shown} is in a hidden folder or file")
     if not path.is_file():
         raise _fail(reading, offset, f"{shown}: no such file"
