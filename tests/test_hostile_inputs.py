@@ -11,15 +11,30 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
+import zipfile
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    TextStringObject,
+)
 
-from helpers import MINIMAL
+from helpers import MINIMAL, TEMPLATES
+from pressroom.checks.epub import epub_link_problems
+from pressroom.checks.pdf import check_links
+from pressroom.epub.cover import title_page
 from pressroom.errors import ContentError, PressroomError, RenderError
+from pressroom.printing.placement import Insert, place_pages
 from pressroom.sources import citations
 from pressroom.sources.citations import render_citations
+from pressroom.sources.links import is_web_link
 from pressroom.sources.load import load_edition
 
 RECORD = {"id": "x", "type": "book", "title": "A Title"}
@@ -245,3 +260,136 @@ def test_an_image_in_a_hidden_folder_or_file_is_refused(collection: Collection, 
         "> “A quotation", f"![A figure]({written})\n\n> “A quotation"), encoding="utf-8")
     error = collection.refused("hidden folder or file")
     assert error.path == sample and error.line is not None
+
+
+# --- 3. script links ------------------------------------------------------------------------------
+
+HOSTILE_URIS = ["javascript:alert(1)", " JaVa\tScRiPt:alert(1)", "file:///etc/passwd",
+                "data:text/html,<script>alert(1)</script>"]
+
+
+def _action(kind: str, **fields: str) -> DictionaryObject:
+    action = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in fields.items():
+        action[NameObject(f"/{key}")] = TextStringObject(value)
+    return action
+
+
+def _pdf_with_links(actions: list[DictionaryObject]) -> bytes:
+    """A one-page PDF (made with pypdf) with one link annotation per action."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    annots = ArrayObject()
+    for n, action in enumerate(actions):
+        annots.append(writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject(
+                [FloatObject(v) for v in (10, 10 + 20 * n, 100, 25 + 20 * n)]),
+            NameObject("/A"): writer._add_object(action),
+        })))
+    page[NameObject("/Annots")] = annots
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _uris(pdf: bytes) -> list[str]:
+    page = PdfReader(BytesIO(pdf)).pages[0]
+    return [str(a.get_object()["/A"].get("/URI")) for a in page.get("/Annots") or []]
+
+
+def test_a_pdf_readings_script_and_file_links_are_not_carried(tmp_path: Path):
+    source = tmp_path / "reading.pdf"
+    source.write_bytes(_pdf_with_links([
+        *(_action("/URI", URI=uri) for uri in HOSTILE_URIS),
+        _action("/URI", URI="https://example.org/doi"),
+        _action("/URI", URI="mailto:editor@example.org"),
+        _action("/Launch", F="/bin/sh"),
+        _action("/JavaScript", JS="app.alert(1)"),
+    ]))
+    volume = _pdf_with_links([])
+    placed = place_pages(volume, {"r": (0, (0, 0, 200, 200))},
+                         [Insert("r", str(source), 0, (0, 0, 1, 1))])
+    assert _uris(placed) == ["https://example.org/doi", "mailto:editor@example.org"]
+    path = tmp_path / "placed.pdf"
+    path.write_bytes(placed)
+    assert check_links(path).ok
+
+
+@pytest.mark.parametrize("action", [
+    *(_action("/URI", URI=uri) for uri in HOSTILE_URIS),
+    _action("/Launch", F="/bin/sh"),
+    _action("/JavaScript", JS="app.alert(1)"),
+    _action("/GoToR", F="other.pdf"),
+], ids=lambda a: str(a.get("/URI") or a["/S"]))
+def test_inv_check_fails_a_pdf_with_any_other_link(tmp_path: Path, action: DictionaryObject):
+    good = tmp_path / "good.pdf"
+    good.write_bytes(_pdf_with_links([_action("/URI", URI="https://example.org/")]))
+    assert check_links(good).ok
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(_pdf_with_links([_action("/URI", URI="https://example.org/"), action]))
+    result = check_links(bad)
+    assert not result.ok and "page 1" in result.detail
+    assert "alert" not in result.detail and "passwd" not in result.detail
+
+
+def test_inv_check_fails_an_epub_with_a_script_link(tmp_path: Path):
+    def epub(href: str) -> Path:
+        path = tmp_path / f"{abs(hash(href))}.epub"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("EPUB/text/ch001.xhtml",
+                        '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                        f'<p><a href="{href}">x</a> <a href="#n1">1</a>'
+                        ' <a href="ch002.xhtml#a">2</a></p></body></html>')
+        return path
+
+    for href in ("https://example.org/", "mailto:a@example.org", "../styles/x.css"):
+        assert epub_link_problems(epub(href)) == []
+    for href in ("javascript:alert(1)", "java&#9;script:alert(1)", "file:///etc/passwd",
+                 "data:text/html,x", "//evil.example/"):
+        problems = epub_link_problems(epub(href))
+        assert len(problems) == 1 and "ch001.xhtml" in problems[0], href
+
+
+@pytest.mark.parametrize("kind", ["inline", "bibtex", "csljson"])
+def test_a_source_url_with_a_script_scheme_is_no_link(collection: Collection, kind: str):
+    sample = collection.content / "readings" / "sample.md"
+    text = sample.read_text(encoding="utf-8")
+    evil = "javascript:alert(document.domain)"
+    if kind == "inline":
+        text = text.replace("URL: https://example.org/sample", f"URL: {evil}")
+    else:
+        start, end = text.index("source:\n"), text.index("rights:")
+        text = text[:start] + 'source: "@evil"\n' + text[end:]
+        collection.add(f"bibliography: sources.{'bib' if kind == 'bibtex' else 'json'}")
+    sample.write_text(text, encoding="utf-8")
+    if kind == "inline":
+        # Written in the reading, it is refused there, with its line.
+        error = collection.refused("must be an http")
+        assert error.path == sample and error.line is not None
+        return
+    collection.write("sources.bib", "@article{evil,\n  title = {Evil},\n  journal = {J},\n"
+                     f"  year = {{1999}},\n  url = {{{evil}}}\n}}\n")
+    collection.write("sources.json", '[{"id": "evil", "type": "article-journal", "title": '
+                     f'"Evil", "issued": {{"date-parts": [[1999]]}}, "URL": "{evil}"}}]')
+    edition = load_edition(collection.config, collection.project)
+    reading = edition.readings[0]
+    assert reading.source["URL"] == evil
+    found = render_citations([reading.source])[reading.id]
+    # The citation prints the address as text; any link it makes is a web link.
+    assert "javascript:alert" in found.text
+    assert all(is_web_link(url) for url in _links(found.blocks))
+    page = title_page(edition, TEMPLATES, [found.text])
+    assert 'href="javascript' not in page and "Permalink" not in page
+    assert "javascript:alert" in page
+
+
+def _links(node: object) -> list[object]:
+    if isinstance(node, list | tuple):
+        return [link for n in node for link in _links(n)]
+    if isinstance(node, dict):
+        here = [node["c"][2][0]] if node.get("t") == "Link" else []
+        return here + [link for v in node.values() for link in _links(v)]
+    return []
+
