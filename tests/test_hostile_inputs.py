@@ -8,6 +8,7 @@ listener receives nothing.
 
 from __future__ import annotations
 
+import http.client
 import http.server
 import shutil
 import threading
@@ -31,6 +32,8 @@ from pressroom.checks.epub import epub_link_problems
 from pressroom.checks.pdf import check_links
 from pressroom.epub.cover import title_page
 from pressroom.errors import ContentError, PressroomError, RenderError
+from pressroom.preview.server import serve
+from pressroom.preview.watch import Status
 from pressroom.printing.placement import Insert, place_pages
 from pressroom.sources import citations
 from pressroom.sources.citations import render_citations
@@ -393,3 +396,48 @@ def _links(node: object) -> list[object]:
         return here + [link for v in node.values() for link in _links(v)]
     return []
 
+
+# --- 4. the preview server and forged Host headers -----------------------------------------------
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[int]:
+    pdf = tmp_path / "preview.pdf"
+    pdf.write_bytes(_pdf_with_links([]))
+    server = serve(Status(generation=3, ok=True, building=False, pdf=pdf))
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _get(port: int, path: str, hosts: list[str]) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        for host in hosts:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("hosts", [
+    ["evil.example"], ["evil.example:{port}"], ["127.0.0.1.evil.example"],
+    ["localhost.evil.example:{port}"], ["127.0.0.2"], ["0.0.0.0:{port}"], [""], [],
+    ["127.0.0.1", "evil.example"], ["[::1].evil.example"], ["localhost:{port}@evil.example"],
+])
+@pytest.mark.parametrize("path", ["/", "/status", "/preview.pdf"])
+def test_the_preview_answers_no_forged_host(preview: int, hosts: list[str], path: str):
+    status, body = _get(preview, path, [h.format(port=preview) for h in hosts])
+    assert status in (400, 421) and body == b""
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:{port}", "localhost",
+                                  "LocalHost:{port}", "[::1]", "[::1]:{port}"])
+def test_the_preview_answers_loopback_names(preview: int, host: str):
+    status, body = _get(preview, "/status", [host.format(port=preview)])
+    assert status == 200 and b'"generation": 3' in body
