@@ -28,6 +28,7 @@ from pypdf.generic import (
 )
 
 from helpers import MINIMAL, TEMPLATES
+from pressroom.assemble.figure import render_timeline_svg
 from pressroom.checks.epub import epub_link_problems
 from pressroom.checks.pdf import check_links
 from pressroom.epub.cover import title_page
@@ -37,8 +38,10 @@ from pressroom.preview.watch import Status
 from pressroom.printing.placement import Insert, place_pages
 from pressroom.sources import citations
 from pressroom.sources.citations import render_citations
+from pressroom.sources.images import svg_refusal
 from pressroom.sources.links import is_web_link
 from pressroom.sources.load import load_edition
+from pressroom.sources.safexml import parse_untrusted
 
 RECORD = {"id": "x", "type": "book", "title": "A Title"}
 
@@ -441,3 +444,71 @@ def test_the_preview_answers_no_forged_host(preview: int, hosts: list[str], path
 def test_the_preview_answers_loopback_names(preview: int, host: str):
     status, body = _get(preview, "/status", [host.format(port=preview)])
     assert status == 200 and b'"generation": 3' in body
+
+
+# --- 5. SVG images ------------------------------------------------------------------------------
+
+_SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE svg [\n<!ENTITY a "lol">\n'
+           + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">\n'
+                     for i in range(9))
+           + "]>\n" + _SVG + "<text>&j;</text></svg>\n")
+
+
+@pytest.mark.parametrize(("svg", "match"), [
+    (_LAUGHS, "declares a DTD"),
+    ('<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+     + _SVG + "<text>&x;</text></svg>", "declares a DTD"),
+    (_SVG + '<image href="URL/a.png" width="9" height="9"/></svg>', "a reference href="),
+    (_SVG + '<use xlink:href="URL/b.svg#x"/></svg>', "a reference href="),
+    (_SVG + '<image href="diagram.png"/></svg>', "a reference href="),
+    (_SVG + '<image href="data:image/svg+xml;base64,PHN2Zy8+"/></svg>', "a reference href="),
+    (_SVG + "<rect style=\"fill: url( 'URL/c' )\"/></svg>", "a CSS url"),
+    (_SVG + '<rect fill="url(URL/d#g)"/></svg>', "a CSS url"),
+    (_SVG + '<style>@import "URL/e.css";</style></svg>', "@import"),
+    (_SVG + "<style>rect { fill: url(URL/f) }</style></svg>", "a CSS url"),
+    (_SVG + "<script>alert(1)</script></svg>", "a <script> element"),
+    (_SVG + '<rect onload="alert(1)"/></svg>', r"event handler \(onload"),
+    (_SVG.replace("<svg ", "<svg onLoad='alert(1)' ") + "</svg>", "event handler"),
+    (_SVG + '<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject>'
+     "</svg>", "<foreignObject> element"),
+    ('<?xml-stylesheet href="URL/g.css"?>\n' + _SVG + "</svg>", "processing instruction"),
+    (_SVG + "<rect>", "not well-formed XML"),
+    ('<html xmlns="http://www.w3.org/1999/xhtml"/>', "root is not <svg"),
+], ids=lambda v: v[-30:] if isinstance(v, str) else v)
+def test_an_svg_that_runs_or_fetches_anything_is_refused(collection: Collection,
+                                                          server: Recorder, svg: str, match: str):
+    readings = collection.content / "readings"
+    (readings / "figure.svg").write_text(svg.replace("URL", server.url), encoding="utf-8")
+    sample = readings / "sample.md"
+    text = sample.read_text(encoding="utf-8")
+    sample.write_text(text.replace("> “A quotation", "![A figure](figure.svg)\n\n> “A quotation"),
+                      encoding="utf-8")
+    line = text[: text.index("> “A quotation")].count("\n") + 1
+    error = collection.refused(match)
+    assert (error.path, error.line) == (sample, line)
+    assert str(error).startswith(f"{sample}:{line}: image 'figure.svg'")
+    assert "lol" not in str(error) and "alert" not in str(error)
+    assert server.requests == []
+
+
+def test_a_plain_svg_with_fragments_and_raster_data_still_loads(collection: Collection):
+    readings = collection.content / "readings"
+    (readings / "figure.svg").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n' + _SVG
+        + '<defs><linearGradient id="g"/><style>rect { fill: url(#g) }</style></defs>'
+        "<rect id=\"r\" style=\"stroke: url('#g')\"/><use xlink:href=\"#r\"/>"
+        '<image href="data:image/png;base64,iVBORw0KGgo="/></svg>', encoding="utf-8")
+    sample = readings / "sample.md"
+    sample.write_text(sample.read_text(encoding="utf-8").replace(
+        "> “A quotation", "![A figure](figure.svg)\n\n> “A quotation"), encoding="utf-8")
+    edition = load_edition(collection.config, collection.project)
+    assert [i.path.name for i in edition.readings[0].images] == ["figure.svg"]
+
+
+def test_the_timeline_figure_passes_the_svg_check(collection: Collection):
+    edition = load_edition(collection.config, collection.project)
+    chronology = next(a.data for a in edition.appendices if a.kind == "chronology")
+    svg, _ = render_timeline_svg(chronology, TEMPLATES)
+    tree = parse_untrusted(Path("timeline.svg"), data=svg.encode("utf-8"))
+    assert svg_refusal(tree) is None

@@ -9,38 +9,53 @@ quote anything but the parser's own words.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
 
 from pressroom.errors import ContentError
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def _dtd_error(path: Path, where: Path, line: int) -> ContentError:
+    return ContentError(f"{path.name} declares a DTD (<!DOCTYPE …>): refused, since entities "
+                        "there can expand without end or read other files; remove it",
+                        path=where, line=line)
+
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_pis=True)
+                           dtd_validation=False, huge_tree=False)
 
 
-def parse_untrusted(path: Path, *, reported: Path | None = None,
-                    line: int | None = None) -> etree._ElementTree:
-    """The XML file at path, parsed safely. An error names ``reported`` (default: the file)
-    at ``line`` (default: the line of the XML the parser stopped at)."""
+def parse_untrusted(path: Path, *, reported: Path | None = None, line: int | None = None,
+                    data: bytes | None = None) -> etree._ElementTree:
+    """The XML file at path (or ``data``, named path), parsed safely. An error names
+    ``reported`` (default: the file) at ``line`` (default: the line the parser stopped at)."""
     where = reported or path
     try:
-        tree = etree.parse(str(path), _parser())
+        if data is None:
+            data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read {path.name}: {exc.strerror or 'unreadable'}",
+                           path=where, line=line) from None
+    # Refused before parsing, so that no entity is ever expanded, not even to be counted.
+    declared = _DOCTYPE.search(data)
+    if declared:
+        raise _dtd_error(path, where, line if line is not None
+                         else data.count(b"\n", 0, declared.start()) + 1)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
         # The parser's message only: the line it gives is the file's, which we name.
         message = str(exc.msg).split(", line ")[0]
         raise ContentError(f"not well-formed XML: {message}", path=where,
                            line=line if line is not None else exc.lineno) from None
-    except OSError as exc:
-        raise ContentError(f"cannot read {path.name}: {exc.strerror or 'unreadable'}",
-                           path=where, line=line) from None
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise ContentError(f"{path.name} declares a DTD (<!DOCTYPE …>): refused, since entities "
-                           "there can expand without end or read other files; remove it",
-                           path=where, line=line if line is not None else 1)
+        raise _dtd_error(path, where, line if line is not None else 1)
     for node in tree.iter():
         if isinstance(node, etree._Entity):
             raise ContentError(f"{path.name} uses an entity (&{node.name};): refused",
