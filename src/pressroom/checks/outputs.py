@@ -8,8 +8,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pressroom.checks import ace
-from pressroom.checks.epub import epub_note_links, run_epubcheck
-from pressroom.checks.pdf import check_claim, check_faces, check_pdf, run_qpdf
+from pressroom.checks.epub import epub_link_problems, epub_note_links, run_epubcheck
+from pressroom.checks.pdf import check_claim, check_faces, check_links, check_pdf, run_qpdf
 from pressroom.checks.result import CheckResult
 from pressroom.engine.manifest import Manifest
 from pressroom.errors import CheckError, LimitError
@@ -72,10 +72,17 @@ def check_outputs(settings) -> list[CheckResult]:
             detail = problems[0] if problems else (
                 f"{calls} of {notes} note calls link to notes and back")
             results.append(CheckResult(f"epub notes {path.name}", ok, detail))
+            try:
+                unsafe = epub_link_problems(path)
+            except ET.ParseError as exc:
+                unsafe = [f"a content document is not well-formed XML: {exc}"]
+            results.append(CheckResult(f"epub links {path.name}", not unsafe, unsafe[0] if unsafe
+                                       else "every link is http(s), mailto or inside the book"))
         elif entry.format == "pdf" and entry.variant not in ("booklet", "handout"):
             results.append(check_pdf(path, entry.pages, notes))
             results.append(check_claim(path, untagged))
         if entry.format == "pdf":
             results.append(run_qpdf(path, limits))
+            results.append(check_links(path))
             results.append(check_faces(path))
     return results

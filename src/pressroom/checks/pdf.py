@@ -9,11 +9,13 @@ import shutil
 from pathlib import Path
 
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from pressroom.checks import faces
 from pressroom.checks.faces import source_fonts
 from pressroom.checks.result import CheckResult
 from pressroom.errors import LimitError, RenderError
+from pressroom.sources.links import is_web_link, link_scheme
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
 
 
@@ -40,6 +42,71 @@ def pdf_note_links(pdf: Path) -> tuple[int, list[str]]:
         if dest.replace("-note-", "-noteref-") not in backs:
             problems.append(f"note {dest} has no link back to its call")
     return len(calls), problems
+
+
+#: Actions a link may take: go to a page of this PDF, or open a web or mail address.
+_SAFE_ACTIONS = frozenset({"/GoTo", "/URI"})
+
+
+def _action_problems(action, where: str, depth: int = 0) -> list[str]:
+    action = action.get_object()
+    if not isinstance(action, DictionaryObject):
+        return [f"{where}: a malformed action"]
+    if depth > 32:
+        return [f"{where}: actions chained too deep"]
+    problems: list[str] = []
+    kind = str(action.get("/S", ""))
+    if kind not in _SAFE_ACTIONS:
+        problems.append(f"{where}: a {kind or 'untyped'} action")
+    elif kind == "/URI" and not is_web_link(str(action.get("/URI", ""))):
+        scheme = link_scheme(str(action.get("/URI", ""))) or "relative"
+        problems.append(f"{where}: a link to a {scheme[:20]}: URI (only http(s) and mailto)")
+    chained = action.get("/Next")
+    if chained is not None:
+        chained = chained.get_object()
+        for item in chained if isinstance(chained, ArrayObject) else [chained]:
+            problems += _action_problems(item, where, depth + 1)
+    return problems
+
+
+def pdf_link_problems(pdf: Path) -> list[str]:
+    """Every action the PDF can take: its annotations' /A and /AA, the document's open action
+    and named JavaScript. Only links inside the PDF and to http(s) or mailto pass."""
+    reader = PdfReader(pdf)
+    root = reader.trailer["/Root"].get_object()
+    problems: list[str] = []
+    names = root.get("/Names")
+    if names is not None and "/JavaScript" in names.get_object():
+        problems.append("the document holds JavaScript (/Names /JavaScript)")
+    opening = root.get("/OpenAction")
+    if opening is not None and isinstance(opening.get_object(), DictionaryObject):
+        problems += _action_problems(opening, "the open action")
+    if root.get("/AA") is not None:
+        problems.append("the document has additional actions (/AA)")
+    for number, page in enumerate(reader.pages, 1):
+        if page.get("/AA") is not None:
+            problems.append(f"page {number}: additional actions (/AA)")
+        for ref in page.get("/Annots") or []:
+            annot = ref.get_object()
+            where = f"page {number}"
+            if annot.get("/A") is not None:
+                problems += _action_problems(annot["/A"], where)
+            for trigger in (annot.get("/AA") or {}).values():
+                problems += _action_problems(trigger, where)
+    return problems
+
+
+def check_links(pdf: Path) -> CheckResult:
+    """No link or action in the PDF runs a script, launches a file or opens a file: URL."""
+    try:
+        problems = pdf_link_problems(pdf)
+    except Exception as exc:  # pypdf raises many types for broken files
+        return CheckResult(f"pdf links {pdf.name}", False, f"unreadable: {exc}")
+    if problems:
+        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return CheckResult(f"pdf links {pdf.name}", False, problems[0] + extra)
+    return CheckResult(f"pdf links {pdf.name}", True,
+                       "every link is inside the PDF, http(s) or mailto")
 
 
 def check_pdf(pdf: Path, expected_pages: object, expected_notes: int) -> CheckResult:

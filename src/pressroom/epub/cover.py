@@ -24,6 +24,7 @@ from pressroom.errors import RenderError
 from pressroom.faces import require_fonts
 from pressroom.printing.layout import render_pdf
 from pressroom.sources.edition import Edition
+from pressroom.sources.links import is_web_link
 from pressroom.templating import make_environment, render_template
 from pressroom.tools.run import run_tool
 
@@ -135,6 +136,9 @@ def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = (
     source = edition.lead.source or {}
     permalink = source.get("URL") or (f"https://doi.org/{source['DOI']}"
                                       if source.get("DOI") else None)
+    if permalink is not None and not is_web_link(str(permalink)):
+        # A URL: javascript:… is no link; the citation above it prints it as text.
+        permalink = None
     context = {
         "language": config.language,
         "title": edition.title,

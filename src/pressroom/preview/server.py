@@ -4,11 +4,21 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
 from pressroom.preview.watch import Status
+
+#: The names this server answers to: a page on another name (DNS rebinding: evil.example
+#: resolving to 127.0.0.1) gets nothing from it.
+_LOOPBACK_HOST = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?", re.IGNORECASE)
+
+
+def is_loopback_host(values: list[str]) -> bool:
+    """Exactly one Host header, naming 127.0.0.1, localhost or [::1], with or without port."""
+    return len(values) == 1 and _LOOPBACK_HOST.fullmatch(values[0].strip()) is not None
 
 
 def _handler(status: Status) -> type[BaseHTTPRequestHandler]:
@@ -17,7 +27,9 @@ def _handler(status: Status) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/":
+            if not is_loopback_host(self.headers.get_all("Host") or []):
+                self._send(421, "text/plain; charset=utf-8", b"")
+            elif path == "/":
                 self._send(200, "text/html; charset=utf-8", page)
             elif path == "/status":
                 self._send(200, "application/json", status.as_json())

@@ -21,6 +21,7 @@ from pypdf.generic import (
 
 from pressroom.errors import RenderError
 from pressroom.printing.imposition import content_bytes, page_as_form
+from pressroom.sources.links import is_web_link
 from pressroom.sources.pdffile import pdf_faults, visible_box
 from pressroom.sources.pdfmaterial import _WHOLE, PdfMaterial
 
@@ -77,6 +78,10 @@ def _carry_links(source, target, writer, to_target, shown) -> None:
         action = action.get_object() if action is not None else {}
         if annot.get("/Subtype") != "/Link" or action.get("/S") != "/URI":
             continue
+        # Only web links travel: javascript:, file:, data: and the rest are dropped.
+        uri = str(action.get("/URI", ""))
+        if not is_web_link(uri):
+            continue
         x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
         corners = [to_target(x, y) for x in (x0, x1) for y in (y0, y1)]
         xs, ys = [p[0] for p in corners], [p[1] for p in corners]
@@ -90,7 +95,7 @@ def _carry_links(source, target, writer, to_target, shown) -> None:
             NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
             NameObject("/A"): DictionaryObject({
                 NameObject("/S"): NameObject("/URI"),
-                NameObject("/URI"): TextStringObject(str(action.get("/URI", ""))),
+                NameObject("/URI"): TextStringObject(uri),
             }),
         })
         annots = target.get("/Annots")

@@ -17,9 +17,11 @@ from typing import Any
 
 from pressroom.errors import ContentError
 from pressroom.sources.edition import Reading
+from pressroom.sources.links import is_safe_link
 from pressroom.sources.models import (
     Person,
 )
+from pressroom.sources.safexml import parse_untrusted
 from pressroom.sources.yamldoc import read_text
 from pressroom.tools.pandoc import convert_text
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
@@ -45,6 +47,42 @@ def read_bibliography(path: Path) -> dict[str, dict[str, Any]]:
     return {str(item["id"]): item for item in items if "id" in item}
 
 
+CSL = "{http://purl.org/net/xbiblio/csl}"
+#: Links citeproc would follow: a dependent style's parent, which Pandoc fetches from its
+#: href (even over http, even under --sandbox); a template is the same kind of pointer.
+_FOLLOWED_LINKS = frozenset({"independent-parent", "template"})
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def check_style(path: Path) -> None:
+    """Refuse a CSL style that is not one self-contained file: parsed with lxml (no DTD, no
+    entities, no network), its root a CSL <style>, no link to another style (a dependent
+    style must be replaced by its independent parent), locales only as language tags."""
+    tree = parse_untrusted(path)
+    root = tree.getroot()
+    if root.tag != f"{CSL}style":
+        raise ContentError("not a CSL style (its root must be <style "
+                           'xmlns="http://purl.org/net/xbiblio/csl">)', path=path,
+                           line=root.sourceline)
+    for node in root.iter(f"{CSL}link"):
+        rel = node.get("rel", "")
+        if rel in _FOLLOWED_LINKS:
+            raise ContentError(f'<link rel="{rel}"> points at another style, which would be '
+                               "fetched from its href: refused; a dependent style must be "
+                               "replaced by its independent parent's .csl", path=path,
+                               line=node.sourceline)
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for name in ("default-locale", "{http://www.w3.org/XML/1998/namespace}lang"):
+            value = node.get(name)
+            if value is not None and not _LANGUAGE_TAG.fullmatch(value):
+                shown = "xml:lang" if name.startswith("{") else name
+                raise ContentError(f"{shown} must be a language tag such as en-GB (locales "
+                                   "are Pandoc's own, never fetched)", path=path,
+                                   line=node.sourceline)
+
+
 def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = None,
                      limits: Limits = DEFAULT_LIMITS) -> dict[str, Citation]:
     """Format every reference (CSL items with ids) in one run of Pandoc's citeproc.
@@ -63,16 +101,31 @@ def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = No
         bib.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         extra = ["--citeproc", "--bibliography", str(bib)]
         if csl is not None:
+            check_style(csl)
             extra += ["--csl", str(csl.resolve())]
+        # A style's error can quote what citeproc read: never echo it.
         out = json.loads(convert_text(document, "json", format="markdown+citations",
-                                      path=csl, extra_args=extra, limits=limits))
+                                      path=csl, extra_args=extra, limits=limits,
+                                      quote_errors=csl is None))
     found: dict[str, Citation] = {}
     for block in _walk_divs(out["blocks"]):
         ident = block["c"][0][0]
         if ident.startswith("ref-"):
-            blocks = tuple(block["c"][1])
+            blocks = tuple(_unlink_unsafe(block["c"][1]))
             found[ident.removeprefix("ref-")] = Citation(blocks, stringify(blocks))
     return found
+
+
+def _unlink_unsafe(node: Any) -> Any:
+    """The AST with every link whose target is not http(s), mailto or inside the book (a
+    source's ``URL: javascript:…``) turned into the text it shows."""
+    if isinstance(node, list):
+        return [_unlink_unsafe(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("t") == "Link" and not is_safe_link(node["c"][2][0]):
+        return {"t": "Span", "c": [node["c"][0], _unlink_unsafe(node["c"][1])]}
+    return {key: _unlink_unsafe(value) for key, value in node.items()}
 
 
 def _walk_divs(blocks: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -19,8 +19,12 @@ import re
 import struct
 from pathlib import Path
 
+from lxml import etree
+
 from pressroom.errors import ContentError
 from pressroom.sources.edition import MEDIA_TYPES, Reading, ReadingImage
+from pressroom.sources.safexml import parse_untrusted
+from pressroom.tools.run import DEFAULT_LIMITS
 
 #: The types both outputs take: WeasyPrint draws them and EPUB 3 lists them as core media.
 
@@ -61,6 +65,72 @@ def image_size(path: Path) -> tuple[int, int] | None:
     return None
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+_HREFS = ("href", "{http://www.w3.org/1999/xlink}href")
+#: What an SVG may embed by reference: its own fragments and raster images as data: URLs.
+_EMBEDDED = re.compile(r"#|data:image/(?:png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))""", re.IGNORECASE)
+#: Elements that run or embed something other than drawing.
+_ACTIVE = frozenset({"script", "foreignobject", "iframe", "embed", "object", "handler",
+                     "listener"})
+
+
+def svg_refusal(tree: etree._ElementTree) -> tuple[str, int | None] | None:
+    """Why an SVG (parsed by safexml: no DTD, no entities) may not be shown, and the line of
+    the SVG where; None if it may. Refused: scripts and event handlers, and any reference
+    that is not a fragment (#id) or a raster data: URL: href, xlink:href, CSS url(), @import,
+    a stylesheet processing instruction."""
+    root = tree.getroot()
+    if root.tag != f"{SVG}svg":
+        return 'its root is not <svg xmlns="http://www.w3.org/2000/svg">', root.sourceline
+    for node in root.itersiblings(preceding=True):
+        if isinstance(node, etree._ProcessingInstruction):
+            return f"a processing instruction <?{node.target} …?>", node.sourceline
+    for node in tree.iter():
+        if isinstance(node, etree._ProcessingInstruction):
+            return f"a processing instruction <?{node.target} …?>", node.sourceline
+        if not isinstance(node.tag, str):
+            continue
+        name = etree.QName(node).localname
+        if name.lower() in _ACTIVE:
+            return f"a <{name}> element (scripts and embedded documents)", node.sourceline
+        texts = [node.text or ""] if name == "style" else []
+        for attr, value in node.attrib.items():
+            local = etree.QName(attr).localname
+            if local.lower().startswith("on"):
+                return f"an event handler ({local}=…)", node.sourceline
+            if attr in _HREFS and not _EMBEDDED.match(value.strip()):
+                return f"a reference {local}={value[:60]!r} (only #id or a data:image)", \
+                    node.sourceline
+            texts.append(value)
+        for text in texts:
+            if "@import" in text.lower():
+                return "a CSS @import", node.sourceline
+            for match in _CSS_URL.finditer(text):
+                target = next(g for g in match.groups() if g is not None).strip()
+                if not _EMBEDDED.match(target.strip("'\"")):
+                    return (f"a CSS url({target[:60]}) (only #id or a data:image)",
+                            node.sourceline)
+    return None
+
+
+def _check_svg(reading: Reading, offset: int, shown: str, path: Path) -> None:
+    line = reading.body_line + reading.body.count("\n", 0, offset)
+    if path.stat().st_size > DEFAULT_LIMITS.source_mb * 1024 * 1024:
+        raise _fail(reading, offset, f"{shown}: an SVG larger than "
+                    f"{DEFAULT_LIMITS.source_mb} MB (limit source_mb)")
+    try:
+        tree = parse_untrusted(path, reported=reading.path, line=line)
+    except ContentError as exc:
+        raise ContentError(f"{shown}: {exc.message}", path=reading.path, line=line) from None
+    refused = svg_refusal(tree)
+    if refused:
+        what, at = refused
+        raise _fail(reading, offset, f"{shown}: the SVG has {what}"
+                    + (f" on its line {at}" if at else "")
+                    + "; an image is drawing only, with nothing to run or fetch")
+
+
 def _fail(reading: Reading, offset: int, message: str) -> ContentError:
     return ContentError(message, path=reading.path,
                         line=reading.body_line + reading.body.count("\n", 0, offset))
@@ -79,7 +149,8 @@ def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> 
     if not path.is_relative_to(root):
         raise _fail(reading, offset, f"{shown} is outside the content folder (an edition "
                                      "reads only its own files)")
-    if any(part.startswith(".") for part in path.relative_to(root).parts):
+    named = [part for part in Path(written).parts if part not in (".", "..")]
+    if any(part.startswith(".") for part in (*named, *path.relative_to(root).parts)):
         raise _fail(reading, offset, f"{shown} is in a hidden folder or file")
     if not path.is_file():
         raise _fail(reading, offset, f"{shown}: no such file"
@@ -87,6 +158,8 @@ def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> 
     if path.suffix.lower() not in MEDIA_TYPES:
         raise _fail(reading, offset, f"{shown}: use PNG, JPEG or SVG (print and EPUB both "
                                      "take those)")
+    if path.suffix.lower() == ".svg":
+        _check_svg(reading, offset, shown, path)
     size = image_size(path)
     if size and size[0] * size[1] > MAX_PIXELS:
         raise _fail(reading, offset, f"{shown}: {size[0]} x {size[1]} pixels, more than "

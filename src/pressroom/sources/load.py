@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pressroom.errors import ConfigError, ContentError, LimitError
-from pressroom.sources.citations import read_bibliography, resolve_source
+from pressroom.sources.citations import check_style, read_bibliography, resolve_source
 from pressroom.sources.cjkmark import mark_cjk
 from pressroom.sources.coverage import check_coverage
 from pressroom.sources.edition import Appendix, Edition, Introduction, Part, Reading
@@ -198,6 +198,8 @@ def load_edition(path: Path, root: Path | None = None, *,
     bib_path = file(config.bibliography, ("bibliography",)) if config.bibliography else None
     bibliography = read_bibliography(bib_path) if bib_path else None
     csl = file(config.csl, ("csl",)) if config.csl else None
+    if csl is not None:
+        check_style(csl)
 
     def reading_at(path: Path) -> Reading:
         reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb, max_pdf_pages),
@@ -260,11 +262,31 @@ def load_edition(path: Path, root: Path | None = None, *,
                    tuple(contents), introduction, csl)
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    # A hidden folder or file (.git, .env, a virtualenv) holds no edition material: refused
+    # whether the path names it or a symbolic link leads there.
+    return any(part.startswith(".") for part in path.resolve().relative_to(root.resolve()).parts)
+
+
 def _inside(root: Path, path: Path, name: str, doc: YamlDoc, loc: tuple[Any, ...]) -> Path:
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"{name!r} {why}", path=doc.path, line=doc.line_of(loc),
+                           field=_describe_loc(loc))
+
     if not path.resolve().is_relative_to(root.resolve()):
         where = "the project" if root != doc.path.parent else "the collection's folder"
-        raise ConfigError(f"{name!r} is outside {where}", path=doc.path,
-                          line=doc.line_of(loc), field=_describe_loc(loc))
+        raise refuse(f"is outside {where}")
+    named = [part for part in Path(name).parts if part not in (".", "..")]
+    if any(part.startswith(".") for part in named) or _hidden(path, root):
+        raise refuse("is in a hidden folder or is a hidden file (refused: such files hold "
+                     "no edition material)")
+    if path.suffix.lower() == ".pdf":
+        # A PDF reading brings its sidecar: it must not lead out or into hidden files either.
+        sidecar = sidecar_of(path)
+        if sidecar.exists() and (not sidecar.resolve().is_relative_to(root.resolve())
+                                 or _hidden(sidecar, root)):
+            raise refuse(f"has a sidecar {sidecar.name} that leads outside the project or "
+                         "into a hidden file")
     return path
 
 

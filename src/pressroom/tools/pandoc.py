@@ -35,6 +35,7 @@ READER = (
 LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua", "formats.lua")
 
 _LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
+_ERROR_KIND = re.compile(r"\b([A-Z]\w*(?:Error|Exception))\b")
 _AT_LINE = re.compile(r"line (\d+) column \d+")
 #: Address space beyond Pandoc's heap (-M): the binary, its stacks and the RTS's own tables.
 _RTS_OVERHEAD_MB = 512
@@ -107,11 +108,14 @@ def convert_text(
     path: Path | None = None,
     extra_args: list[str] | tuple[str, ...] = (),
     limits: Limits = DEFAULT_LIMITS,
+    quote_errors: bool = True,
 ) -> str:
     """Convert text without our filters: one chunk of the edition, or a bibliography.
 
     A warning (--fail-if-warnings makes it an error) is reported against ``path``, at the
-    line Pandoc names: chunks are padded so that their lines are the source file's.
+    line Pandoc names: chunks are padded so that their lines are the source file's. With
+    ``quote_errors=False`` the message names only the kind of Pandoc's error, never its text:
+    for runs (citeproc with a style) whose errors can quote a file the user did not write.
     """
     seconds, memory_mb = limits.of("pandoc")
     with tempfile.TemporaryDirectory(prefix="pressroom-chunk-") as work:
@@ -131,6 +135,10 @@ def convert_text(
         detail = re.sub(r"^.*?\[WARNING\] ", "", message)
         detail = re.sub(r"\s*Failing because there were warnings\.?", "", detail)
         detail = re.sub(r" at (?:\S+ )?line \d+ column \d+", "", detail)[:300]
+        if not quote_errors:
+            kind = _ERROR_KIND.search(message)
+            detail = (f"{kind.group(1) if kind else 'an error'} (its text is not shown: it "
+                      "may quote a file the user did not write)")
         raise RenderError(f"pandoc: {detail or f'exit {result.returncode}'}", path=path,
                           line=int(found.group(1)) if found else None)
     return result.stdout
