@@ -238,6 +238,7 @@ def test_a_web_link_is_only_a_link(world: World, listener: Listener):
 # --- markup that must print as text ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_raw_html_tex_and_template_syntax_print_literally(world: World):
     world.add_to_reading(
         "<script>alert('x')</script> <img src=x onerror=alert(1)> "
@@ -302,6 +303,7 @@ def test_a_fifty_megabyte_reading_is_refused_before_it_is_read(world: World):
     assert error.path == reading
 
 
+@pytest.mark.slow
 def test_the_size_limit_can_be_raised(world: World):
     data = world.content / "timeline" / "historiography.yaml"
     data.write_text(data.read_text(encoding="utf-8") + "#" * (2 * 1024 * 1024) + "\n")

@@ -79,6 +79,7 @@ def test_a_damaged_cache_entry_is_made_again_not_served(tmp_path, caplog):
 PREPARED = ("edition.md", "edition.json", "edition-meta.yaml")
 
 
+@pytest.mark.slow
 def test_a_late_failure_leaves_the_assembled_documents_as_they_were(minimal_build, tmp_path):
     build_dir = tmp_path / "build"
     shutil.copytree(minimal_build.settings.build_dir, build_dir)

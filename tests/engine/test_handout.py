@@ -30,6 +30,7 @@ def test_a_handout_is_a4_letter_and_a_booklet(handout: Built):
     assert handout.outputs[0].path.name == "fixture-reader-beta-handout-a4.pdf"
 
 
+@pytest.mark.slow
 def test_a_handout_keeps_the_readers_page_numbers(handout: Built, reader_build: Built):
     reader_a4 = next(o for o in reader_build.outputs if o.variant == "reading"
                      and o.paper == "A4")
@@ -45,6 +46,7 @@ def test_a_handout_keeps_the_readers_page_numbers(handout: Built, reader_build: 
     assert "Contents" not in pdftotext(pdf) and "The First Alliance" not in pdftotext(pdf)
 
 
+@pytest.mark.slow
 def test_restart_numbers_the_handout_from_1(reader_build: Built, tmp_path):
     settings = Settings(ROOT, READER, TEMPLATES, tmp_path)
     outputs = build_handout(settings, "scripts-1960", restart=True)

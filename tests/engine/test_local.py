@@ -58,6 +58,7 @@ def test_a_second_build_is_up_to_date_and_touches_nothing(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
 
 
+@pytest.mark.slow
 def test_editing_one_stylesheet_rebuilds_exactly_the_outputs_that_use_it(tmp_path):
     settings = _project(tmp_path)
     first = {o.path.name: o for o in build(settings)}
@@ -182,6 +183,7 @@ def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_we
     assert not list(settings.build_dir.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_editing_the_epub_stylesheet_rebuilds_the_epub_alone(tmp_path):
     settings = _project(tmp_path)
     build(settings)

@@ -158,6 +158,7 @@ def _page_list(epub) -> list[tuple[str, str, int]]:
             re.findall(r'<a href="([^"#]+)#([^"]+)">(\d+)</a>', block)]
 
 
+@pytest.mark.slow
 def test_the_page_list_has_one_entry_per_page_of_the_a4_edition(
         edition_build: Built):
     entries = _page_list(edition_build.one("epub"))
@@ -168,6 +169,7 @@ def test_the_page_list_has_one_entry_per_page_of_the_a4_edition(
     assert [n for _, _, n in entries] == list(range(1, total + 1))
 
 
+@pytest.mark.slow
 def test_words_after_each_marker_are_on_that_page_of_the_pdf(edition_build: Built):
     epub = edition_build.one("epub")
     a4 = edition_build.one("pdf", "reading", "A4")

@@ -128,6 +128,7 @@ def test_a_template_link_to_a_missing_id_fails_the_build(tmp_path):
         build_epub(settings)
 
 
+@pytest.mark.slow
 def test_markdown_and_html_in_yaml_values_print_literally(tmp_path):
     content = copy_fixture(tmp_path)
     path = content / "timeline" / "chronology.yaml"
