@@ -8,6 +8,7 @@ listener receives nothing.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import http.server
 import shutil
@@ -16,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -475,6 +477,14 @@ _LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE svg [\n<!ENTITY a "lol">\n'
     ('<?xml-stylesheet href="URL/g.css"?>\n' + _SVG + "</svg>", "processing instruction"),
     (_SVG + "<rect>", "not well-formed XML"),
     ('<html xmlns="http://www.w3.org/1999/xhtml"/>', "root is not <svg"),
+    # An animation can set a reference or a handler after loading; a CSS escape can spell
+    # url( so that no pattern sees it; a reference may hide in another namespace or in src.
+    (_SVG + '<a href="#r"><set attributeName="href" to="URL/h"/></a></svg>', "<set> of href"),
+    (_SVG + '<animate attributeName="xlink:href" values="URL/i"/></svg>', "<animate> of href"),
+    (_SVG + "<style>rect { fill: \\75 rl(URL/j) }</style></svg>", r"a CSS escape"),
+    (_SVG + '<image xmlns:e="http://evil.example/" e:href="URL/k.png"/></svg>',
+     "a reference href="),
+    (_SVG + '<image src="URL/l.png"/></svg>', "a reference src="),
 ], ids=lambda v: v[-30:] if isinstance(v, str) else v)
 def test_an_svg_that_runs_or_fetches_anything_is_refused(collection: Collection,
                                                           server: Recorder, svg: str, match: str):
@@ -490,6 +500,29 @@ def test_an_svg_that_runs_or_fetches_anything_is_refused(collection: Collection,
     assert str(error).startswith(f"{sample}:{line}: image 'figure.svg'")
     assert "lol" not in str(error) and "alert" not in str(error)
     assert server.requests == []
+
+
+@pytest.mark.parametrize("url", [
+    "data:image/svg+xml;base64," + base64.b64encode(
+        (_SVG + '<script>alert(1)</script></svg>').encode()).decode(),
+    "data:image/svg+xml," + quote(_SVG + '<image href="URL/m.png"/></svg>'),
+    "data:image/svg+xml," + quote(_LAUGHS),
+    "data:image/svg+xml;base64,%%%%",
+    "data:text/html;base64," + base64.b64encode(b"<script>alert(1)</script>").decode(),
+], ids=["base64-script", "encoded-remote", "laughs", "broken-base64", "html"])
+def test_an_svg_in_a_data_url_is_checked_as_a_file_is(collection: Collection,
+                                                      server: Recorder, url: str):
+    # A data: URL reaches the EPUB as it is (Pandoc unpacks it into a media file).
+    sample = collection.content / "readings" / "sample.md"
+    text = sample.read_text(encoding="utf-8")
+    image = f"![A figure]({url.replace('URL', server.url)})"
+    sample.write_text(text.replace("> “A quotation", f"{image}\n\n> “A quotation"),
+                      encoding="utf-8")
+    line = text[: text.index("> “A quotation")].count("\n") + 1
+    error = collection.refused(r"image 'data:.*(script|reference href|declares a DTD|"
+                               r"base64 is broken|must be image/png)")
+    assert (error.path, error.line) == (sample, line)
+    assert "alert" not in str(error) and "lol" not in str(error) and server.requests == []
 
 
 def test_a_plain_svg_with_fragments_and_raster_data_still_loads(collection: Collection):

@@ -191,7 +191,8 @@ def load_edition(path: Path, root: Path | None = None, *,
         check_style(csl)
 
     def reading_at(path: Path) -> Reading:
-        reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root)
+        reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb), root,
+                                 max_source_mb)
         check_coverage(reading, config.language)
         return resolve_source(reading, bibliography, bib_path)
 
