@@ -8,14 +8,18 @@ listener receives nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import http.server
+import json
 import shutil
 import threading
 import zipfile
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -24,6 +28,7 @@ from pypdf.generic import (
     DictionaryObject,
     FloatObject,
     NameObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -31,6 +36,8 @@ from helpers import MINIMAL, TEMPLATES
 from pressroom.assemble.figure import render_timeline_svg
 from pressroom.checks.epub import epub_link_problems
 from pressroom.checks.pdf import check_links
+from pressroom.engine.build import build
+from pressroom.engine.settings import Settings
 from pressroom.epub.cover import title_page
 from pressroom.errors import ContentError, PressroomError, RenderError
 from pressroom.preview.server import serve
@@ -475,6 +482,14 @@ _LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE svg [\n<!ENTITY a "lol">\n'
     ('<?xml-stylesheet href="URL/g.css"?>\n' + _SVG + "</svg>", "processing instruction"),
     (_SVG + "<rect>", "not well-formed XML"),
     ('<html xmlns="http://www.w3.org/1999/xhtml"/>', "root is not <svg"),
+    # An animation can set a reference or a handler after loading; a CSS escape can spell
+    # url( so that no pattern sees it; a reference may hide in another namespace or in src.
+    (_SVG + '<a href="#r"><set attributeName="href" to="URL/h"/></a></svg>', "<set> of href"),
+    (_SVG + '<animate attributeName="xlink:href" values="URL/i"/></svg>', "<animate> of href"),
+    (_SVG + "<style>rect { fill: \\75 rl(URL/j) }</style></svg>", r"a CSS escape"),
+    (_SVG + '<image xmlns:e="http://evil.example/" e:href="URL/k.png"/></svg>',
+     "a reference href="),
+    (_SVG + '<image src="URL/l.png"/></svg>', "a reference src="),
 ], ids=lambda v: v[-30:] if isinstance(v, str) else v)
 def test_an_svg_that_runs_or_fetches_anything_is_refused(collection: Collection,
                                                           server: Recorder, svg: str, match: str):
@@ -490,6 +505,29 @@ def test_an_svg_that_runs_or_fetches_anything_is_refused(collection: Collection,
     assert str(error).startswith(f"{sample}:{line}: image 'figure.svg'")
     assert "lol" not in str(error) and "alert" not in str(error)
     assert server.requests == []
+
+
+@pytest.mark.parametrize("url", [
+    "data:image/svg+xml;base64," + base64.b64encode(
+        (_SVG + '<script>alert(1)</script></svg>').encode()).decode(),
+    "data:image/svg+xml," + quote(_SVG + '<image href="URL/m.png"/></svg>'),
+    "data:image/svg+xml," + quote(_LAUGHS),
+    "data:image/svg+xml;base64,%%%%",
+    "data:text/html;base64," + base64.b64encode(b"<script>alert(1)</script>").decode(),
+], ids=["base64-script", "encoded-remote", "laughs", "broken-base64", "html"])
+def test_an_svg_in_a_data_url_is_checked_as_a_file_is(collection: Collection,
+                                                      server: Recorder, url: str):
+    # A data: URL reaches the EPUB as it is (Pandoc unpacks it into a media file).
+    sample = collection.content / "readings" / "sample.md"
+    text = sample.read_text(encoding="utf-8")
+    image = f"![A figure]({url.replace('URL', server.url)})"
+    sample.write_text(text.replace("> “A quotation", f"{image}\n\n> “A quotation"),
+                      encoding="utf-8")
+    line = text[: text.index("> “A quotation")].count("\n") + 1
+    error = collection.refused(r"image 'data:.*(script|reference href|declares a DTD|"
+                               r"base64 is broken|must be image/png)")
+    assert (error.path, error.line) == (sample, line)
+    assert "alert" not in str(error) and "lol" not in str(error) and server.requests == []
 
 
 def test_a_plain_svg_with_fragments_and_raster_data_still_loads(collection: Collection):
@@ -512,3 +550,149 @@ def test_the_timeline_figure_passes_the_svg_check(collection: Collection):
     svg, _ = render_timeline_svg(chronology, TEMPLATES)
     tree = parse_untrusted(Path("timeline.svg"), data=svg.encode("utf-8"))
     assert svg_refusal(tree) is None
+
+
+# --- every kind through a whole build: one line, nothing fetched, the outputs left whole --------
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal fixture built once, whole: the earlier outputs every refusal must keep."""
+    project = tmp_path_factory.mktemp("good") / "project"
+    shutil.copytree(MINIMAL, project / "content")
+    build(_settings(project))
+    return project / "build"
+
+
+def _settings(project: Path) -> Settings:
+    return Settings(project, project / "content" / "edition.yaml", TEMPLATES, project / "build")
+
+
+class Project(Collection):
+    """The minimal fixture with the outputs of an earlier good build beside it."""
+
+    def __init__(self, tmp_path: Path, good_build: Path) -> None:
+        super().__init__(tmp_path)
+        shutil.copytree(good_build, self.project / "build")
+        self.before = self.outputs()
+
+    def outputs(self) -> dict[str, str]:
+        """sha256 of the manifest and of every output it lists."""
+        build_dir = self.project / "build"
+        names = ["manifest.json"] + [
+            e["path"] for e in json.loads((build_dir / "manifest.json").read_text())["outputs"]]
+        return {n: hashlib.sha256((build_dir / n).read_bytes()).hexdigest() for n in names}
+
+    def build_refused(self, match: str) -> PressroomError:
+        """Build; it must stop with one line matching match, every earlier output as it was."""
+        with pytest.raises(PressroomError, match=match) as caught:
+            build(_settings(self.project))
+        message = str(caught.value)
+        assert "\n" not in message
+        assert "root:" not in message and "LEAKED" not in message and "SECRET" not in message
+        assert self.outputs() == self.before
+        return caught.value
+
+
+@pytest.fixture
+def project(tmp_path: Path, good_build: Path) -> Project:
+    return Project(tmp_path, good_build)
+
+
+@pytest.mark.parametrize("parent", ["http", "file"])
+def test_a_build_with_a_linked_style_fetches_nothing(project: Project, server: Recorder,
+                                                     parent: str):
+    href = f"{server.url}/parent.csl" if parent == "http" else "file:///etc/passwd"
+    style = project.write("style.csl", _style(f'<link rel="independent-parent" href="{href}"/>'))
+    project.add("csl: style.csl")
+    error = project.build_refused(r"points at another style")
+    assert str(error).startswith(f"{style}:6: ")
+    assert server.requests == []
+
+
+def test_a_build_naming_a_hidden_file_is_refused(project: Project):
+    (project.project / ".git").mkdir()
+    (project.project / ".git" / "config").write_text("[core]\nSECRET-GIT-CONFIG\n")
+    line = project.add("introduction: ../.git/config")
+    error = project.build_refused(r"edition\.yaml:2: introduction: '\.\./\.git/config' is in a "
+                                  "hidden folder")
+    assert (error.path, error.line) == (project.config, line)
+
+
+def test_a_build_with_an_svg_that_fetches_is_refused(project: Project, server: Recorder):
+    readings = project.content / "readings"
+    (readings / "figure.svg").write_text(
+        _SVG + f'<image href="{server.url}/a.png" width="9" height="9"/></svg>', encoding="utf-8")
+    sample = readings / "sample.md"
+    sample.write_text(sample.read_text(encoding="utf-8").replace(
+        "> “A quotation", "![A figure](figure.svg)\n\n> “A quotation"), encoding="utf-8")
+    project.build_refused(r"sample\.md:\d+: image 'figure\.svg': the SVG has a reference href=")
+    assert server.requests == []
+
+
+def test_a_bibliography_script_url_builds_as_text_and_passes_the_checks(project: Project):
+    evil = "javascript:alert(document.domain)"
+    project.write("sources.json", json.dumps([{
+        "id": "evil", "type": "article-journal", "title": "Evil", "container-title": "J",
+        "issued": {"date-parts": [[1999]]}, "URL": evil}]))
+    project.add("bibliography: sources.json")
+    sample = project.content / "readings" / "sample.md"
+    text = sample.read_text(encoding="utf-8")
+    start, end = text.index("source:\n"), text.index("rights:")
+    sample.write_text(text[:start] + 'source: "@evil"\n' + text[end:], encoding="utf-8")
+    build(_settings(project.project), formats=("html", "epub"))
+    build_dir = project.project / "build"
+    epub = next(build_dir.glob("*.epub"))
+    assert epub_link_problems(epub) == []
+    with zipfile.ZipFile(epub) as zf:
+        members = "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist()
+                          if n.endswith((".xhtml", ".opf")))
+    html = next(build_dir.glob("*.html")).read_text(encoding="utf-8")
+    for page in (members, html):
+        assert 'href="javascript' not in page.replace(" ", "").lower()
+        assert evil in page  # printed, as the text it is
+
+
+def _text_page_pdf(actions: list[DictionaryObject]) -> bytes:
+    """A one-page PDF with a line of text (so that it is no scan) and these link actions."""
+    reader = PdfReader(BytesIO(_pdf_with_links(actions)))
+    writer = PdfWriter(clone_from=reader)
+    page = writer.pages[0]
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): font})})
+    content = StreamObject()
+    content.set_data(b"BT /F1 12 Tf 20 150 Td (A page of a published article.) Tj ET")
+    page.replace_contents(content)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_readings_script_links_do_not_reach_the_built_volume(project: Project):
+    readings = project.content / "readings"
+    source = readings / "linked.pdf"
+    source.write_bytes(_text_page_pdf([
+        *(_action("/URI", URI=uri) for uri in HOSTILE_URIS),
+        _action("/Launch", F="/bin/sh"),
+        _action("/URI", URI="https://example.org/doi"),
+    ]))
+    assert not check_links(source).ok
+    (readings / "linked.yaml").write_text(
+        "title: A Linked Article\nauthor: Bruno Beta\nrights: © 2000 the author.\n",
+        encoding="utf-8")
+    config = project.config.read_text(encoding="utf-8")
+    project.config.write_text(config.replace("- readings/sample.md",
+                                             "- readings/sample.md\n  - readings/linked.pdf"),
+                              encoding="utf-8")
+    outputs = build(_settings(project.project), formats=("pdf",), papers=("a4",),
+                    kinds=("reading",))
+    volume = next(o.path for o in outputs if o.format == "pdf")
+    result = check_links(volume)
+    assert result.ok, result.detail
+    uris = [str(a.get_object()["/A"].get("/URI")) for page in PdfReader(volume).pages
+            for a in page.get("/Annots") or [] if "/A" in a.get_object()]
+    assert "https://example.org/doi" in uris
+    assert not any("javascript" in u.lower() or u.startswith(("file:", "data:")) for u in uris)

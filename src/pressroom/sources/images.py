@@ -9,22 +9,29 @@ is rewritten to its file's URL, which WeasyPrint fetches (its fetcher still refu
 outside the project) and which the Lua filter ``media.lua`` puts into the EPUB: Pandoc runs
 with ``--sandbox`` and reads no image itself, so the filter reads exactly the files listed in
 the metadata by :func:`allowed_sources` and nothing else.
+
+An SVG is XML that can run scripts and fetch: it is parsed safely (``safexml``: no DTD, no
+entities, no network) and refused unless it is drawing alone (:func:`svg_refusal`), as a file
+and as a ``data:image/svg+xml`` URL alike, so that print and EPUB show the same image.
 """
 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import re
 import struct
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from lxml import etree
 
 from pressroom.errors import ContentError
 from pressroom.sources.edition import MEDIA_TYPES, Reading, ReadingImage
 from pressroom.sources.safexml import parse_untrusted
-from pressroom.tools.run import DEFAULT_LIMITS
+from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE
 
 #: The types both outputs take: WeasyPrint draws them and EPUB 3 lists them as core media.
 
@@ -66,20 +73,25 @@ def image_size(path: Path) -> tuple[int, int] | None:
 
 
 SVG = "{http://www.w3.org/2000/svg}"
-_HREFS = ("href", "{http://www.w3.org/1999/xlink}href")
+#: Attributes (in any namespace) that make an SVG load something: href, xlink:href, src.
+_REFERENCES = frozenset({"href", "src"})
 #: What an SVG may embed by reference: its own fragments and raster images as data: URLs.
 _EMBEDDED = re.compile(r"#|data:image/(?:png|jpeg|gif|webp)[;,]", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))""", re.IGNORECASE)
 #: Elements that run or embed something other than drawing.
 _ACTIVE = frozenset({"script", "foreignobject", "iframe", "embed", "object", "handler",
                      "listener"})
+#: Animation elements, which can set any attribute (an href, an event handler) later.
+_ANIMATIONS = frozenset({"set", "animate", "animatemotion", "animatetransform",
+                         "animatecolor"})
 
 
 def svg_refusal(tree: etree._ElementTree) -> tuple[str, int | None] | None:
     """Why an SVG (parsed by safexml: no DTD, no entities) may not be shown, and the line of
-    the SVG where; None if it may. Refused: scripts and event handlers, and any reference
-    that is not a fragment (#id) or a raster data: URL: href, xlink:href, CSS url(), @import,
-    a stylesheet processing instruction."""
+    the SVG where; None if it may. Refused: scripts, embedded documents and event handlers,
+    and any reference that is not a fragment (#id) or a raster data: URL: href, xlink:href,
+    src, CSS url() and @import, a processing instruction (<?xml-stylesheet?>), a CSS escape
+    (which could spell url( in disguise), an animation of a reference or handler."""
     root = tree.getroot()
     if root.tag != f"{SVG}svg":
         return 'its root is not <svg xmlns="http://www.w3.org/2000/svg">', root.sourceline
@@ -94,41 +106,89 @@ def svg_refusal(tree: etree._ElementTree) -> tuple[str, int | None] | None:
         name = etree.QName(node).localname
         if name.lower() in _ACTIVE:
             return f"a <{name}> element (scripts and embedded documents)", node.sourceline
+        if name.lower() in _ANIMATIONS:
+            # "xlink:href" names its prefix: the attribute animated is the part after it.
+            animated = node.get("attributeName", "").rsplit(":", 1)[-1].strip().lower()
+            if animated in _REFERENCES or animated.startswith("on"):
+                return f"a <{name}> of {animated[:30]} (an animated reference or handler)", \
+                    node.sourceline
         texts = [node.text or ""] if name == "style" else []
         for attr, value in node.attrib.items():
             local = etree.QName(attr).localname
             if local.lower().startswith("on"):
-                return f"an event handler ({local}=…)", node.sourceline
-            if attr in _HREFS and not _EMBEDDED.match(value.strip()):
-                return f"a reference {local}={value[:60]!r} (only #id or a data:image)", \
-                    node.sourceline
+                return f"an event handler ({local[:30]}=…)", node.sourceline
+            if local.lower() in _REFERENCES and not _EMBEDDED.match(value.strip()):
+                return (f"a reference {local}={_shown(value)} (only #id or a data:image)",
+                        node.sourceline)
             texts.append(value)
         for text in texts:
-            if "@import" in text.lower():
-                return "a CSS @import", node.sourceline
-            for match in _CSS_URL.finditer(text):
-                target = next(g for g in match.groups() if g is not None).strip()
-                if not _EMBEDDED.match(target.strip("'\"")):
-                    return (f"a CSS url({target[:60]}) (only #id or a data:image)",
-                            node.sourceline)
+            refused = _css_refusal(text)
+            if refused:
+                return refused, node.sourceline
     return None
 
 
-def _check_svg(reading: Reading, offset: int, shown: str, path: Path) -> None:
+def _shown(value: str) -> str:
+    # The contributor's own text, cut short and with no line breaks.
+    return repr(" ".join(value.split())[:60])
+
+
+def _css_refusal(text: str) -> str | None:
+    if "\\" in text:
+        return "a CSS escape (\\)"
+    if "@import" in text.lower():
+        return "a CSS @import"
+    for match in _CSS_URL.finditer(text):
+        target = next(g for g in match.groups() if g is not None).strip()
+        if not _EMBEDDED.match(target.strip("'\"")):
+            return f"a CSS url({_shown(target)[1:-1]}) (only #id or a data:image)"
+    return None
+
+
+def _check_svg(reading: Reading, offset: int, shown: str, path: Path,
+               data: bytes | None = None, max_mb: int = DEFAULT_LIMITS.source_mb) -> None:
+    """Refuse an SVG file (or the bytes of a data: URL) that is not drawing alone."""
     line = reading.body_line + reading.body.count("\n", 0, offset)
-    if path.stat().st_size > DEFAULT_LIMITS.source_mb * 1024 * 1024:
-        raise _fail(reading, offset, f"{shown}: an SVG larger than "
-                    f"{DEFAULT_LIMITS.source_mb} MB (limit source_mb)")
+    size = len(data) if data is not None else path.stat().st_size
+    if size > max_mb * 1024 * 1024:
+        raise _fail(reading, offset, f"{shown}: an SVG larger than {max_mb} MB (limit "
+                                     f"source_mb; {WHERE_TO_RAISE})")
     try:
-        tree = parse_untrusted(path, reported=reading.path, line=line)
+        tree = parse_untrusted(path, reported=reading.path, line=line, data=data)
     except ContentError as exc:
         raise ContentError(f"{shown}: {exc.message}", path=reading.path, line=line) from None
     refused = svg_refusal(tree)
     if refused:
         what, at = refused
         raise _fail(reading, offset, f"{shown}: the SVG has {what}"
-                    + (f" on its line {at}" if at else "")
+                    + (f" on its line {at}" if at and data is None else "")
                     + "; an image is drawing only, with nothing to run or fetch")
+
+
+#: data:[type][;params][;base64],payload
+_DATA_URL = re.compile(r"data:(?P<type>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<payload>.*)",
+                       re.IGNORECASE | re.DOTALL)
+_DATA_TYPES = frozenset({"image/png", "image/jpeg", "image/svg+xml"})
+
+
+def _check_data_url(reading: Reading, offset: int, written: str, max_mb: int) -> None:
+    """A data: image is a PNG or JPEG, or an SVG checked as an SVG file is (the types a file
+    may have)."""
+    shown = f"image {_shown(written[:40] + ('…' if len(written) > 40 else ''))}"
+    match = _DATA_URL.fullmatch(written)
+    kind = match.group("type").strip().lower() if match else ""
+    if kind not in _DATA_TYPES:
+        raise _fail(reading, offset, f"{shown}: a data: image must be image/png, image/jpeg "
+                                     "or image/svg+xml")
+    if kind != "image/svg+xml":
+        return
+    payload = unquote_to_bytes(match.group("payload"))
+    if ";base64" in match.group("params").lower():
+        try:
+            payload = base64.b64decode(re.sub(rb"\s", b"", payload), validate=True)
+        except binascii.Error:
+            raise _fail(reading, offset, f"{shown}: its base64 is broken") from None
+    _check_svg(reading, offset, shown, Path("the SVG"), payload, max_mb)
 
 
 def _fail(reading: Reading, offset: int, message: str) -> ContentError:
@@ -136,7 +196,8 @@ def _fail(reading: Reading, offset: int, message: str) -> ContentError:
                         line=reading.body_line + reading.body.count("\n", 0, offset))
 
 
-def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> Path:
+def _resolve(reading: Reading, content_dir: Path, written: str, offset: int,
+             max_mb: int = DEFAULT_LIMITS.source_mb) -> Path:
     shown = f"image {written!r}"
     if _SCHEME.match(written):
         raise _fail(reading, offset, f"{shown}: images must be files beside the reading, "
@@ -159,7 +220,7 @@ def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> 
         raise _fail(reading, offset, f"{shown}: use PNG, JPEG or SVG (print and EPUB both "
                                      "take those)")
     if path.suffix.lower() == ".svg":
-        _check_svg(reading, offset, shown, path)
+        _check_svg(reading, offset, shown, path, max_mb=max_mb)
     size = image_size(path)
     if size and size[0] * size[1] > MAX_PIXELS:
         raise _fail(reading, offset, f"{shown}: {size[0]} x {size[1]} pixels, more than "
@@ -167,7 +228,8 @@ def _resolve(reading: Reading, content_dir: Path, written: str, offset: int) -> 
     return path
 
 
-def resolve_images(reading: Reading, content_dir: Path) -> Reading:
+def resolve_images(reading: Reading, content_dir: Path,
+                   max_mb: int = DEFAULT_LIMITS.source_mb) -> Reading:
     """The reading with every image checked and pointed at its file's URL.
 
     An image needs alt text (it is what a screen reader says and what an e-reader shows when
@@ -186,11 +248,12 @@ def resolve_images(reading: Reading, content_dir: Path) -> Reading:
             if not alt:
                 raise _fail(reading, match.start(), "an image has no alt text: describe it "
                             "between the brackets, ![what it shows](…)")
+            _check_data_url(reading, match.start(), written, max_mb)
             continue
         if not alt:
             raise _fail(reading, match.start(), f"image {written!r} has no alt text: describe "
                         f"it between the brackets, ![what it shows]({written})")
-        path = _resolve(reading, content_dir, written, match.start())
+        path = _resolve(reading, content_dir, written, match.start(), max_mb)
         image = ReadingImage(written, path, reading.body_line
                              + body.count("\n", 0, match.start()), alt)
         found.append(image)

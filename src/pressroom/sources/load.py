@@ -203,7 +203,7 @@ def load_edition(path: Path, root: Path | None = None, *,
 
     def reading_at(path: Path) -> Reading:
         reading = resolve_images(load_reading(path, max_source_mb, max_pdf_mb, max_pdf_pages),
-                                 root)
+                                 root, max_source_mb)
         # Unmarked Chinese, Japanese and Korean text takes a language before anything reads
         # the body, so that print, the EPUB and the check of faces see the same marks.
         reading = mark_cjk(reading, config.language, config.cjk_language)
