@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import copy_fixture
+from helpers import ROOT, TEMPLATES, copy_fixture
+from pressroom.engine.build import build
+from pressroom.engine.settings import Settings
+from pressroom.errors import StrictError
 from pressroom.sources.load import load_edition
 from pressroom.sources.style import american
 
@@ -87,3 +90,42 @@ def test_other_englishes_are_not_checked(collection, caplog):
 ])
 def test_which_collections_are_american(tag, wanted):
     assert american(tag) is wanted
+
+
+def test_the_introductions_own_language_decides_for_it(collection, caplog):
+    intro = collection / "introduction.md"
+    intro.write_text(intro.read_text().replace("title: Introduction\n",
+                                               "title: Introduction\nlang: en-GB\n"))
+    assert not any(str(intro) in w for w in _warnings(caplog, collection))
+    # An American introduction in a British collection is checked; nothing else is.
+    _replace(collection / "edition.yaml", "language: en-US", "language: en-GB")
+    intro.write_text(intro.read_text().replace("lang: en-GB", "lang: en-US"))
+    caplog.clear()
+    assert [w.split(":")[0] for w in _warnings(caplog, collection)] == [str(intro)]
+
+
+def test_code_and_yaml_quoting_are_not_prose(collection, caplog):
+    intro = collection / "introduction.md"
+    intro.write_text("Call `f(\"a\", \"b\")` then.\n\n```\nprint(\"x\".upper())\n```\n")
+    chronology = collection / "timeline" / "chronology.yaml"
+    # A double-quoted YAML scalar in a flow mapping: its closing quote is the file's, not
+    # the text's. An escaped straight quote inside one is the text's.
+    _replace(chronology, '    annotation: >-\n      The year is “uncertain”.',
+             '    annotation: "The year is \\"uncertain\\"."')
+    _replace(chronology, "# The strands",
+             '  - {id: flow, date: "1951", title: T, strand: ideology, notes: [3], '
+             'annotation: "Written in flow style.", people: []}\n# The strands')
+    warnings = _warnings(caplog, collection)
+    assert not any(str(intro) in w for w in warnings)
+    line = _line_of(chronology, 'The year is \\"uncertain')
+    assert [w for w in warnings if str(chronology) in w] == [
+        f"{chronology}:{line}: events[2].annotation: a comma or full stop after a closing "
+        "quotation mark (once): in American English (en-US) it goes inside, ,” and .”"]
+
+
+def test_a_strict_build_stops_at_it_in_one_line(collection, tmp_path):
+    settings = Settings(ROOT, collection, TEMPLATES, tmp_path / "build", strict=True)
+    with pytest.raises(StrictError) as caught:
+        build(settings, formats=("html",))
+    message = str(caught.value)
+    assert "\n" not in message and "after a closing quotation mark" in message

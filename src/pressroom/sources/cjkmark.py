@@ -10,12 +10,13 @@ and takes the collection's ``cjk-language`` (default zh-Hans).
 Each unmarked run (Han, kana and hangul, with the CJK punctuation, spaces and digits between
 them) is wrapped in a span ``[…]{lang=xx}`` in the reading's body, before anything else reads
 it, so the print edition, the EPUB and the coverage check all see the same mark. Nothing is
-added but the span's brackets, on the same line, so every later file:line stays right. What
-Pandoc would not read as text is left alone (code, URLs, link targets, attributes, raw HTML,
-reference labels, tables laid out by column), and so is everything an explicit ``lang`` mark
-covers: a mark written by hand always wins. The build then warns, once per reading, which
-phrases it marked and why, so an editor can mark a wrong guess by hand; a --strict build
-stops there.
+added but the span's brackets, on the same line, so every later file:line stays right; emphasis
+that encloses a run goes inside its span, where it is the CJK text's own emphasis (bold). What
+never prints and what prints exactly as written is left alone (sources.bodytext: link targets,
+attributes, raw HTML, labels; code, URLs, tables laid out by column), and so is everything an
+explicit ``lang`` mark covers: a mark written by hand always wins. The build then warns,
+once per reading, which phrases it marked and why, so an editor can mark a wrong guess by
+hand; a --strict build stops there.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Iterator
 
 from pressroom.errors import ContentError
 from pressroom.faces import stack_for
+from pressroom.sources.bodytext import mask, untouchable
 from pressroom.sources.coverage import CJK_RANGES, lang_ranges
 from pressroom.sources.edition import Reading
 
@@ -48,90 +49,20 @@ _RUN = re.compile(f"{_CJK}(?:[{_char_class(CJK_RANGES)} \t0-9]*{_CJK})?")
 _HAS_KANA = re.compile(f"[{_char_class(_KANA)}]")
 _HAS_HANGUL = re.compile(f"[{_char_class(_HANGUL)}]")
 _HAS_LETTER = re.compile(_LETTER)
+_CJK_IN = re.compile(_CJK)
 
-# -- what is not text ------------------------------------------------------------------------
+# -- what is not text to mark ---------------------------------------------------------------
 
-_INLINE = re.compile("|".join((
-    r"<!--.*?-->",  # an HTML comment
-    r"(?<!`)(?P<ticks>`+)(?!`).*?(?<!`)(?P=ticks)(?!`)",  # a code span
-    r"<[A-Za-z/!?][^<>\n]*>",  # raw HTML, an autolink
-    r"\b(?:https?|ftp|mailto|file):[^\s<>]+",  # a bare URL
-    r"\]\((?:[^()\n]|\([^()\n]*\))*\)",  # a link's or an image's target and title
-    r"\]\[[^\]\n]*\]",  # a reference link's label
-    r"\[\^[^\]\s]+\]",  # a note's label
-    r"\{\s*(?:[#.=-]|[A-Za-z][\w:-]*=)[^{}\n]*\}",  # attributes
-    r"^ {0,3}\[(?!\^)[^\]\n]+\]:[^\n]*",  # a link reference definition
-    r"^:{3,}[^\n]*",  # a fenced div's fence
-)), re.DOTALL | re.MULTILINE)
 _REFERENCE = re.compile(r"^ {0,3}\[(?!\^)([^\]\n]+)\]:", re.MULTILINE)
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d+[.)]|#[.)]|\(?[A-Za-z]{1,2}[.)])[ \t]")
-# A row of a grid table, or the dashed lines of a simple or multiline table: those tables
-# are laid out by column, and a span's brackets would move every column after it.
-_TABLE_RULE = re.compile(r"[ \t]*(?:\+[-=:+]+\+|-{3,}(?:[ \t]+-{3,})*)[ \t]*")
-
-
-def _code_blocks(body: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of every fenced or indented code block, and of every block of lines
-    (between blank lines) that is a table laid out by column."""
-    lines = body.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    fence: str | None = None
-    fence_start = 0
-    in_list = in_code = False
-    previous_blank = True
-    block_start = 0
-    table = False
-    for index, line in enumerate(lines):
-        text = line.rstrip("\n")
-        blank = not text.strip()
-        if fence is not None:
-            if text.strip().startswith(fence) and set(text.strip()) == {fence[0]}:
-                yield offsets[fence_start], offsets[index + 1]
-                fence, previous_blank, block_start = None, False, index + 1
-            continue
-        opened = _FENCE.match(text)
-        if opened:
-            fence, fence_start = opened.group(1), index
-            continue
-        indented = text.startswith(("    ", "\t"))
-        # An indented block after a blank line is code, unless it continues a list item.
-        in_code = (in_code and (indented or blank)) or (
-            indented and previous_blank and not in_list and not blank)
-        if in_code:
-            yield offsets[index], offsets[index + 1]
-            previous_blank, block_start = blank, index + 1
-            continue
-        if _LIST_ITEM.match(text):
-            in_list = True
-        elif not blank and not indented and previous_blank:
-            in_list = False
-        if blank:
-            if table:
-                yield offsets[block_start], offsets[index]
-            table = False
-            block_start = index + 1
-        elif _TABLE_RULE.fullmatch(text):
-            rule = text.strip()
-            # One dashed line under one line of text is a setext heading, not a table.
-            table = table or rule.startswith("+") or " " in rule or index == block_start
-        previous_blank = blank
-    if fence is not None:
-        yield offsets[fence_start], len(body)
-    if table:
-        yield offsets[block_start], len(body)
 
 
 def _protected(body: str) -> list[tuple[int, int]]:
     """Every (start, end) of the body that is not text to mark."""
-    found = [(m.start(), m.end()) for m in _INLINE.finditer(body)]
-    found += list(_code_blocks(body))
+    found = untouchable(body)
     # Text inside a mark of its own, and a reference link's label written as its text: a
     # label changed by a span would no longer match its definition.
     found += [(start, end) for start, end, _ in lang_ranges(body)]
-    for label in {m.group(1) for m in _REFERENCE.finditer(body)}:
+    for label in {m.group(1) for m in _REFERENCE.finditer(body) if _CJK_IN.search(m.group(1))}:
         found += [(m.start(), m.end()) for m in
                   re.finditer(rf"\[{re.escape(label)}\]", body, re.IGNORECASE)]
     return found
@@ -142,34 +73,80 @@ def _protected(body: str) -> list[tuple[int, int]]:
 
 @dataclasses.dataclass(frozen=True)
 class Marked:
-    """A phrase marked with a language, where, and why that language."""
+    """A phrase marked with a language: what the span encloses (start, end), the phrase as
+    the warning names it, its language and why that language."""
 
+    start: int
+    end: int
     text: str
-    offset: int
     lang: str
     reason: str
 
 
 def language_of(run: str, cjk_language: str) -> tuple[str, str]:
-    """(language, why) of a run of CJK text: kana is Japanese, hangul Korean, Han alone the
-    collection's default."""
+    """(language, why) of a run of CJK text: kana is Japanese, hangul (without kana) Korean,
+    Han alone, or CJK punctuation alone, the collection's default."""
     if _HAS_KANA.search(run):
         return "ja", "kana"
     if _HAS_HANGUL.search(run):
         return "ko", "hangul"
-    return cjk_language, "Han characters only: the collection's cjk-language"
+    if _HAS_LETTER.search(run):
+        return cjk_language, "Han characters only: the collection's cjk-language"
+    return cjk_language, "no Han, kana or hangul: the collection's cjk-language"
+
+
+_DELIMITERS = ("***", "**", "*", "___", "__", "_")
+
+
+def _enclosed(body: str, start: int, end: int, masked: str) -> tuple[int, int]:
+    """(start, end) widened over emphasis that encloses exactly this run (``*人民日报*``):
+    a span inside the emphasis would take its text out of the emphasis's language, and CJK
+    emphasis is set in bold only where the emphasis itself has the CJK language."""
+    widened = True
+    while widened:
+        widened = False
+        for mark in _DELIMITERS:
+            size = len(mark)
+            before, after = start - size, end + size
+            if (before < 0 or body[before:start] != mark or body[end:after] != mark
+                    or "\0" in masked[before:start] + masked[end:after]):
+                continue
+            outside = body[before - 1:before] + body[after:after + 1]
+            # "**" is no "*" pair, and an underscore between letters is no emphasis.
+            if mark[0] in outside or (mark[0] == "_" and any(c.isalnum() for c in outside)):
+                continue
+            start, end, widened = before, after, True
+            break
+    return start, end
+
+
+def _escape_start(body: str, start: int) -> int:
+    # "!" before "[" would make the span an image, and an odd backslash would escape its
+    # bracket: either goes inside the span, where it means what it meant before.
+    if start and body[start - 1] == "!":
+        start -= 1
+    slashes = 0
+    while slashes < start and body[start - slashes - 1] == "\\":
+        slashes += 1
+    return start - 1 if slashes % 2 else start
 
 
 def find_unmarked(body: str, cjk_language: str) -> list[Marked]:
-    """The runs of CJK text no mark covers, outside what Pandoc does not read as text."""
-    masked = list(body)
-    for start, end in _protected(body):
-        masked[start:end] = "\0" * (end - start)
+    """The runs of CJK text no mark covers, outside what Pandoc does not read as text: each
+    widened over the emphasis that encloses it, runs that then touch taken as one."""
+    masked = mask(body, _protected(body))
+    regions: list[list[int]] = []
+    for run in _RUN.finditer(masked):
+        start, end = _enclosed(body, run.start(), run.end(), masked)
+        if regions and regions[-1][1] == start:  # 「*人民日报*」: one phrase
+            start = regions.pop()[0]
+            start, end = _enclosed(body, start, end, masked)
+        regions.append([start, end])
     out = []
-    for run in _RUN.finditer("".join(masked)):
-        if _HAS_LETTER.search(run.group()):  # punctuation alone says no language
-            out.append(Marked(run.group(), run.start(), *language_of(run.group(),
-                                                                     cjk_language)))
+    for start, end in regions:
+        written = body[start:end].strip("*_")
+        out.append(Marked(_escape_start(body, start), end, written,
+                          *language_of(written, cjk_language)))
     return out
 
 
@@ -186,8 +163,8 @@ def mark_cjk(reading: Reading, default_lang: str, cjk_language: str) -> Reading:
     body = reading.body
     pieces, last = [], 0
     for run in runs:
-        pieces += [body[last:run.offset], f"[{run.text}]{{lang={run.lang}}}"]
-        last = run.offset + len(run.text)
+        pieces += [body[last:run.start], f"[{body[run.start:run.end]}]{{lang={run.lang}}}"]
+        last = run.end
     pieces.append(body[last:])
     phrases: dict[tuple[str, str], str] = {}
     for run in runs:
@@ -198,7 +175,7 @@ def mark_cjk(reading: Reading, default_lang: str, cjk_language: str) -> Reading:
         listed.append(f"{text} as {lang}" + ("" if reason in said else f" ({reason})"))
         said.add(reason)
     many = "phrase" if len(phrases) == 1 else "phrases"
-    line = reading.body_line + body.count("\n", 0, runs[0].offset)
+    line = reading.body_line + body.count("\n", 0, runs[0].start)
     log.warning("%s", ContentError(
         f"marked {len(phrases)} unmarked Chinese, Japanese or Korean {many}: "
         + ", ".join(listed), path=reading.path, line=line))

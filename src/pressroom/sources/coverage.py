@@ -1,5 +1,6 @@
-"""Every character of a reading has a chosen face: which language each run of text is in
-(its ``lang`` marks), and the check against the faces that set that language."""
+"""Every character a reading prints has a chosen face: which language each run of text is in
+(its ``lang`` marks), and the check against the faces that set that language. What never
+prints (a link's target, an attribute, a comment: sources.bodytext) needs no face."""
 
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from itertools import pairwise
 
 from pressroom.errors import ContentError
 from pressroom.faces import FaceStack, coverage, resolved_file, sibling_coverage, stack_for
+from pressroom.sources.bodytext import fixed, hidden, inside, mask
 from pressroom.sources.edition import Reading
 
 # -- which language each character is in --------------------------------------------------
@@ -161,9 +163,12 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
     has, naming the reading's file and line (WeasyPrint would print it in some other face)."""
     body = reading.body
     base = getattr(reading.meta, "lang", None) or default_lang
+    # What never prints (a link's target, an attribute, a comment) needs no face: it is read
+    # as spaces, which keeps every offset, while the marks are read from the body as written.
+    printed = mask(body, hidden(body), " ")
     for start, end, lang in _segments(body, base):
         stack = stack_for(lang)
-        problem = _first_problem(body[start:end], stack)
+        problem = _first_problem(printed[start:end], stack)
         if problem is None:
             continue
         offset, char, kind = problem
@@ -173,6 +178,9 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
             message = (f"U+{ord(char):04X} {char!r} is Chinese, Japanese or Korean text in "
                        f"{lang!r}: mark its language, e.g. [{char}…]{{lang=zh-Hans}} (or "
                        "zh-Hant, ja, ko), or set lang in the reading's front matter")
+            if inside(fixed(body), start + offset):
+                message += (" (it is in code, a URL or a table laid out by columns, where "
+                            "the build adds no mark: mark the language around it by hand)")
         else:
             message = (f"U+{ord(char):04X} {char!r} has no glyph in the faces chosen for "
                        f"{lang!r} ({', '.join(stack.families)}); the print edition would "

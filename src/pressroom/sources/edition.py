@@ -88,6 +88,8 @@ class Introduction:
     body: str
     body_line: int
     notes: tuple[int, ...] = ()
+    #: Its own language (front matter ``lang``), if not the collection's.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

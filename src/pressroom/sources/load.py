@@ -99,7 +99,7 @@ def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
 def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Introduction:
     """The editors' introduction; its front matter, if any, may give a title."""
     doc, body, body_line = _split_front_matter(path, max_mb)
-    title = "Introduction"
+    title, lang = "Introduction", None
     if doc is not None:
         data = doc.data
         unknown = sorted(set(data) - {"title", "author", "lang"})
@@ -107,7 +107,10 @@ def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Int
             raise doc.error("unknown field", (unknown[0],), field=unknown[0])
         if "title" in data:
             title = str(data["title"])
-    return Introduction(path, title, body, body_line, check_notes(path, body, body_line))
+        if data.get("lang"):
+            lang = str(data["lang"])
+    return Introduction(path, title, body, body_line, check_notes(path, body, body_line),
+                        lang)
 
 
 def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Reading) -> None:
