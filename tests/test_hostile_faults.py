@@ -258,6 +258,52 @@ def test_clean_during_a_build_is_refused_with_the_second_builds_line():
 
 # -- 2. SIGTERM stops a build cleanly --------------------------------------------------------
 
+COMMITTED = ("a.pdf", "b.epub", "manifest.json")
+
+
+def _stop_the_second_move(monkeypatch, staging: files.Staging, fault: BaseException) -> None:
+    """Path.replace raises ``fault`` once, on the second staged file it would move."""
+    real, seen = Path.replace, []
+
+    def replace(self: Path, target):
+        if self.parent == staging.folder:
+            seen.append(self)
+            if len(seen) == 2:
+                raise fault
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+
+
+@pytest.mark.parametrize("fault", [KeyboardInterrupt(), SystemExit(143),
+                                   OSError(errno.EROFS, os.strerror(errno.EROFS))],
+                         ids=["ctrl-c", "sigterm", "read-only"])
+def test_a_commit_stopped_half_way_is_finished_not_left_half_new(tmp_path, monkeypatch, fault):
+    # SIGTERM raises SystemExit in the build: when it lands between the commit's moves, the
+    # build's clean-up (discard) must not throw away the staged files the journal names.
+    build_dir = tmp_path / "build"
+    build_dir.mkdir()
+    for name in COMMITTED:
+        (build_dir / name).write_text("old")
+    with files.build_lock(build_dir):
+        staging = files.Staging(build_dir)
+        for name in COMMITTED:
+            staging.write(name, b"new")
+        _stop_the_second_move(monkeypatch, staging, fault)
+        with pytest.raises(RenderError if isinstance(fault, OSError) else type(fault)):
+            try:
+                staging.commit()
+            finally:
+                staging.discard()  # as engine.build does
+        monkeypatch.undo()
+    if not isinstance(fault, OSError):  # finished at once
+        assert {(build_dir / n).read_text() for n in COMMITTED} == {"new"}
+    with files.build_lock(build_dir):  # the next build: recover
+        pass
+    assert {(build_dir / n).read_text() for n in COMMITTED} == {"new"}
+    assert sorted(p.name for p in build_dir.iterdir()) == [".lock", *sorted(COMMITTED)]
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
