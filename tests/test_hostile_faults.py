@@ -198,6 +198,30 @@ def test_a_pdf_of_more_pages_than_the_limit_is_one_line(tmp_path):
     assert load_reading(pdf, max_pdf_pages=2000).pdf.page_count == 2000
 
 
+def _blank_pdf(path: Path, pages: int) -> Path:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(200, 200)
+    writer.write(path)
+    path.with_suffix(".yaml").write_text(SIDECAR)
+    return path
+
+
+@pytest.mark.slow
+def test_a_pdf_reading_as_long_as_the_limit_is_laid_out(tmp_path):
+    # The limit is worth something only if what it lets through can be laid out: a reading
+    # of about 980 pages gave a RecursionError in the layout worker (a sibling selector,
+    # ".source-page ~ .reading-end", made cssselect2 walk every placeholder before it).
+    content = copy_fixture(tmp_path)
+    _blank_pdf(content / "readings" / "long.pdf", 1000)
+    collection = content / "edition.yaml"
+    collection.write_text(collection.read_text().replace(
+        "  - readings/sample.md\n", "  - readings/sample.md\n  - readings/long.pdf\n"))
+    outputs = build(Settings(ROOT, collection, TEMPLATES, tmp_path / "build"),
+                    formats=("pdf",), papers=("a4",), kinds=("reading",))
+    assert next(o for o in outputs if o.format == "pdf").pages > 1000
+
+
 @pytest.mark.parametrize("text", ["[" * 1000 + "]" * 1000,
                                   "".join("  " * i + "-\n" for i in range(1000))],
                          ids=["flow", "block"])
