@@ -196,6 +196,15 @@ def test_a_pdf_of_more_pages_than_the_limit_is_one_line(tmp_path):
     assert str(caught.value) == (f"{pdf}: the PDF has 2000 pages, more than 1000 (limit "
                                  f"pdf_pages; {WHERE_TO_RAISE})")
     assert load_reading(pdf, max_pdf_pages=2000).pdf.page_count == 2000
+    # The limit counts the pages reproduced: a chapter of a long book's PDF is a reading.
+    pdf.with_suffix(".yaml").write_text(SIDECAR + 'pages: "101-120"\n')
+    assert load_reading(pdf).pdf.pages == tuple(range(100, 120))
+    pdf.with_suffix(".yaml").write_text(SIDECAR + 'pages: "1-1200"\n')
+    with pytest.raises(LimitError) as caught:
+        load_reading(pdf)
+    assert str(caught.value) == (f"{pdf.with_suffix('.yaml')}:3: pages: the reading reproduces "
+                                 f"1200 pages of the PDF, more than 1000 (limit pdf_pages; "
+                                 f"{WHERE_TO_RAISE})")
 
 
 def _blank_pdf(path: Path, pages: int) -> Path:

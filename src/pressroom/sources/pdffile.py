@@ -111,8 +111,8 @@ def pdf_faults(path: Path | str, error: type[PressroomError] = ContentError) -> 
 
 def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
                 sidecar: Path, max_pages: int = DEFAULT_LIMITS.pdf_pages) -> PdfFile:
-    """Open a PDF reading's file; an unreadable, encrypted or empty file, one of more than
-    ``max_pages`` pages, or pages out of range, is an error naming the file (the sidecar's
+    """Open a PDF reading's file; an unreadable, encrypted or empty file, pages out of range,
+    or more than ``max_pages`` pages reproduced, is an error naming the file (the sidecar's
     line for ``pages``)."""
     with path.open("rb") as handle:
         if b"%PDF-" not in handle.read(1024):
@@ -136,13 +136,18 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
                            path=path) from exc
     if count == 0:
         raise ContentError("the PDF has no pages", path=path)
-    if count > max_pages:
-        raise LimitError(f"the PDF has {count} pages, more than {max_pages} (limit pdf_pages; "
-                         f"{WHERE_TO_RAISE})", path=path)
     try:
         chosen = parse_pages(spec, count) if spec else tuple(range(count))
     except ValueError as exc:
         raise ContentError(str(exc), path=sidecar, line=pages_line, field="pages") from exc
+    # The pages reproduced, not the file's: a chapter of a long book's PDF is a reading.
+    if len(chosen) > max_pages:
+        if not spec:
+            raise LimitError(f"the PDF has {count} pages, more than {max_pages} (limit "
+                             f"pdf_pages; {WHERE_TO_RAISE})", path=path)
+        raise LimitError(f"the reading reproduces {len(chosen)} pages of the PDF, more than "
+                         f"{max_pages} (limit pdf_pages; {WHERE_TO_RAISE})", path=sidecar,
+                         line=pages_line, field="pages")
     return PdfFile(path, file_digest(path), count, chosen, tagged)
 
 def visible_box(page) -> tuple[float, float, float, float]:
