@@ -132,9 +132,10 @@ def _forms_pdf(path: Path, depth: int) -> Path:
     return path
 
 
-def _bomb_pdf(path: Path) -> Path:
-    """A page whose content stream inflates to 1.5 GB: a deflate bomb of 1.5 MB. The blocks
-    are compressed once and repeated (a full flush makes each block the same bytes)."""
+def _bomb_pdf(path: Path, in_form: bool = False) -> Path:
+    """A page whose content stream (or, ``in_form``, the form it draws) inflates to 1.5 GB:
+    a deflate bomb of 1.5 MB. The blocks are compressed once and repeated (a full flush
+    makes each block the same bytes)."""
     compressor = zlib.compressobj(9)
     block = b" " * (1 << 24)
     head = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
@@ -145,7 +146,18 @@ def _bomb_pdf(path: Path) -> Path:
     content = StreamObject()
     content._data = data
     content[NameObject("/Filter")] = NameObject("/FlateDecode")
-    page[NameObject("/Contents")] = writer._add_object(content)
+    if in_form:
+        content.update({NameObject("/Type"): NameObject("/XObject"),
+                        NameObject("/Subtype"): NameObject("/Form"),
+                        NameObject("/BBox"): ArrayObject([FloatObject(v) for v in
+                                                          (0, 0, 200, 200)])})
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"):
+            DictionaryObject({NameObject("/B"): writer._add_object(content)})})
+        drawing = StreamObject()
+        drawing.set_data(b"/B Do")
+        page.replace_contents(drawing)
+    else:
+        page[NameObject("/Contents")] = writer._add_object(content)
     writer.write(path)
     path.with_suffix(".yaml").write_text(SIDECAR)
     return path
@@ -181,6 +193,20 @@ def test_a_deflate_bomb_is_one_line_naming_the_pdf(tmp_path):
     assert str(caught.value).startswith(f"{pdf}: the PDF holds more than pypdf will read")
     with pytest.raises(LimitError) as caught, pdf_faults(pdf):
         content_bytes(PdfReader(pdf).pages[0])
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("in_form", [False, True], ids=["page", "form"])
+def test_a_deflate_bomb_is_refused_before_poppler_reads_it(tmp_path, in_form):
+    # pdftotext and pdftoppm take some ten seconds each on 1.5 GB; a bomb in a form, which
+    # placing never inflates, was carried into every PDF of the volume.
+    pdf = _bomb_pdf(tmp_path / "bomb.pdf", in_form)
+    reading = load_reading(pdf)
+    started = time.monotonic()
+    with pytest.raises(LimitError) as caught:
+        prepare_pdf(reading.id, reading.pdf, "en", Cache(tmp_path / "cache"))
+    assert time.monotonic() - started < 5
+    assert str(caught.value).startswith(f"{pdf}: the PDF holds more than pypdf will read")
     assert "\n" not in str(caught.value)
 
 

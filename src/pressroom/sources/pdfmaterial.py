@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
@@ -162,6 +164,10 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
                 limits: Limits) -> PdfMaterial:
     reader = PdfReader(path)
     first, last = min(indexes), max(indexes)
+    # Before poppler's programs read the pages first to last (seconds for each gigabyte a
+    # stream inflates to), pypdf, whose limits stop a deflate bomb, inflates what they draw.
+    for index in range(first, last + 1):
+        _inflate_drawing(reader.pages[index])
     layout = read_layout(path, first, last, limits)
     inks = _ink_boxes(path, reader, first, last, limits)
     blocks = page_blocks(layout)
@@ -176,9 +182,9 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
     return PdfMaterial(reading_id, path, file_digest(path), tuple(pages))
 
 
-def _has_image(page) -> bool:
-    """Whether the page draws an image, itself or in a form it draws. Walked with a list,
-    each form once: a form may draw itself, or forms nest thousands deep."""
+def _xobjects(page) -> Iterator[Any]:
+    """Every XObject the page draws, itself or through the forms it draws. Walked with a
+    list, each once: a form may draw itself, or forms nest thousands deep."""
     todo, seen = [page], set()
     while todo:
         holder = todo.pop()
@@ -188,12 +194,31 @@ def _has_image(page) -> bool:
             continue
         for ref in xobjects.get_object().values():
             item = ref.get_object()
-            if item.get("/Subtype") == "/Image":
-                return True
-            if item.get("/Subtype") == "/Form" and id(item) not in seen:
-                seen.add(id(item))
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            yield item
+            if item.get("/Subtype") == "/Form":
                 todo.append(item)
-    return False
+
+
+def _has_image(page) -> bool:
+    """Whether the page draws an image, itself or in a form it draws."""
+    return any(item.get("/Subtype") == "/Image" for item in _xobjects(page))
+
+
+def _inflate_drawing(page) -> None:
+    """Inflate the streams a page draws with, its contents and its forms (not its images),
+    under pypdf's limits: a deflate bomb anywhere in them raises pypdf's LimitReachedError
+    (pdf_faults words it). A form's bomb would otherwise pass into the volume unread, for
+    every reader of its PDFs to inflate."""
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else []
+    for stream in contents if isinstance(contents, list) else [contents]:
+        stream.get_object().get_data()
+    for item in _xobjects(page):
+        if item.get("/Subtype") == "/Form":
+            item.get_data()
 
 
 def _ink_boxes(path: Path, reader, first: int, last: int, limits: Limits
