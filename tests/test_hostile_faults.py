@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import logging
 import os
 import shutil
@@ -291,6 +292,72 @@ def test_a_disk_that_refuses_writes_is_one_line_and_loses_nothing(minimal_build,
     assert message.endswith(f"cannot write: {os.strerror(code)}")
     assert _outputs(build_dir) == before
     assert not [p for p in build_dir.iterdir() if p.name.startswith(".staging-")]
+
+
+#: In a mount namespace of its own (gone when it ends): build/ on a small tmpfs holding the
+#: earlier outputs, or bound onto itself read-only, which stops root as chmod does not; then
+#: the build, and the digests of what build/ holds after it.
+_ON_A_REAL_DISK = """
+set -e
+build=$1 earlier=$2 kind=$3 kb=$4 out=$5
+if [ "$kind" = full ]; then
+  mount -t tmpfs -o size=${kb}k tmpfs "$build"
+  cp -p "$earlier"/* "$build"/
+else
+  cp -p "$earlier"/* "$build"/
+  mount --bind "$build" "$build"
+  mount -o remount,ro,bind "$build"
+fi
+set +e
+"$PYTHON" -m invoke build >"$out/stdout" 2>"$out/stderr"
+echo $? >"$out/rc"
+cd "$build" && sha256sum -- * >"$out/after"
+"""
+
+
+def _namespaces() -> bool:
+    """Whether this process may mount in a mount namespace of its own (root with
+    CAP_SYS_ADMIN, as the tests run here; not in every container)."""
+    if shutil.which("unshare") is None:
+        return False
+    with tempfile.TemporaryDirectory() as scratch:
+        probe = subprocess.run(["unshare", "-m", "--propagation", "private", "mount", "-t",
+                                "tmpfs", "-o", "size=16k", "tmpfs", scratch],
+                               capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _namespaces(), reason="cannot mount in a mount namespace here")
+@pytest.mark.parametrize("kind", ["full", "read-only"])
+def test_a_real_full_or_read_only_disk_is_one_line_and_loses_nothing(minimal_build, tmp_path,
+                                                                     kind):
+    # The same faults as above without a mock: a tmpfs with room for the earlier outputs and
+    # little else, or a read-only bind mount.
+    earlier = minimal_build.settings.build_dir
+    names = sorted(p.name for p in earlier.iterdir() if p.is_file()
+                   and not p.name.startswith("."))
+    kb = sum((earlier / n).stat().st_size for n in names) // 1024 + 4 * len(names) + 64
+    build_dir, out = tmp_path / "build", tmp_path / "out"
+    build_dir.mkdir()
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable,
+           "INVOKE_PRESSROOM_EDITION": str(minimal_build.settings.edition),
+           "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
+    subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", _ON_A_REAL_DISK,
+                    "sh", str(build_dir), str(earlier), kind, str(kb), str(out)],
+                   cwd=ROOT, env=env, check=True, timeout=600)
+    stderr = (out / "stderr").read_text()
+    assert (out / "rc").read_text().strip() == "1", stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+    if kind == "full":
+        assert stderr.startswith(f"error: {build_dir}/") and "No space left on device" in stderr
+    else:
+        assert stderr.strip() == (f"error: {build_dir / '.lock'}: cannot write: "
+                                  "Read-only file system")
+    after = dict(reversed(line.split(maxsplit=1)) for line in
+                 (out / "after").read_text().splitlines())
+    before = {n: hashlib.sha256((earlier / n).read_bytes()).hexdigest() for n in names}
+    assert after == before
 
 
 def test_clean_during_a_build_is_refused_with_the_second_builds_line():
