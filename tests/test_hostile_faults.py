@@ -177,13 +177,25 @@ def _place(pdf: Path) -> None:
 def test_forms_that_draw_themselves_or_nest_deep_are_read_without_recursion(tmp_path, depth):
     pdf = _forms_pdf(tmp_path / "forms.pdf", depth)
     reading = load_reading(pdf)
-    material = prepare_pdf(reading.id, reading.pdf, "en", Cache(tmp_path / "cache"))
-    assert not material.scanned
+    if depth:
+        # Refused when the reading is prepared, before poppler and the layouts: placing
+        # would fail on it (pypdf copies forms recursively), calling the PDF damaged.
+        with pytest.raises(ContentError) as caught:
+            prepare_pdf(reading.id, reading.pdf, "en", Cache(tmp_path / "cache"))
+        assert str(caught.value) == (f"{pdf}: page 1 of the PDF draws forms nested more than "
+                                     "32 deep (a form within a form within …): it cannot be "
+                                     "reproduced")
+    else:
+        material = prepare_pdf(reading.id, reading.pdf, "en", Cache(tmp_path / "cache"))
+        assert not material.scanned
     assert source_fonts(pdf) == set()  # inv check's walk of the forms
     try:
         _place(pdf)
     except RenderError as exc:  # pypdf copies the forms recursively: one line, the file
-        assert str(exc).startswith(f"{pdf}: ") and "\n" not in str(exc), str(exc)
+        assert str(exc) == (f"{pdf}: the PDF is nested too deeply to read (objects within "
+                            "objects, or one that contains itself): it cannot be reproduced")
+    else:
+        assert not depth
 
 
 def test_a_deflate_bomb_is_one_line_naming_the_pdf(tmp_path):
@@ -266,6 +278,49 @@ def test_yaml_nested_a_thousand_deep_is_one_line(tmp_path, text):
         parse_yaml(text, tmp_path / "deep.yaml")
     assert f"{tmp_path / 'deep.yaml'}:" in str(caught.value)
     assert "nested more than 100 deep" in str(caught.value)
+
+
+def _hostile(kind: str, content: Path) -> tuple[Path, str]:
+    """Put one hostile source into a copy of the fixture: the file named, and the words."""
+    readings = content / "readings"
+    if kind == "yaml":
+        chronology = content / "timeline" / "chronology.yaml"
+        chronology.write_text("events: " + "[" * 1000 + "]" * 1000 + "\n")
+        return chronology, "lists and maps nested more than 100 deep"
+    if kind == "forms":
+        pdf = _forms_pdf(readings / "hostile.pdf", 5000)
+        words = "page 1 of the PDF draws forms nested more than 32 deep"
+    elif kind == "bomb":
+        pdf = _bomb_pdf(readings / "hostile.pdf")
+        words = "the PDF holds more than pypdf will read"
+    else:
+        pdf = _blank_pdf(readings / "hostile.pdf", 2000)
+        words = "the PDF has 2000 pages, more than 1000 (limit pdf_pages"
+    collection = content / "edition.yaml"
+    collection.write_text(collection.read_text().replace(
+        "  - readings/sample.md\n", "  - readings/sample.md\n  - readings/hostile.pdf\n"))
+    return pdf, words
+
+
+@pytest.mark.parametrize("kind", ["forms", "bomb", "pages", "yaml"])
+def test_a_hostile_source_stops_inv_build_with_one_line_and_loses_nothing(minimal_build,
+                                                                          tmp_path, kind):
+    content = copy_fixture(tmp_path)
+    build_dir = tmp_path / "build"
+    shutil.copytree(minimal_build.settings.build_dir, build_dir)
+    before = _outputs(build_dir)
+    named, words = _hostile(kind, content)
+    env = {**os.environ, "INVOKE_PRESSROOM_EDITION": str(content / "edition.yaml"),
+           "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
+    result = subprocess.run([sys.executable, "-m", "invoke", "build"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    # Refused while the sources are read and prepared: no conversion, no layout.
+    assert "converting the edition" not in result.stdout, result.stdout
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("WARNING:")]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"error: {named}:") and words in lines[0], lines[0]
+    assert _outputs(build_dir) == before
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS], ids=["full", "read-only"])

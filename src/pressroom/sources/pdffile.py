@@ -90,6 +90,10 @@ class PdfFile:
     tagged: bool
 
 
+_TOO_DEEP = ("the PDF is nested too deeply to read (objects within objects, or one that "
+             "contains itself): it cannot be reproduced")
+
+
 @contextlib.contextmanager
 def pdf_faults(path: Path | str, error: type[PressroomError] = ContentError) -> Iterator[None]:
     """Reading or drawing a PDF's pages: what pypdf gives up on becomes one line naming the
@@ -102,11 +106,25 @@ def pdf_faults(path: Path | str, error: type[PressroomError] = ContentError) -> 
         raise LimitError(f"the PDF holds more than pypdf will read ({exc}): it cannot be "
                          "reproduced", path=path) from None
     except RecursionError:
-        raise error("the PDF is nested too deeply to read (objects within objects, or one "
-                    "that contains itself): it cannot be reproduced", path=path) from None
-    except PyPdfError as exc:  # pypdf says a RecursionError of its own this way, too
+        raise error(_TOO_DEEP, path=path) from None
+    except PyPdfError as exc:
+        if _from_recursion(exc):  # pypdf says a RecursionError of its own this way
+            raise error(_TOO_DEEP, path=path) from None
         raise error(f"cannot read the PDF, which is damaged or incomplete ({exc})",
                     path=path) from exc
+
+
+def _from_recursion(exc: BaseException) -> bool:
+    """Whether an error was raised in handling a RecursionError (pypdf turns one into
+    "Error reading PDF file.", which would call a well-formed but deep PDF damaged)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, RecursionError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
