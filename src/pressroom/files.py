@@ -156,9 +156,21 @@ class Staging:
                 (self.build_dir / staged).replace(self.build_dir / final)
             (self.build_dir / JOURNAL_NAME).unlink()
         except OSError as exc:
-            # The journal stands: the next build finishes the moves (recover).
+            # The journal stands, and with it the staged files (discard leaves them): the
+            # next build finishes the moves (recover).
             raise cannot_write(exc, self.build_dir) from exc
+        except BaseException:
+            # Stopped part-way (SIGTERM, Ctrl-C): the build had decided to commit, and what
+            # is left is a few renames. Finish them now rather than leave build/ half old,
+            # half new; if even that is stopped, the journal stands for the next build.
+            with contextlib.suppress(OSError):
+                recover(self.build_dir)
+            raise
         self.discard()
 
     def discard(self) -> None:
+        """Throw the staged files away, unless a journal names them: then the commit has
+        begun, and they are what recover moves into build/ to finish it."""
+        if (self.build_dir / JOURNAL_NAME).exists():
+            return
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 
 from pressroom.assemble.chunks import Handout
+from pressroom.engine.build import stopped_by_sigterm
 from pressroom.engine.executor import Executor
 from pressroom.engine.executors import executor_for
 from pressroom.engine.jobs import Layout, LayoutJob
@@ -79,7 +80,7 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
 
     The outputs are committed together and added to the manifest, beside the reader's."""
     say = progress or (lambda _stage: None)
-    with build_lock(settings.build_dir):
+    with stopped_by_sigterm(), build_lock(settings.build_dir):
         say("checking the collection")
         prepared = prepare(settings)
         reading = find_reading(prepared.edition, reading_id)

@@ -90,6 +90,10 @@ class PdfFile:
     tagged: bool
 
 
+_TOO_DEEP = ("the PDF is nested too deeply to read (objects within objects, or one that "
+             "contains itself): it cannot be reproduced")
+
+
 @contextlib.contextmanager
 def pdf_faults(path: Path | str, error: type[PressroomError] = ContentError) -> Iterator[None]:
     """Reading or drawing a PDF's pages: what pypdf gives up on becomes one line naming the
@@ -102,17 +106,31 @@ def pdf_faults(path: Path | str, error: type[PressroomError] = ContentError) -> 
         raise LimitError(f"the PDF holds more than pypdf will read ({exc}): it cannot be "
                          "reproduced", path=path) from None
     except RecursionError:
-        raise error("the PDF is nested too deeply to read (objects within objects, or one "
-                    "that contains itself): it cannot be reproduced", path=path) from None
-    except PyPdfError as exc:  # pypdf says a RecursionError of its own this way, too
+        raise error(_TOO_DEEP, path=path) from None
+    except PyPdfError as exc:
+        if _from_recursion(exc):  # pypdf says a RecursionError of its own this way
+            raise error(_TOO_DEEP, path=path) from None
         raise error(f"cannot read the PDF, which is damaged or incomplete ({exc})",
                     path=path) from exc
 
 
+def _from_recursion(exc: BaseException) -> bool:
+    """Whether an error was raised in handling a RecursionError (pypdf turns one into
+    "Error reading PDF file.", which would call a well-formed but deep PDF damaged)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, RecursionError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
                 sidecar: Path, max_pages: int = DEFAULT_LIMITS.pdf_pages) -> PdfFile:
-    """Open a PDF reading's file; an unreadable, encrypted or empty file, one of more than
-    ``max_pages`` pages, or pages out of range, is an error naming the file (the sidecar's
+    """Open a PDF reading's file; an unreadable, encrypted or empty file, pages out of range,
+    or more than ``max_pages`` pages reproduced, is an error naming the file (the sidecar's
     line for ``pages``)."""
     with path.open("rb") as handle:
         if b"%PDF-" not in handle.read(1024):
@@ -136,13 +154,18 @@ def inspect_pdf(path: Path, spec: str | None, pages_line: int | None,
                            path=path) from exc
     if count == 0:
         raise ContentError("the PDF has no pages", path=path)
-    if count > max_pages:
-        raise LimitError(f"the PDF has {count} pages, more than {max_pages} (limit pdf_pages; "
-                         f"{WHERE_TO_RAISE})", path=path)
     try:
         chosen = parse_pages(spec, count) if spec else tuple(range(count))
     except ValueError as exc:
         raise ContentError(str(exc), path=sidecar, line=pages_line, field="pages") from exc
+    # The pages reproduced, not the file's: a chapter of a long book's PDF is a reading.
+    if len(chosen) > max_pages:
+        if not spec:
+            raise LimitError(f"the PDF has {count} pages, more than {max_pages} (limit "
+                             f"pdf_pages; {WHERE_TO_RAISE})", path=path)
+        raise LimitError(f"the reading reproduces {len(chosen)} pages of the PDF, more than "
+                         f"{max_pages} (limit pdf_pages; {WHERE_TO_RAISE})", path=sidecar,
+                         line=pages_line, field="pages")
     return PdfFile(path, file_digest(path), count, chosen, tagged)
 
 def visible_box(page) -> tuple[float, float, float, float]:

@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
 
 from pressroom.cache import Cache, code_version, digest, file_digest
-from pressroom.errors import RenderError
+from pressroom.errors import ContentError, RenderError
 from pressroom.sources.pdffile import PdfFile, pdf_faults, visible_box
 from pressroom.sources.pdftext import TextBlock, page_blocks, read_layout
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded, run_tool
@@ -162,6 +164,10 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
                 limits: Limits) -> PdfMaterial:
     reader = PdfReader(path)
     first, last = min(indexes), max(indexes)
+    # Before poppler's programs read the pages first to last (seconds for each gigabyte a
+    # stream inflates to), pypdf, whose limits stop a deflate bomb, inflates what they draw.
+    for index in range(first, last + 1):
+        _inflate_drawing(path, index, reader.pages[index])
     layout = read_layout(path, first, last, limits)
     inks = _ink_boxes(path, reader, first, last, limits)
     blocks = page_blocks(layout)
@@ -176,24 +182,56 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
     return PdfMaterial(reading_id, path, file_digest(path), tuple(pages))
 
 
-def _has_image(page) -> bool:
-    """Whether the page draws an image, itself or in a form it draws. Walked with a list,
-    each form once: a form may draw itself, or forms nest thousands deep."""
-    todo, seen = [page], set()
+def _xobjects(page) -> Iterator[tuple[Any, int]]:
+    """Every XObject the page draws, itself or through the forms it draws, with how deep
+    in forms it is (1: the page draws it). Walked with a list, each once: a form may draw
+    itself, or forms nest thousands deep."""
+    todo, seen = [(page, 0)], set()
     while todo:
-        holder = todo.pop()
+        holder, depth = todo.pop()
         resources = holder.get("/Resources")
         xobjects = resources.get_object().get("/XObject") if resources is not None else None
         if xobjects is None:
             continue
         for ref in xobjects.get_object().values():
             item = ref.get_object()
-            if item.get("/Subtype") == "/Image":
-                return True
-            if item.get("/Subtype") == "/Form" and id(item) not in seen:
-                seen.add(id(item))
-                todo.append(item)
-    return False
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            yield item, depth + 1
+            if item.get("/Subtype") == "/Form":
+                todo.append((item, depth + 1))
+
+
+def _has_image(page) -> bool:
+    """Whether the page draws an image, itself or in a form it draws."""
+    return any(item.get("/Subtype") == "/Image" for item, _ in _xobjects(page))
+
+
+#: The deepest a page's forms may nest (a form drawing a form drawing …): far past what a
+#: publisher's PDF has, and well short of what placing the page can follow, which copies
+#: its forms with pypdf's recursive clone (some 150 deep in a shallow stack, fewer in a
+#: layout worker's, one fewer again for a booklet, which draws each page as a form).
+MAX_FORM_DEPTH = 32
+
+
+def _inflate_drawing(path: Path, index: int, page) -> None:
+    """Inflate the streams a page draws with, its contents and its forms (not its images),
+    under pypdf's limits: a deflate bomb anywhere in them raises pypdf's LimitReachedError
+    (pdf_faults words it). A form's bomb would otherwise pass into the volume unread, for
+    every reader of its PDFs to inflate. Forms nested past MAX_FORM_DEPTH are refused."""
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else []
+    for stream in contents if isinstance(contents, list) else [contents]:
+        stream.get_object().get_data()
+    for item, depth in _xobjects(page):
+        if item.get("/Subtype") != "/Form":
+            continue
+        if depth > MAX_FORM_DEPTH:
+            raise ContentError(f"page {index + 1} of the PDF draws forms nested more than "
+                               f"{MAX_FORM_DEPTH} deep (a form within a form within …): it "
+                               "cannot be reproduced", path=path)
+        item.get_data()
 
 
 def _ink_boxes(path: Path, reader, first: int, last: int, limits: Limits
