@@ -15,7 +15,7 @@ from pressroom.assemble.chunks import Handout
 from pressroom.engine.build import stopped_by_sigterm
 from pressroom.engine.executor import Executor
 from pressroom.engine.executors import executor_for
-from pressroom.engine.jobs import Layout, LayoutJob
+from pressroom.engine.jobs import JoinJob, Layout
 from pressroom.engine.layout import lay_out, print_body
 from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare, write_prepared
@@ -61,17 +61,15 @@ def handout_layouts(settings: Settings, prepared: Prepared,
                     restart: bool = False,
                     variants: tuple[Variant, ...] = HANDOUT_VARIANTS,
                     executor: Executor,
-                    ) -> dict[Variant, tuple[LayoutJob, Layout]]:
+                    ) -> dict[Variant, tuple[JoinJob, Layout]]:
     """Lay out one reading alone; its first page numbered ``first`` unless ``restart``."""
-    # The page counter of a page that sets it is not also incremented (CSS Paged Media),
-    # so the first page prints as the reader's first page of the reading.
-    css = ("" if restart or first is None
-           else f"@page :first {{ counter-reset: page {first} }}")
     one = handout_edition(prepared.edition, reading)
     handout = write_prepared(
         settings, one, prepared.citations, one.config.id,
-        Handout(from_line(prepared.edition, first, last)), extra_css=css, pdfs=prepared.pdfs)
-    return lay_out(settings, handout, print_body(settings, handout), variants, executor)
+        Handout(from_line(prepared.edition, first, last)), pdfs=prepared.pdfs)
+    # Laid out as the volume's piece that begins at the reader's page of the reading.
+    return lay_out(settings, handout, print_body(settings, handout), variants, executor,
+                   first_page=1 if restart or first is None else first)
 
 
 def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pressroom.cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
 from pressroom.printing.pagemap import PageMap
+from pressroom.printing.pieces import LaidPiece
 from pressroom.printing.placement import Insert
 from pressroom.sources.edition import Edition
 from pressroom.tools.run import Limits
@@ -51,6 +52,12 @@ class Layout:
     reused: bool
     #: The page numbers printed after links, by target id (printing.layout.printed_pages).
     printed_pages: dict[str, list[int]]
+    #: The outline's entries: (level, label, open), for the join.
+    bookmarks: tuple[tuple[int, str, bool], ...] = ()
+    #: The pieces this build laid out (not taken from the cache), by name.
+    laid_out: tuple[str, ...] = ()
+    #: How many pieces the volume has.
+    pieces: int = 1
 
     @property
     def anchor_pages(self) -> dict[str, int]:
@@ -76,11 +83,14 @@ class LayoutJob:
     #: written (printing.layout.render_pdf), since the variant is laid out again. Not in the
     #: key: a draft with right numbers is the same layout.
     draft: bool = field(default=False, compare=False)
+    #: The page number of its first page in the volume.
+    first_page: int = 1
 
     @property
     def key(self) -> str:
         return digest("layout", self.identity or self.html, str(self.pdf_variant),
-                      repr(self.inserts), str(self.project_root), *_environment())
+                      repr(self.inserts), str(self.project_root), str(self.first_page),
+                      *_environment())
 
     def cached(self, cache: Cache) -> Layout | None:
         record = cache.get_json("layout", self.key)
@@ -90,7 +100,9 @@ class LayoutJob:
         return Layout(data, record["pages"],
                       PageMap.from_records(record["page_map"], record["anchor_pages"]),
                       tuple(record["warnings"]), record["seconds"], True,
-                      record.get("printed_pages", {}))
+                      record.get("printed_pages", {}),
+                      tuple((int(level), str(label), bool(is_open))
+                            for level, label, is_open in record.get("bookmarks", [])))
 
     def remember(self, cache: Cache, layout: Layout) -> None:
         if not layout.data:  # a draft that was not written is not kept
@@ -99,7 +111,29 @@ class LayoutJob:
         cache.put_json("layout", self.key, {
             "pages": layout.pages, "page_map": layout.page_map.records(),
             "anchor_pages": dict(layout.page_map.anchors), "warnings": list(layout.warnings),
-            "seconds": layout.seconds, "printed_pages": layout.printed_pages})
+            "seconds": layout.seconds, "printed_pages": layout.printed_pages,
+            "bookmarks": [list(b) for b in layout.bookmarks]})
+
+
+@dataclass(frozen=True)
+class JoinJob:
+    """A volume's pieces, each laid out alone, joined into one PDF (printing.join)."""
+
+    name: str
+    pieces: tuple[LaidPiece, ...] = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        return digest("join", *(digest(p.pdf, str(p.first_page), repr(p.bookmarks),
+                                       str(p.continues)) for p in self.pieces),
+                      *_environment())
+
+    def cached(self, cache: Cache) -> Made | None:
+        data = cache.get("join", self.key, ".pdf")
+        return Made(data, 0.0, True) if data is not None else None
+
+    def remember(self, cache: Cache, made: Made) -> None:
+        cache.put("join", self.key, ".pdf", made.data)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,27 @@
-"""The print edition's layouts: the body once, a print page per variant, layout rounds until
-the page numbers printed after links are their targets' pages, and booklets imposed.
+"""The print edition's layouts: the body once, a print page per variant, cut into pieces
+that are laid out one by one and joined, and booklets imposed.
 
-Every layout and imposition is a job (engine.jobs) run through the job graph (engine.graph)
-by whichever executor the build has, so this module decides what to lay out and never how
-or where.
+The reading is the unit of layout (printing.pieces): every piece of a variant (front
+matter, each part page, reading, note and appendix) is laid out alone, starting at the page
+it has in the volume, with the page numbers its links print taken from the pages the
+pieces before it in this build fell on, or for pieces after it from what the last build
+recorded, as LaTeX takes them from its aux file. The numbers are checked, never trusted: a
+piece whose printed numbers are not its targets' pages is laid out again with the right
+ones (pagehints), and one whose page count changed moves the pieces after it. A piece whose
+page, start and numbers are those of a layout in the cache is never laid out again, so an
+edit in one reading re-lays that reading, and the pieces after it only if it grew or
+shrank by a page.
+
+Every layout, join and imposition is a job (engine.jobs) run through the job graph
+(engine.graph) by whichever executor the build has, so this module decides what to lay out
+and never how or where.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,12 +29,14 @@ from pressroom import faces
 from pressroom.cache import code_version, digest, tool_versions
 from pressroom.engine.executor import Executor
 from pressroom.engine.graph import Node, run_graph
-from pressroom.engine.jobs import ImposeJob, Job, Layout, LayoutJob
+from pressroom.engine.jobs import ImposeJob, Job, JoinJob, Layout, LayoutJob, Made
 from pressroom.engine.prepare import Prepared, blame_the_reading
 from pressroom.engine.settings import Settings
 from pressroom.papers import KINDS, PAGE_SOURCE, SHEETS, Variant
-from pressroom.printing import html, pagehints
+from pressroom.printing import html, pagehints, pieces
 from pressroom.printing.fetcher import check_html
+from pressroom.printing.pagemap import PageMap, PageStart
+from pressroom.printing.pieces import LaidPiece, Piece
 from pressroom.printing.placement import inserts
 
 log = logging.getLogger(__name__)
@@ -69,14 +83,17 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     return page
 
 
-#: Layouts of one variant before its page numbers must have settled.
+#: Layouts of one piece before its page numbers must have settled.
 LAYOUT_ROUNDS = 3
 
 
 def report_job(say: Callable[[str], None]) -> Callable[[Job, Any], None]:
-    """A progress line for each finished job: what it made and what it took."""
+    """A progress line for each job this build ran (a job found in the cache says nothing:
+    the variant's line says how many pieces it reused)."""
     def report(job: Job, result: Any) -> None:
-        how = "reused" if result.reused else f"{result.seconds:.1f} s"
+        if result.reused:
+            return
+        how = f"{result.seconds:.1f} s"
         if isinstance(result, Layout):
             say(f"{job.name}: {result.pages} pages ({how})")
         elif isinstance(job, ImposeJob):
@@ -86,98 +103,204 @@ def report_job(say: Callable[[str], None]) -> Callable[[Job, Any], None]:
     return report
 
 
-def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
-            executor: Executor, report: Callable[[Job, Any], None] | None = None,
-            final: Callable[[Variant, Layout], Iterable[Node]] | None = None,
-            ) -> dict[Variant, tuple[LayoutJob, Layout]]:
-    """Lay out each variant until every page number printed after a link is its target's
-    page (pagehints.py); a booklet's final layout is then imposed, and its Layout carries
-    the imposed pages. The first layout uses the numbers the last build settled on, kept in
-    the cache, or with none WeasyPrint's own target-counter(); a variant whose numbers are
-    wrong is laid out again with the pages of its last layout, at once, while the others
-    may still be running.
+def _next_recto(last_page: int) -> int:
+    """The first page of a piece after one ending on ``last_page``: the next odd page."""
+    return last_page + 1 if last_page % 2 == 0 else last_page + 2
 
-    ``final`` is told of each variant's final layout as soon as it is done and answers the
-    jobs that need it (the EPUB needs the A4 page map), which then run in the same graph,
-    on the worker that layout has just freed, instead of after the slowest variant."""
-    cache = settings.cache
-    variants = list(variants)
-    hints: dict[str, dict[str, int] | None] = {}
-    # The numbers are a collection's own: two collections built in one project must not
-    # start from each other's.
-    def hints_key(variant: Variant) -> str:
-        return f"{prepared.id}-{variant.name}"
 
-    for variant in variants:
-        recorded = cache.get_json("hints", hints_key(variant))
-        hints[variant.name] = recorded if isinstance(recorded, dict) else None
-    # The page with target-counter(): what a layout is of, whichever way its numbers are
-    # written, so that a layout is found in the cache by its page and its numbers.
-    pages = {v.name: print_html(settings, prepared, body, v) for v in variants}
-    rounds = dict.fromkeys((v.name for v in variants), 0)
-    done: dict[Variant, tuple[LayoutJob, Layout]] = {}
-    unsettled: list[Variant] = []
+class _Variant:
+    """One variant of one collection laid out piece by piece: the state of its rounds."""
 
-    def job_for(variant: Variant) -> LayoutJob:
-        numbers = hints[variant.name]
-        identity = digest(pages[variant.name], json.dumps(numbers, sort_keys=True))
-        html_text = pages[variant.name] if numbers is None else print_html(
-            settings, prepared, body, variant, numbers)
-        return LayoutJob(
-            f"PDF, {variant.name}", html_text, settings.project_root,
-            pdf_variant="pdf/ua-1" if prepared.tagged else None, identity=identity,
-            inserts=inserts(prepared.pdfs, enlarge=variant.kind == "large-print"),
-            # Every round but the last is a draft: not written if its numbers come out wrong.
-            draft=rounds[variant.name] < LAYOUT_ROUNDS - 1)
+    def __init__(self, plan: _Plan, variant: Variant) -> None:
+        self.plan = plan
+        self.variant = variant
+        page = print_html(plan.settings, plan.prepared, plan.body, variant)
+        self.pieces: list[Piece] = pieces.split(page, whole=plan.whole)
+        css = "\n".join(style for style in _styles(page))
+        self.literal = pagehints.literal_rules(css)
+        recorded = plan.settings.cache.get_json("hints", self.hints_key)
+        self.recorded: dict[str, int] = recorded if isinstance(recorded, dict) else {}
+        self.laid: list[Layout | None] = [None] * len(self.pieces)
+        self.starts: list[int] = [0] * len(self.pieces)
+        self.rounds = [0] * len(self.pieces)
+        #: Per piece, numbers its own last layout gave its targets.
+        self.own: list[dict[str, int]] = [{} for _ in self.pieces]
+        self.unsettled: list[str] = []
+        self.result: tuple[JoinJob, Layout] | None = None
+        self.inserts = inserts(plan.prepared.pdfs, enlarge=variant.kind == "large-print")
 
-    def node_for(variant: Variant) -> Node:
-        job = job_for(variant)
-        return Node(job, lambda layout: after(variant, job, layout))
+    @property
+    def hints_key(self) -> str:
+        # The numbers are a collection's own: two collections built in one project must not
+        # start from each other's.
+        return f"{self.plan.prepared.id}-{self.variant.name}"
 
-    def after(variant: Variant, job: LayoutJob, layout: Layout) -> list[Node]:
-        rounds[variant.name] += 1
-        settled = pagehints.settled(layout.printed_pages, layout.anchor_pages)
-        came_from_target_counter = hints[variant.name] is None
-        hints[variant.name] = settled
-        if pagehints.wrong(layout.printed_pages, layout.anchor_pages):
-            if rounds[variant.name] < LAYOUT_ROUNDS:
-                return [node_for(variant)]
-            unsettled.append(variant)
-        else:
-            cache.put_json("hints", hints_key(variant), settled)
-            if came_from_target_counter:
-                # Right numbers lay out byte for byte as target-counter() did (tested): the
-                # next build, which writes them as literal numbers, finds this layout.
-                job_for(variant).remember(cache, layout)
-        done[variant] = (job, layout)
-        follow = list(final(variant, layout)) if final is not None else []
-        if variant.sheet is not None:
-            follow.append(_imposition(variant, job, layout, done))
+    def anchors(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for layout in self.laid:
+            if layout is not None:
+                out.update(layout.anchor_pages)
+        return out
+
+    def start(self) -> list[Node]:
+        return [self.node(0)]
+
+    def node(self, index: int) -> Node:
+        piece = self.pieces[index]
+        first = (self.plan.first_page if index == 0
+                 else _next_recto(self.starts[index - 1] + self.laid[index - 1].pages - 1))
+        self.starts[index] = first
+        known = {**self.recorded, **self.own[index], **self.anchors()}
+        # A target never laid out before is guessed at the piece's own page; the check
+        # after the layout corrects it.
+        numbers = {t: known.get(t, first) for t in sorted(piece.targets)}
+        page = pieces.with_numbers(piece.html, self.literal + "\n"
+                                   + pagehints.hint_rules(numbers))
+        job = LayoutJob(
+            f"PDF, {self.variant.name}, {piece.name}", page, self.plan.settings.project_root,
+            pdf_variant="pdf/ua-1" if self.plan.prepared.tagged else None,
+            inserts=tuple(i for i in self.inserts if i.id in piece.ids),
+            draft=self.rounds[index] < LAYOUT_ROUNDS - 1, first_page=first)
+        return Node(job, lambda layout: self.after(index, job, layout))
+
+    def after(self, index: int, job: LayoutJob, layout: Layout) -> list[Node]:
+        self.rounds[index] += 1
+        own = layout.anchor_pages
+        if pagehints.wrong(layout.printed_pages, own) and self.rounds[index] < LAYOUT_ROUNDS:
+            self.own[index] = own
+            return [self.node(index)]
+        before = self.laid[index]
+        self.laid[index] = layout
+        if before is not None and before.pages != layout.pages:
+            # Laid out again with other numbers, it grew or shrank: the pieces after it move.
+            for later in range(index + 1, len(self.pieces)):
+                self.laid[later] = None
+        if index + 1 < len(self.pieces) and self.laid[index + 1] is None:
+            return [self.node(index + 1)]
+        return self.verify()
+
+    def verify(self) -> list[Node]:
+        """Every piece laid out: lay out again the first whose printed numbers are wrong
+        (one at a time, since one that grows moves the rest); then join."""
+        anchors = self.anchors()
+        wrong = [i for i, layout in enumerate(self.laid)
+                 if pagehints.wrong(layout.printed_pages, anchors)]
+        again = [i for i in wrong if self.rounds[i] < LAYOUT_ROUNDS]
+        if again:
+            return [self.node(again[0])]
+        self.unsettled = sorted({t for i in wrong
+                                 for t in pagehints.wrong(self.laid[i].printed_pages, anchors)})
+        if not self.unsettled:
+            settled: dict[str, int] = {}
+            for layout in self.laid:
+                settled.update(pagehints.settled(layout.printed_pages, anchors))
+            self.plan.settings.cache.put_json("hints", self.hints_key, settled)
+        return [self.join_node()]
+
+    def join_node(self) -> Node:
+        laid = [layout for layout in self.laid if layout is not None]
+        job = JoinJob(f"PDF, {self.variant.name}, joined", tuple(
+            LaidPiece(layout.data, start, layout.bookmarks, piece.continues)
+            for piece, start, layout in zip(self.pieces, self.starts, laid, strict=True)))
+        return Node(job, lambda made: self.joined(job, made))
+
+    def joined(self, job: JoinJob, made: Made) -> list[Node]:
+        laid = [layout for layout in self.laid if layout is not None]
+        starts: list[PageStart] = []
+        anchors: dict[str, int] = {}
+        printed: dict[str, list[int]] = {}
+        for start, layout in zip(self.starts, laid, strict=True):
+            # A blank verso before a piece begins where the piece does (PageMap.placed).
+            starts += [PageStart(n, None) for n in range(len(starts) + self.plan.first_page,
+                                                         start)]
+            starts += layout.page_map.starts
+            anchors.update(layout.page_map.anchors)
+            for target, numbers in layout.printed_pages.items():
+                printed.setdefault(target, []).extend(numbers)
+        fresh = tuple(piece.name for piece, layout in zip(self.pieces, laid, strict=True)
+                      if not layout.reused)
+        warnings = tuple(dict.fromkeys(w for layout in laid for w in layout.warnings))
+        volume = Layout(made.data, len(starts), PageMap(tuple(starts), anchors), warnings,
+                        sum(layout.seconds for layout in laid) + made.seconds,
+                        made.reused and not fresh, printed, (), fresh, len(laid))
+        self.result = (job, volume)
+        follow = list(self.plan.final(self.variant, volume)) if self.plan.final else []
+        if self.variant.sheet is not None:
+            follow.append(self.imposition(job, volume))
         return follow
 
+    def imposition(self, job: JoinJob, layout: Layout) -> Node:
+        """The job that imposes a booklet's joined pages; its result replaces the layout's
+        pages with the imposed ones."""
+        impose = ImposeJob(f"PDF, {self.variant.name}, imposed", layout.data,
+                           SHEETS[str(self.variant.sheet)])
+
+        def imposed(result: Any) -> list[Node]:
+            self.result = (job, dataclasses.replace(
+                layout, data=result.data, pages=2 * result.sheets,
+                seconds=layout.seconds + result.seconds,
+                reused=layout.reused and result.reused))
+            return []
+
+        return Node(impose, imposed)
+
+
+def _styles(page: str) -> list[str]:
+    return [match.group(1) for match in _STYLE.finditer(page)]
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+@dataclasses.dataclass
+class _Plan:
+    settings: Settings
+    prepared: Prepared
+    body: str
+    final: Callable[[Variant, Layout], Iterable[Node]] | None
+    first_page: int
+    whole: bool
+
+
+def layout_nodes(settings: Settings, prepared: Prepared, body: str,
+                 variants: Iterable[Variant],
+                 final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
+                 first_page: int = 1, whole: bool = False,
+                 ) -> tuple[list[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
+    """The first nodes of the variants' layouts, and what answers their results once the
+    graph has run (a batch runs many collections' nodes in one graph)."""
+    plan = _Plan(settings, prepared, body, final, first_page, whole)
     # The A4 edition first: the EPUB and the permissions report wait for its page map, and
     # the EPUB is then made while the others are laid out. Then the longest, so that the
-    # last to finish is a short one: a booklet is laid out and imposed, large print has the
-    # most pages.
+    # last to finish is a short one.
     order = sorted(variants, key=lambda v: (v is not PAGE_SOURCE, -KINDS.index(v.kind)))
-    run_graph([node_for(v) for v in order], executor, cache, report)
-    for variant in unsettled:
-        wrong = pagehints.wrong(done[variant][1].printed_pages, done[variant][1].anchor_pages)
-        log.warning("%s: page numbers did not settle after %d layouts; the references to "
-                    "%s may name the wrong page", variant.name, LAYOUT_ROUNDS, ", ".join(wrong))
-    return {v: done[v] for v in variants}
+    states = [_Variant(plan, v) for v in order]
+
+    def results() -> dict[Variant, tuple[JoinJob, Layout]]:
+        out = {}
+        for state in states:
+            if state.unsettled:
+                log.warning("%s: page numbers did not settle after %d layouts; the references "
+                            "to %s may name the wrong page", state.variant.name, LAYOUT_ROUNDS,
+                            ", ".join(state.unsettled))
+            out[state.variant] = state.result
+        return {v: out[v] for v in variants}
+
+    return [node for state in states for node in state.start()], results
 
 
-def _imposition(variant: Variant, job: LayoutJob, layout: Layout,
-                done: dict[Variant, tuple[LayoutJob, Layout]]) -> Node:
-    """The job that imposes a booklet's final layout; its result replaces the layout's
-    pages in ``done`` with the imposed ones."""
-    impose = ImposeJob(f"PDF, {variant.name}, imposed", layout.data, SHEETS[str(variant.sheet)])
-
-    def imposed(result: Any) -> list[Node]:
-        done[variant] = (job, Layout(result.data, 2 * result.sheets, layout.page_map,
-                                     layout.warnings, layout.seconds + result.seconds,
-                                     layout.reused and result.reused, layout.printed_pages))
-        return []
-
-    return Node(impose, imposed)
+def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
+            executor: Executor, report: Callable[[Job, Any], None] | None = None,
+            final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
+            first_page: int = 1, whole: bool = False,
+            ) -> dict[Variant, tuple[JoinJob, Layout]]:
+    """Lay out each variant piece by piece and join it; a booklet's joined pages are then
+    imposed, and its Layout carries the imposed pages. ``final`` is told of each variant's
+    joined layout as soon as it is done and answers the jobs that need it (the EPUB needs
+    the A4 page map), which then run in the same graph. ``whole`` lays each variant out as
+    one piece (what the pieces are checked against in the tests)."""
+    variants = list(variants)
+    nodes, results = layout_nodes(settings, prepared, body, variants, final,
+                                  first_page=first_page, whole=whole)
+    run_graph(nodes, executor, settings.cache, report)
+    return results()

@@ -39,12 +39,17 @@ class Making:
     sources: tuple[Path, ...] = field(default=())
 
 
-def _reason(name: str, key: str, previous: Mapping[str, str], rebuilt: bool) -> str:
-    if not rebuilt:
+def _reason(name: str, key: str, previous: Mapping[str, str], layout: Layout) -> str:
+    if layout.reused:
         return "reused from the cache"
-    if name not in previous:
-        return "first build"
-    return "its inputs changed" if previous[name] != key else "not in the cache"
+    why = ("first build" if name not in previous else
+           "its inputs changed" if previous[name] != key else "not in the cache")
+    if not layout.laid_out:
+        return f"{why}; every piece reused, joined again"
+    if len(layout.laid_out) == layout.pieces:
+        return f"{why}; laid out all {layout.pieces} pieces"
+    return (f"{why}; laid out {len(layout.laid_out)} of {layout.pieces} pieces: "
+            f"{', '.join(layout.laid_out)}")
 
 
 def make(settings: Settings, formats: tuple[str, ...], variants: list[Variant],
@@ -89,8 +94,7 @@ def make(settings: Settings, formats: tuple[str, ...], variants: list[Variant],
         path = staging.write(f"{name}{variant.suffix}", layout.data)
         outputs.append(Output("pdf", path, variant.label, variant.kind, layout.pages,
                               rebuilt=not layout.reused,
-                              reason=_reason(variant.name, job.key, previous,
-                                             not layout.reused),
+                              reason=_reason(variant.name, job.key, previous, layout),
                               anchor_pages=layout.anchor_pages))
         if variant is PAGE_SOURCE:
             path = staging.write(f"{name}-{variant.name}.pagemap.json",

@@ -18,10 +18,20 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from pressroom.engine.jobs import EpubJob, EpubPayload, Imposed, ImposeJob, Layout, LayoutJob, Made
+from pressroom.engine.jobs import (
+    EpubJob,
+    EpubPayload,
+    Imposed,
+    ImposeJob,
+    JoinJob,
+    Layout,
+    LayoutJob,
+    Made,
+)
 from pressroom.epub.package import render_epub
 from pressroom.errors import PressroomError
 from pressroom.printing.imposition import impose_booklet
+from pressroom.printing.join import join
 from pressroom.printing.layout import render_pdf
 from pressroom.printing.placement import place_pages
 
@@ -29,14 +39,20 @@ from pressroom.printing.placement import place_pages
 def lay_out(job: LayoutJob) -> Layout:
     start = time.perf_counter()
     rendered = render_pdf(job.html, job.project_root, variant=job.pdf_variant,
-                          draft=job.draft)
+                          draft=job.draft, first_page=job.first_page)
     data = rendered.data
     # A draft with wrong numbers has no data: nothing to place.
     if job.inserts and data:
         data = place_pages(data, rendered.placements, job.inserts)
     return Layout(data, rendered.pages, rendered.page_map, rendered.warnings,
                   time.perf_counter() - start, False,
-                  {k: list(v) for k, v in rendered.printed_pages.items()})
+                  {k: list(v) for k, v in rendered.printed_pages.items()},
+                  rendered.bookmarks)
+
+
+def join_pieces(job: JoinJob) -> Made:
+    start = time.perf_counter()
+    return Made(join(job.pieces), time.perf_counter() - start, False)
 
 
 def impose(job: ImposeJob) -> Imposed:
@@ -56,7 +72,7 @@ def make_epub(job: EpubJob) -> Made:
     return Made(data, time.perf_counter() - start, False)
 
 
-_RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub}
+_RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub, JoinJob: join_pieces}
 
 
 def run(job: Any) -> Any:

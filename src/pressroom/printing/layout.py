@@ -18,7 +18,8 @@ from pressroom.errors import RenderError, SafetyError
 from pressroom.printing import pagehints
 from pressroom.printing.boxes import page_starts, placeholder_ids, text_boxes
 from pressroom.printing.fetcher import url_refusal
-from pressroom.printing.pagemap import PageMap
+from pressroom.printing.pagemap import PageMap, PageStart
+from pressroom.printing.pieces import PIECE_LINK
 
 _FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
 #: Characters that only steer line breaking (word joiner, soft hyphen): not words.
@@ -60,6 +61,8 @@ class RenderedPdf:
     #: from the page's bottom-left corner: x, y, width, height).
     placements: dict[str, tuple[int, tuple[float, float, float, float]]] = field(
         default_factory=dict)
+    #: The outline's entries in order: (level, label, open), for a join to make it again.
+    bookmarks: tuple[tuple[int, str, bool], ...] = ()
 
     @property
     def anchor_pages(self) -> dict[str, int]:
@@ -81,11 +84,13 @@ def printed_pages(document: weasyprint.Document) -> dict[str, tuple[int, ...]]:
         element = getattr(box, "element", None)
         if tag.endswith("::after") and element is not None:
             href = element.get("href") or ""
-            if href.startswith("#"):
+            target = (href[1:] if href.startswith("#") else href[len(PIECE_LINK):]
+                      if href.startswith(PIECE_LINK) else None)
+            if target:
                 text = "".join(b.text for b in text_boxes(box))
                 number = _LAST_NUMBER.search(text)
                 if number:
-                    found.setdefault(href[1:], []).append(int(number.group(1)))
+                    found.setdefault(target, []).append(int(number.group(1)))
                 return
         for child in getattr(box, "children", ()):
             visit(child)
@@ -136,6 +141,11 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+def _bookmarks(document: weasyprint.Document) -> tuple[tuple[int, str, bool], ...]:
+    return tuple((level, label, state != "closed") for page in document.pages
+                 for level, label, _target, state in page.bookmarks)
+
+
 def _clean_bookmarks(document: weasyprint.Document) -> None:
     """The PDF outline shows headings as words: without the line-breaking hints they carry."""
     for page in document.pages:
@@ -143,10 +153,24 @@ def _clean_bookmarks(document: weasyprint.Document) -> None:
                           for level, label, *rest in page.bookmarks]
 
 
+def _numbered_from(html: str, first_page: int) -> str:
+    """The page with its first page numbered ``first_page``: a page that sets the page
+    counter is not also incremented (CSS Paged Media), so it prints as that number."""
+    rule = f"<style>@page :first {{ counter-reset: page {first_page} }}</style>"
+    head_end = html.find("</head>")
+    if head_end < 0:
+        raise RenderError("the print page has no head to number its pages from")
+    return html[:head_end] + rule + html[head_end:]
+
+
 def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1",
-               draft: bool = False) -> RenderedPdf:
+               draft: bool = False, first_page: int = 1) -> RenderedPdf:
     """The PDF of one print HTML document and its page map; only files under project_root
     may be read.
+
+    ``first_page`` is the page number the first page has in the volume (a piece of it, or a
+    handout that keeps the reader's numbers): folios count from it, and the page map and
+    anchors give the volume's page numbers.
 
     A ``draft`` whose printed page numbers come out wrong (pagehints.wrong) is not written:
     it will be laid out again with the right ones, and writing a tagged PDF costs a fifth of
@@ -159,11 +183,12 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     fetcher = ConfinedFetcher(project_root)
     try:
         with _weasyprint_warnings() as warnings:
-            parsed = weasyprint.HTML(string=html, base_url=str(project_root) + "/",
-                                     url_fetcher=fetcher)
+            parsed = weasyprint.HTML(
+                string=html if first_page == 1 else _numbered_from(html, first_page),
+                base_url=str(project_root) + "/", url_fetcher=fetcher)
             document = parsed.render()
         anchor_pages: dict[str, int] = {}
-        for number, page in enumerate(document.pages, start=1):
+        for number, page in enumerate(document.pages, start=first_page):
             for name in page.anchors:
                 anchor_pages.setdefault(name, number)
         lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchor_pages]
@@ -180,9 +205,11 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
             _clean_bookmarks(document)
             data = document.write_pdf(pdf_variant=variant, pdf_tags=True,
                                       uncompressed_pdf=False)
-        page_map = PageMap(page_starts(document, parsed.etree_element), anchor_pages)
-        return RenderedPdf(data, len(document.pages), page_map, tuple(warnings), printed,
-                           placements(document))
+        starts = tuple(PageStart(s.number + first_page - 1, s.block, s.offset)
+                       for s in page_starts(document, parsed.etree_element))
+        return RenderedPdf(data, len(document.pages), PageMap(starts, anchor_pages),
+                           tuple(warnings), printed, placements(document),
+                           _bookmarks(document))
     except FatalURLFetchingError as exc:
         raise SafetyError(str(exc)) from exc
     except (ValueError, OSError) as exc:

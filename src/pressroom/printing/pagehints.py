@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 import tinycss2
 from tinycss2 import ast
 
+from pressroom.printing.pieces import PIECE_LINK
+
 COUNTER = "pressroom-target-page"
 
 
@@ -66,9 +68,11 @@ def _css_string(value: str) -> str:
 
 def hint_rules(hints: Mapping[str, int]) -> str:
     """A counter value for every link to a target whose page is known (the hints hold the
-    targets that the page's links, contents included, pointed to last time)."""
-    return "\n".join(f"[href={_css_string('#' + t)}] {{ counter-reset: {COUNTER} {hints[t]}; }}"
-                      for t in sorted(hints))
+    targets that the page's links, contents included, pointed to last time), whether the
+    target is in the same piece of the volume or another (printing.pieces)."""
+    return "\n".join(
+        f"[href={_css_string('#' + t)}], [href={_css_string(PIECE_LINK + t)}] "
+        f"{{ counter-reset: {COUNTER} {hints[t]}; }}" for t in sorted(hints))
 
 
 def wrong(printed: Mapping[str, Sequence[int]], anchor_pages: Mapping[str, int]) -> list[str]:
