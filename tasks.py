@@ -6,6 +6,7 @@ handout, the preview, the checks, an import) imports its stage when it runs, so 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -19,6 +20,7 @@ from rich.console import Console
 
 from pressroom import papers
 from pressroom.engine.build import build as build_edition
+from pressroom.engine.build import build_batch
 from pressroom.engine.settings import Settings
 from pressroom.errors import ConfigError, PressroomError
 from pressroom.files import LOCK_NAME, build_lock
@@ -54,22 +56,61 @@ def _run(fn, *args, **kwargs):
 
 
 def _build(c, formats, papers=papers.DEFAULT_PAPERS, kinds=papers.KINDS,
-           strict=False, edition=None, ocr=False, scheduler=None) -> None:
+           strict=False, edition=None, ocr=False, scheduler=None, every=False,
+           batch=None) -> None:
     # Progress goes to standard output: standard error carries only the one-line error.
     console = Console()
+    settings = _settings(c, strict, edition, ocr, scheduler)
+    with _progress(console) as progress:
+        if every or batch:
+            collections = _run(_collections, settings, batch)
+            results = _run(build_batch, collections, formats=formats, papers=papers,
+                           kinds=kinds, progress=progress)
+        else:
+            results = [_run(build_edition, settings, formats=formats, papers=papers,
+                            kinds=kinds, progress=progress)]
+    for outputs in results:
+        if outputs and all(o.reason == "up to date" for o in outputs):
+            print(f"everything up to date ({len(outputs)} outputs in "
+                  f"{os.path.relpath(outputs[0].path.parent)}/)")
+        else:
+            _report(outputs)
+
+
+def _collections(settings: Settings, batch: str | None) -> list[Settings]:
+    """The collections of a batch file, or every collection under the default edition's
+    folder (src/content)."""
+    from pressroom.sources.yamldoc import find_collections, read_batch
+
+    paths = (read_batch(ROOT / batch, ROOT) if batch
+             else find_collections(settings.edition.parent if settings.edition.is_file()
+                                   else settings.edition))
+    return [dataclasses.replace(settings, edition=path) for path in paths]
+
+
+@contextlib.contextmanager
+def _progress(console: Console):
+    """A line per job that ran, with its time, under a live count of the jobs done (rich);
+    the lines alone where standard output is not a terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     start = time.perf_counter()
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                   TextColumn("[dim]{task.completed} jobs[/dim]"), TimeElapsedColumn(),
+                   console=console, transient=True, disable=not console.is_terminal)
+    with bar:
+        task_id = bar.add_task("building", total=None)
 
-    def progress(message: str) -> None:
-        console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
-                      highlight=False)
+        def progress(message: str) -> None:
+            # A job's line ends with its time or its pages ("... (3.1 s)").
+            if message.endswith(" s)"):
+                bar.advance(task_id)
+            else:
+                bar.update(task_id, description=message)
+            console.print(f"[dim]{time.perf_counter() - start:5.1f} s[/dim]  {message}",
+                          highlight=False)
 
-    outputs = _run(build_edition, _settings(c, strict, edition, ocr, scheduler), formats=formats,
-                   papers=papers, kinds=kinds, progress=progress)
-    if outputs and all(o.reason == "up to date" for o in outputs):
-        print(f"everything up to date ({len(outputs)} outputs in "
-              f"{os.path.relpath(outputs[0].path.parent)}/)")
-        return
-    _report(outputs)
+        yield progress
 
 
 def _report(outputs) -> None:
@@ -103,10 +144,14 @@ def epub(c, edition=None, ocr=False, scheduler=None):
 
 
 @task(default=True, help={"strict": STRICT_HELP, "edition": EDITION_HELP, "ocr": OCR_HELP,
-                          "scheduler": SCHEDULER_HELP})
-def build(c, strict=False, edition=None, ocr=False, scheduler=None):
-    """Build every output (HTML, PDFs, EPUB, permissions report) and build/manifest.json."""
-    _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr, scheduler=scheduler)
+                          "scheduler": SCHEDULER_HELP,
+                          "all": "build every collection under src/content as one job graph",
+                          "batch": "build the collections a file names, one path a line"})
+def build(c, strict=False, edition=None, ocr=False, scheduler=None, all=False, batch=None):
+    """Build every output (HTML, PDFs, EPUB, permissions report) and the manifest into
+    build/<collection id>/; with --all or --batch, many collections at once."""
+    _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr, scheduler=scheduler,
+           every=all, batch=batch)
 
 
 @task(help={"reading": "the id of the reading (its front matter id, or its file name)",

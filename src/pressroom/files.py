@@ -86,7 +86,10 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        recover(build_dir)
+        # Each collection commits into a folder of its own (engine.settings.out_dir).
+        for folder in [build_dir, *sorted(p for p in build_dir.iterdir()
+                                          if p.is_dir() and not p.name.startswith("."))]:
+            recover(folder)
         yield
     finally:
         handle.close()  # closing releases the lock; the file stays, empty of meaning

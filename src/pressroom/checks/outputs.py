@@ -53,8 +53,8 @@ def check_outputs(settings) -> list[CheckResult]:
         len(edition.introduction.notes) if edition.introduction else 0)
     untagged = [r.id for r in edition.readings if r.pdf]
     results: list[CheckResult] = []
-    for entry in Manifest.read(settings.build_dir).entries:
-        path = settings.build_dir / entry.path
+    for entry in Manifest.read(settings.out_dir).entries:
+        path = settings.out_dir / entry.path
         if not path.exists():
             results.append(CheckResult(entry.path, False, "listed but missing"))
             continue

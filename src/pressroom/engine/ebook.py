@@ -13,7 +13,8 @@ from pressroom.papers import PAGE_SOURCE
 from pressroom.printing.pagemap import PageMap
 
 
-def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap) -> EpubJob:
+def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap,
+             label: str = "") -> EpubJob:
     """The EPUB, with page-break markers where the page map says the A4 pages begin; its
     key covers its documents, templates, page map, tools and fonts (its cover is set in one)."""
     page_source = (f"{prepared.id}{PAGE_SOURCE.suffix} "
@@ -25,7 +26,7 @@ def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap) -> EpubJ
     payload = EpubPayload(prepared.edition, prepared.document, prepared.metadata,
                           settings.templates_dir, settings.build_dir, page_map, page_source,
                           tuple(c.text for c in prepared.citations.values()), settings.limits)
-    return EpubJob("EPUB", inputs, payload)
+    return EpubJob(f"{label}EPUB", inputs, payload)
 
 
 def _template_digest(settings: Settings, name: str) -> str:

@@ -91,7 +91,8 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
             laid_out = handout_layouts(settings, prepared, reading, first, last,
                                        restart=restart, executor=executor)
         stem = f"{prepared.id}-{reading.id}"
-        staging = Staging(settings.build_dir)
+        out = settings.out_dir
+        staging = Staging(out)
         try:
             outputs = []
             for variant, (_, layout) in laid_out.items():
@@ -99,10 +100,8 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
                 path = staging.write(f"{stem}{variant.suffix}", layout.data)
                 outputs.append(Output("pdf", path, variant.label, "handout",
                                                layout.pages, rebuilt=not layout.reused))
-            entries = [Entry.of(o, settings.build_dir, staging.path(o.path.name))
-                       for o in outputs]
-            manifest = (Manifest.load(settings.build_dir) or Manifest()).merged(
-                settings.build_dir, entries, complete=False)
+            entries = [Entry.of(o, out, staging.path(o.path.name)) for o in outputs]
+            manifest = (Manifest.load(out) or Manifest()).merged(out, entries, complete=False)
             staging.write(NAME, manifest.dumps().encode("utf-8"))
             staging.commit()
         finally:

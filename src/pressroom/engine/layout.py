@@ -20,9 +20,11 @@ and never how or where.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from pressroom import faces
@@ -32,6 +34,8 @@ from pressroom.engine.graph import Node, run_graph
 from pressroom.engine.jobs import ImposeJob, Job, JoinJob, Layout, LayoutJob, Made
 from pressroom.engine.prepare import Prepared, blame_the_reading
 from pressroom.engine.settings import Settings
+from pressroom.engine.state import read_json
+from pressroom.files import write_text_atomic
 from pressroom.papers import KINDS, PAGE_SOURCE, SHEETS, Variant
 from pressroom.printing import html, pagehints, pieces
 from pressroom.printing.fetcher import check_html
@@ -83,6 +87,8 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     return page
 
 
+#: Where a collection's recorded page numbers are kept, in its folder.
+RECORDED = ".pages"
 #: Layouts of one piece before its page numbers must have settled.
 LAYOUT_ROUNDS = 3
 
@@ -118,8 +124,9 @@ class _Variant:
         self.pieces: list[Piece] = pieces.split(page, whole=plan.whole)
         css = "\n".join(style for style in _styles(page))
         self.literal = pagehints.literal_rules(css)
-        recorded = plan.settings.cache.get_json("hints", self.hints_key)
-        self.recorded: dict[str, int] = recorded if isinstance(recorded, dict) else {}
+        recorded = read_json(self.hints_path)
+        self.recorded: dict[str, int] = {k: v for k, v in (recorded or {}).items()
+                                         if isinstance(v, int)}
         self.laid: list[Layout | None] = [None] * len(self.pieces)
         self.starts: list[int] = [0] * len(self.pieces)
         self.rounds = [0] * len(self.pieces)
@@ -130,10 +137,12 @@ class _Variant:
         self.inserts = inserts(plan.prepared.pdfs, enlarge=variant.kind == "large-print")
 
     @property
-    def hints_key(self) -> str:
-        # The numbers are a collection's own: two collections built in one project must not
-        # start from each other's.
-        return f"{self.plan.prepared.id}-{self.variant.name}"
+    def hints_path(self) -> Path:
+        """The page numbers the last layout of this variant recorded, in the collection's
+        folder: a collection's own, so two collections built in one project never start
+        from each other's (and a handout has its own)."""
+        return (self.plan.settings.out_dir / RECORDED
+                / f"{self.plan.prepared.id}-{self.variant.name}.json")
 
     def anchors(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -157,7 +166,8 @@ class _Variant:
         page = pieces.with_numbers(piece.html, self.literal + "\n"
                                    + pagehints.hint_rules(numbers))
         job = LayoutJob(
-            f"PDF, {self.variant.name}, {piece.name}", page, self.plan.settings.project_root,
+            f"{self.plan.label}PDF, {self.variant.name}, {piece.name}", page,
+            self.plan.settings.project_root,
             pdf_variant="pdf/ua-1" if self.plan.prepared.tagged else None,
             inserts=tuple(i for i in self.inserts if i.id in piece.ids),
             draft=self.rounds[index] < LAYOUT_ROUNDS - 1, first_page=first)
@@ -194,12 +204,12 @@ class _Variant:
             settled: dict[str, int] = {}
             for layout in self.laid:
                 settled.update(pagehints.settled(layout.printed_pages, anchors))
-            self.plan.settings.cache.put_json("hints", self.hints_key, settled)
+            write_text_atomic(self.hints_path, json.dumps(settled, sort_keys=True, indent=0))
         return [self.join_node()]
 
     def join_node(self) -> Node:
         laid = [layout for layout in self.laid if layout is not None]
-        job = JoinJob(f"PDF, {self.variant.name}, joined", tuple(
+        job = JoinJob(f"{self.plan.label}PDF, {self.variant.name}, joined", tuple(
             LaidPiece(layout.data, start, layout.bookmarks, piece.continues)
             for piece, start, layout in zip(self.pieces, self.starts, laid, strict=True)))
         return Node(job, lambda made: self.joined(job, made))
@@ -232,7 +242,7 @@ class _Variant:
     def imposition(self, job: JoinJob, layout: Layout) -> Node:
         """The job that imposes a booklet's joined pages; its result replaces the layout's
         pages with the imposed ones."""
-        impose = ImposeJob(f"PDF, {self.variant.name}, imposed", layout.data,
+        impose = ImposeJob(f"{self.plan.label}PDF, {self.variant.name}, imposed", layout.data,
                            SHEETS[str(self.variant.sheet)])
 
         def imposed(result: Any) -> list[Node]:
@@ -260,16 +270,18 @@ class _Plan:
     final: Callable[[Variant, Layout], Iterable[Node]] | None
     first_page: int
     whole: bool
+    #: What the jobs' names begin with: the collection's id in a batch.
+    label: str = ""
 
 
 def layout_nodes(settings: Settings, prepared: Prepared, body: str,
                  variants: Iterable[Variant],
                  final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
-                 first_page: int = 1, whole: bool = False,
+                 first_page: int = 1, whole: bool = False, label: str = "",
                  ) -> tuple[list[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
     """The first nodes of the variants' layouts, and what answers their results once the
     graph has run (a batch runs many collections' nodes in one graph)."""
-    plan = _Plan(settings, prepared, body, final, first_page, whole)
+    plan = _Plan(settings, prepared, body, final, first_page, whole, label)
     # The A4 edition first: the EPUB and the permissions report wait for its page map, and
     # the EPUB is then made while the others are laid out. Then the longest, so that the
     # last to finish is a short one.

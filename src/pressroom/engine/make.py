@@ -10,15 +10,15 @@ Pandoc works, and left when the last job is done, stopping every process it star
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pressroom.engine.ebook import epub_job
 from pressroom.engine.executors import executor_for
-from pressroom.engine.graph import Node
+from pressroom.engine.graph import Node, run_graph
 from pressroom.engine.jobs import Layout, Made
-from pressroom.engine.layout import lay_out, print_body, print_html, report_job
+from pressroom.engine.layout import layout_nodes, print_body, print_html, report_job
 from pressroom.engine.prepare import Prepared, blame_the_reading, prepare, stage_prepared
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging
@@ -52,63 +52,105 @@ def _reason(name: str, key: str, previous: Mapping[str, str], layout: Layout) ->
             f"{', '.join(layout.laid_out)}")
 
 
+class _Collection:
+    """One collection in a build: prepared, its layouts' nodes handed to the graph, then
+    its outputs staged from their results."""
+
+    def __init__(self, settings: Settings, formats: tuple[str, ...], variants: list[Variant],
+                 previous: Mapping[str, str], label: str = "") -> None:
+        self.settings = settings
+        self.formats = formats
+        self.variants = variants
+        self.previous = previous
+        self.label = label
+        self.epub: list[Made] = []
+
+    def start(self, say: Callable[[str], None]) -> list[Node]:
+        """Prepare the collection and convert it; the first nodes of its layouts."""
+        say(f"{self.label}checking and assembling the sources")
+        self.prepared = prepare(self.settings)
+        wanted = list(self.variants)
+        if PAGE_SOURCE not in wanted:
+            # Laid out (or taken from the cache) for its page map, which the EPUB's page
+            # list and the permissions report follow.
+            wanted.insert(0, PAGE_SOURCE)
+        say(f"{self.label}converting the edition with Pandoc")
+        self.body = print_body(self.settings, self.prepared)
+        with blame_the_reading(self.prepared):
+            nodes, self.results = layout_nodes(self.settings, self.prepared, self.body,
+                                               wanted, self.final, label=self.label)
+        return nodes
+
+    def final(self, variant: Variant, layout: Layout) -> list[Node]:
+        if variant is not PAGE_SOURCE or "epub" not in self.formats:
+            return []
+        return [Node(epub_job(self.settings, self.prepared, layout.page_map, self.label),
+                     lambda made: self.epub.append(made) or [])]
+
+    def finish(self, staging: Staging, say: Callable[[str], None]) -> Making:
+        settings, prepared, name = self.settings, self.prepared, self.prepared.id
+        laid_out = self.results()
+        for warning in sorted({w for _, layout in laid_out.values() for w in layout.warnings}):
+            log.warning("WeasyPrint: %s", warning)
+        outputs: list[Output] = []
+        keys: dict[str, str] = {}
+        if "html" in self.formats:
+            # The page to look at in a browser keeps target-counter(): no layout's input.
+            html_text = print_html(settings, prepared, self.body, PAGE_SOURCE)
+            path = staging.write(f"{name}.html", html_text.encode("utf-8"))
+            outputs.append(Output("html", path, reason="written"))
+        for variant, (job, layout) in laid_out.items():
+            keys[variant.name] = job.key
+            if variant not in self.variants:
+                continue
+            path = staging.write(f"{name}{variant.suffix}", layout.data)
+            outputs.append(Output("pdf", path, variant.label, variant.kind, layout.pages,
+                                  rebuilt=not layout.reused,
+                                  reason=_reason(variant.name, job.key, self.previous, layout),
+                                  anchor_pages=layout.anchor_pages))
+            if variant is PAGE_SOURCE:
+                path = staging.write(f"{name}-{variant.name}.pagemap.json",
+                                     layout.page_map.to_json().encode("utf-8"))
+                outputs.append(Output("json", path, variant.label, "page-map",
+                                      reason="written"))
+        if "epub" in self.formats:
+            # Made as soon as the A4 layout was final (above).
+            made = self.epub[0]
+            path = staging.write(f"{name}.epub", made.data)
+            outputs.append(Output("epub", path, rebuilt=not made.reused,
+                                  reason="reused from the cache" if made.reused else "made"))
+        say(f"{self.label}permissions report")
+        outputs += write_permissions(prepared, laid_out[PAGE_SOURCE][1].anchor_pages, staging)
+        stage_prepared(settings, prepared, staging)
+        return Making(outputs, keys, prepared.edition.sources)
+
+
 def make(settings: Settings, formats: tuple[str, ...], variants: list[Variant],
          staging: Staging, previous: Mapping[str, str],
          say: Callable[[str], None]) -> Making:
-    say("checking and assembling the sources")
-    prepared = prepare(settings)
-    name = prepared.id
-    outputs: list[Output] = []
-    keys: dict[str, str] = {}
-    wanted = list(variants)
-    if PAGE_SOURCE not in wanted:
-        # Laid out (or taken from the cache) for its page map, which the EPUB's page list
-        # and the permissions report follow.
-        wanted.insert(0, PAGE_SOURCE)
-    epub: list[Made] = []
+    """Make one collection's outputs."""
+    return make_batch([(settings, staging, previous)], formats, variants, say)[0]
 
-    def final(variant: Variant, layout: Layout) -> list[Node]:
-        if variant is not PAGE_SOURCE or "epub" not in formats:
-            return []
-        return [Node(epub_job(settings, prepared, layout.page_map),
-                     lambda made: epub.append(made) or [])]
 
-    with executor_for(settings) as executor:
-        say("converting the edition with Pandoc")
-        body = print_body(settings, prepared)
-        with blame_the_reading(prepared):
-            laid_out = lay_out(settings, prepared, body, wanted, executor, report_job(say),
-                               final)
-    for warning in sorted({w for _, layout in laid_out.values() for w in layout.warnings}):
-        log.warning("WeasyPrint: %s", warning)
-
-    if "html" in formats:
-        # The page to look at in a browser keeps target-counter(): it is no layout's input.
-        html_text = print_html(settings, prepared, body, PAGE_SOURCE)
-        path = staging.write(f"{name}.html", html_text.encode("utf-8"))
-        outputs.append(Output("html", path, reason="written"))
-    for variant, (job, layout) in laid_out.items():
-        keys[variant.name] = job.key
-        if variant not in variants:
-            continue
-        path = staging.write(f"{name}{variant.suffix}", layout.data)
-        outputs.append(Output("pdf", path, variant.label, variant.kind, layout.pages,
-                              rebuilt=not layout.reused,
-                              reason=_reason(variant.name, job.key, previous, layout),
-                              anchor_pages=layout.anchor_pages))
-        if variant is PAGE_SOURCE:
-            path = staging.write(f"{name}-{variant.name}.pagemap.json",
-                                 layout.page_map.to_json().encode("utf-8"))
-            outputs.append(Output("json", path, variant.label, "page-map", reason="written"))
-    if "epub" in formats:
-        # Made as soon as the A4 layout was final (above).
-        path = staging.write(f"{name}.epub", epub[0].data)
-        outputs.append(Output("epub", path, rebuilt=not epub[0].reused,
-                              reason="reused from the cache" if epub[0].reused else "made"))
-    say("permissions report")
-    outputs += write_permissions(prepared, laid_out[PAGE_SOURCE][1].anchor_pages, staging)
-    stage_prepared(settings, prepared, staging)
-    return Making(outputs, keys, prepared.edition.sources)
+def make_batch(collections: Sequence[tuple[Settings, Staging, Mapping[str, str]]],
+               formats: tuple[str, ...], variants: list[Variant],
+               say: Callable[[str], None]) -> list[Making]:
+    """Make the outputs of several collections as one job graph on one executor: every
+    collection's layouts, joins, impositions and EPUB are jobs of the same graph, so the
+    workers are never idle while one collection waits on its slowest variant. Each
+    collection is prepared in turn while the workers lay out those prepared before it."""
+    many = len(collections) > 1
+    work = [_Collection(settings, formats, variants, previous,
+                        f"{settings.collection_id}: " if many else "")
+            for settings, _staging, previous in collections]
+    first = collections[0][0]
+    with executor_for(first) as executor:
+        nodes: list[Node] = []
+        for collection in work:
+            nodes += collection.start(say)
+        run_graph(nodes, executor, first.cache, report_job(say))
+    return [collection.finish(staging, say)
+            for collection, (_s, staging, _p) in zip(work, collections, strict=True)]
 
 
 def write_permissions(prepared: Prepared, anchor_pages: Mapping[str, int],

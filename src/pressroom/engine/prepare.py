@@ -122,7 +122,8 @@ def write_prepared(settings: Settings, edition: Edition,
     document = build_document(assembled.chunks, citations, settings.limits, settings.cache)
     if callable(citations):
         citations = citations()
-    scratch = settings.cache.root / SCRATCH
+    # A collection's own: two collections prepared in one batch must not share it.
+    scratch = settings.cache.root / SCRATCH / settings.collection_id
     markdown = scratch / f"{stem}.md"
     metadata = scratch / f"{stem}-meta.yaml"
     document_path = scratch / f"{stem}.json"
@@ -139,7 +140,7 @@ def stage_prepared(settings: Settings, prepared: Prepared, staging: Staging) -> 
     for path in (prepared.markdown, prepared.document, prepared.metadata):
         data = path.read_bytes()
         try:
-            if (settings.build_dir / path.name).read_bytes() == data:
+            if (settings.out_dir / path.name).read_bytes() == data:
                 continue
         except OSError:
             pass

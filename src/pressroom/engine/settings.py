@@ -4,6 +4,7 @@ limits; and what it answers for each output it made."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from pressroom.cache import (
     Cache,
 )
+from pressroom.sources.yamldoc import collection_id
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
 
@@ -54,7 +56,20 @@ class Settings:
 
     @property
     def cache(self) -> Cache:
+        """The content-addressed cache, shared by every collection of the project: a reading
+        two readers share at the same page and style is laid out once for both."""
         return Cache(self.build_dir / ".cache")
+
+    @functools.cached_property
+    def collection_id(self) -> str:
+        return collection_id(self.edition)
+
+    @property
+    def out_dir(self) -> Path:
+        """The collection's own folder under build/: its outputs, manifest, page maps and
+        the state of its last build, so that collections built in turn leave each other's
+        alone."""
+        return self.build_dir / self.collection_id
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 every output is still as the last build wrote it.
 
 A build compares a fingerprint of its sources, templates, the package's code, tool versions,
-fonts and options with the one the last complete build recorded (build/.cache/state.json);
+fonts and options with the one the last complete build recorded (build/<collection id>/.state.json);
 if they match and every output listed in the manifest has the digest it was written with,
 nothing is done.
 """
@@ -25,7 +25,8 @@ from pressroom.cache import (
 from pressroom.engine.manifest import NAME, Manifest
 from pressroom.engine.settings import Output, Settings
 
-STATE = "state.json"
+#: The state of a collection's last complete build, in its folder (engine.settings.out_dir).
+STATE = ".state.json"
 
 
 def fingerprint(settings: Settings, formats: Iterable[str], papers: Iterable[str],
@@ -61,13 +62,13 @@ def read_json(path: Path) -> dict | None:
 def up_to_date(settings: Settings, print_: dict[str, str]) -> list[Output] | None:
     """The outputs of the last build if it read exactly what this one would and every output
     listed in its manifest is still byte for byte as it wrote it; else None."""
-    state = read_json(settings.cache.root / STATE)
-    manifest = Manifest.load(settings.build_dir)
+    state = read_json(settings.out_dir / STATE)
+    manifest = Manifest.load(settings.out_dir)
     if not state or manifest is None or state.get("fingerprint") != print_:
         return None
     outputs = []
     for entry in manifest.entries:
-        path = settings.build_dir / entry.path
+        path = settings.out_dir / entry.path
         try:
             if entry.sha256 != file_digest(path):
                 return None
@@ -75,6 +76,6 @@ def up_to_date(settings: Settings, print_: dict[str, str]) -> list[Output] | Non
             return None
         outputs.append(Output(entry.format, path, entry.paper, entry.variant, entry.pages,
                               rebuilt=False, reason="up to date"))
-    if state.get("manifest") != file_digest(settings.build_dir / NAME):
+    if state.get("manifest") != file_digest(settings.out_dir / NAME):
         return None
     return outputs

@@ -67,7 +67,7 @@ def preview_reading(settings: Settings, changed: Iterable[Path]) -> Path | None:
         prepared = prepare(settings)
         touched = [r for r in prepared.edition.readings if r.path.resolve() in changed
                    or (r.pdf is not None and r.pdf.path.resolve() in changed)]
-        recorded = settings.build_dir / f"{prepared.id}{PAGE_SOURCE.suffix}"
+        recorded = settings.out_dir / f"{prepared.id}{PAGE_SOURCE.suffix}"
         page_map = recorded.with_suffix(".pagemap.json")
         if len(touched) != 1 or len(changed) != 1 or not page_map.exists():
             return None
@@ -77,7 +77,7 @@ def preview_reading(settings: Settings, changed: Iterable[Path]) -> Path | None:
             laid_out = handout_layouts(settings, prepared, reading, first, last,
                                        variants=HANDOUT_VARIANTS[:1], executor=executor)
         _, layout = next(iter(laid_out.values()))
-        path = settings.build_dir / PREVIEW_DIR / f"{prepared.id}-{reading.id}.pdf"
+        path = settings.out_dir / PREVIEW_DIR / f"{prepared.id}-{reading.id}.pdf"
         write_bytes_atomic(path, layout.data)
         return path
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,58 @@ def read_text(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
+
+
+def collection_id(path: Path) -> str:
+    """The id a collection file gives itself, read before the collection is loaded: its
+    outputs' folder under build/ is named by it. A file whose id cannot be read is named by
+    its file name here; loading it then says what is wrong, at its line."""
+    collection = path / "edition.yaml" if path.is_dir() else path
+    try:
+        value = yaml.safe_load(read_text(collection))
+    except (ContentError, yaml.YAMLError, OSError):
+        value = None
+    found = value.get("id") if isinstance(value, dict) else None
+    if isinstance(found, str) and _SLUG.fullmatch(found):
+        return found
+    return _SLUG_CHARS.sub("-", collection.stem.lower()).strip("-") or "collection"
+
+
+def find_collections(folder: Path) -> list[Path]:
+    """Every collection file under ``folder`` (a YAML mapping with an id and readings),
+    hidden folders skipped, in path order: what ``inv build --all`` builds."""
+    found = []
+    for path in sorted(folder.rglob("*.yaml")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        try:
+            value = yaml.safe_load(read_text(path))
+        except (ContentError, yaml.YAMLError, OSError):
+            continue
+        if isinstance(value, dict) and "id" in value and isinstance(value.get("readings"), list):
+            found.append(path)
+    return found
+
+
+def read_batch(path: Path, root: Path) -> list[Path]:
+    """The collection files a batch file names, one path per line relative to the project
+    (``#`` starts a comment); a line naming no file is an error at that line."""
+    out = []
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        name = line.split("#", 1)[0].strip()
+        if not name:
+            continue
+        target = (root / name).resolve()
+        if not (target.is_file() or (target / "edition.yaml").is_file()):
+            raise ContentError(f"no collection file {name!r}", path=path, line=number)
+        out.append(target)
+    if not out:
+        raise ContentError("the batch names no collection", path=path)
+    return out
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
 def load_yaml(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> YamlDoc:
