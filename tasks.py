@@ -287,8 +287,11 @@ def lint(c):
 
 @task
 def bench(c):
-    """Run the benchmarks (bench/): cold, no-op, EPUB and preview builds, as ratios."""
+    """Run the benchmarks (bench/): cold, no-op, EPUB and preview builds, and the 500-page
+    reader laid out piece by piece (cold, after an edit, per page, memory, batches), as
+    ratios."""
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
+    c.run(f"{sys.executable} bench/bench_volume.py", pty=False)
 
 
 #: The tool that writes requirements.lock, installed for the occasion and thrown away after.

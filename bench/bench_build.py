@@ -126,7 +126,7 @@ def main() -> None:
         name = None
 
         cold = timed(lambda: build_edition(settings))
-        name = next(settings.build_dir.glob("*.epub")).stem
+        name = next(settings.out_dir.glob("*.epub")).stem
         rows.append(("cold inv build (default edition)", cold, "1.00x cold"))
         before = baseline(work)
         if before:
@@ -141,12 +141,12 @@ def main() -> None:
 
         epub_after = timed(lambda: build_edition(settings, formats=("epub",)))
         shutil.rmtree(settings.build_dir / ".cache" / "epub")
-        (settings.build_dir / ".cache" / "state.json").unlink()
+        (settings.out_dir / ".state.json").unlink()
         epub_fresh = timed(lambda: build_edition(settings, formats=("epub",)))
 
-        markdown = settings.build_dir / "edition.md"
-        meta = settings.build_dir / "edition-meta.yaml"
-        html = settings.build_dir / f"{name}.html"
+        markdown = settings.out_dir / "edition.md"
+        meta = settings.out_dir / "edition-meta.yaml"
+        html = settings.out_dir / f"{name}.html"
         plain_epub = timed(lambda: run(pandoc, str(markdown), "--metadata-file", str(meta),
                                        "-o", str(work / "plain.epub")))
         rows.append(("plain pandoc -o x.epub (reference)", plain_epub, "1.00x"))

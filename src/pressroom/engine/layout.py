@@ -83,7 +83,7 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     page = html.render_print_html(prepared.edition, body, settings.templates_dir, css,
                                   prepared.citations, handout=prepared.handout)
     # Whatever the page would fetch is checked before any output is written.
-    check_html(page, settings.project_root)
+    check_html(page, settings.boundary)
     return page
 
 
@@ -167,7 +167,7 @@ class _Variant:
                                    + pagehints.hint_rules(numbers))
         job = LayoutJob(
             f"{self.plan.label}PDF, {self.variant.name}, {piece.name}", page,
-            self.plan.settings.project_root,
+            self.plan.settings.boundary,
             pdf_variant="pdf/ua-1" if self.plan.prepared.tagged else None,
             inserts=tuple(i for i in self.inserts if i.id in piece.ids),
             draft=self.rounds[index] < LAYOUT_ROUNDS - 1, first_page=first)
