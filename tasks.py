@@ -32,18 +32,22 @@ EDITION_HELP = "the collection file to build (default: src/content/edition.yaml)
 OCR_HELP = "recognise the text of scanned PDF readings with OCRmyPDF (cached)"
 SCHEDULER_HELP = ("run the layouts and the EPUB on the Dask cluster whose scheduler is at "
                   "tcp://HOST:PORT (default: this machine's worker processes)")
+CACHE_HELP = ("keep the cache in the store at this fsspec URL (e.g. s3://bucket/prefix), "
+              "which the cluster's workers share (default: build/.cache)")
 STRICT_HELP = "make every warning of the build an error (nothing is written then)"
 
 
 def _settings(c, strict: bool = False, edition: str | None = None,
-              ocr: bool = False, scheduler: str | None = None) -> Settings:
+              ocr: bool = False, scheduler: str | None = None,
+              cache: str | None = None) -> Settings:
     cfg = c.pressroom
     # pressroom.limits in invoke.yaml (or INVOKE_PRESSROOM_LIMITS_PANDOC_SECONDS=...) raises
     # the time and memory the outside programs get; the package only sees a Limits value.
     limits = _run(Limits.from_mapping, {name: cfg.limits[name] for name in cfg.limits})
     settings = Settings.for_project(ROOT, edition or cfg.edition, cfg.templates_dir,
                                     cfg.build_dir, strict, limits, ocr)
-    return dataclasses.replace(settings, scheduler=scheduler or cfg.get("scheduler"))
+    return dataclasses.replace(settings, scheduler=scheduler or cfg.get("scheduler"),
+                               cache_url=cache or cfg.get("cache"))
 
 
 def _run(fn, *args, **kwargs):
@@ -57,10 +61,10 @@ def _run(fn, *args, **kwargs):
 
 def _build(c, formats, papers=papers.DEFAULT_PAPERS, kinds=papers.KINDS,
            strict=False, edition=None, ocr=False, scheduler=None, every=False,
-           batch=None) -> None:
+           batch=None, cache=None) -> None:
     # Progress goes to standard output: standard error carries only the one-line error.
     console = Console()
-    settings = _settings(c, strict, edition, ocr, scheduler)
+    settings = _settings(c, strict, edition, ocr, scheduler, cache)
     with _progress(console) as progress:
         if every or batch:
             collections = _run(_collections, settings, batch)
@@ -146,12 +150,14 @@ def epub(c, edition=None, ocr=False, scheduler=None):
 @task(default=True, help={"strict": STRICT_HELP, "edition": EDITION_HELP, "ocr": OCR_HELP,
                           "scheduler": SCHEDULER_HELP,
                           "all": "build every collection under src/content as one job graph",
-                          "batch": "build the collections a file names, one path a line"})
-def build(c, strict=False, edition=None, ocr=False, scheduler=None, all=False, batch=None):
+                          "batch": "build the collections a file names, one path a line",
+                          "cache": CACHE_HELP})
+def build(c, strict=False, edition=None, ocr=False, scheduler=None, all=False, batch=None,
+          cache=None):
     """Build every output (HTML, PDFs, EPUB, permissions report) and the manifest into
     build/<collection id>/; with --all or --batch, many collections at once."""
     _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr, scheduler=scheduler,
-           every=all, batch=batch)
+           every=all, batch=batch, cache=cache)
 
 
 @task(help={"reading": "the id of the reading (its front matter id, or its file name)",
@@ -332,6 +338,8 @@ ns.configure(
             "limits": dataclasses.asdict(Limits()),
             # A Dask scheduler's address for every build (pressroom.scheduler in invoke.yaml).
             "scheduler": None,
+            # The cache's store as an fsspec URL (pressroom.cache); None: build/.cache.
+            "cache": None,
         }
     }
 )

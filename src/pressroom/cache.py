@@ -16,6 +16,9 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+import fsspec
+import fsspec.implementations.local
+
 from pressroom.files import write_bytes_atomic
 from pressroom.tools.fontconfig import fontconfig
 
@@ -97,7 +100,10 @@ def fonts_fingerprint() -> str:
 
 class Cache:
     """Files under build/.cache/<kind>/<key><suffix>, written atomically, each with the
-    sha256 of its bytes beside it (<key><suffix>.sha256).
+    sha256 of its bytes beside it (<key><suffix>.sha256); or the same names under any
+    fsspec URL (``s3://bucket/pressroom``, ``memory://…``), a store that the machines of a
+    cluster share, so that a worker puts what it made and the building process takes it by
+    its key (engine.cluster).
 
     A key is a hash of an entry's inputs, not of its bytes: a file damaged on disk would still
     be found by its key. So an entry is served only if its bytes still have the digest they
@@ -106,17 +112,36 @@ class Cache:
     writes) is a miss.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path | str) -> None:
+        self.url = str(root)
+        if isinstance(root, Path) or "://" not in self.url:
+            self.fs: fsspec.AbstractFileSystem | None = None
+            self.root = Path(root)
+        else:
+            fs, root = fsspec.core.url_to_fs(self.url)
+            local = isinstance(fs, fsspec.implementations.local.LocalFileSystem)
+            # A file:// URL is a folder like any other: written atomically.
+            self.fs, self.root = (None, Path(root)) if local else (fs, root)
 
-    def path(self, kind: str, key: str, suffix: str) -> Path:
-        return self.root / kind / f"{key}{suffix}"
+    def path(self, kind: str, key: str, suffix: str) -> Path | str:
+        if self.fs is None:
+            return self.root / kind / f"{key}{suffix}"
+        return f"{self.root}/{kind}/{key}{suffix}"
+
+    def _read(self, path: Path | str) -> bytes:
+        return Path(path).read_bytes() if self.fs is None else self.fs.cat_file(path)
+
+    def _write(self, path: Path | str, data: bytes) -> None:
+        if self.fs is None:
+            write_bytes_atomic(Path(path), data)
+        else:  # an object store writes an object whole or not at all
+            self.fs.pipe_file(path, data)
 
     def get(self, kind: str, key: str, suffix: str) -> bytes | None:
         path = self.path(kind, key, suffix)
         try:
-            data = path.read_bytes()
-            recorded = path.with_name(path.name + CHECK_SUFFIX).read_text(encoding="ascii")
+            data = self._read(path)
+            recorded = self._read(f"{path}{CHECK_SUFFIX}").decode("ascii")
         except (OSError, UnicodeDecodeError):
             return None
         if hashlib.sha256(data).hexdigest() != recorded.strip():
@@ -126,10 +151,17 @@ class Cache:
         return data
 
     def put(self, kind: str, key: str, suffix: str, data: bytes) -> None:
+        """Write an entry, its bytes first and their digest after (an entry without its
+        digest is a miss); one already there with these bytes is left as it is."""
         path = self.path(kind, key, suffix)
-        write_bytes_atomic(path, data)
-        write_bytes_atomic(path.with_name(path.name + CHECK_SUFFIX),
-                           hashlib.sha256(data).hexdigest().encode("ascii"))
+        check = hashlib.sha256(data).hexdigest().encode("ascii")
+        try:
+            if self._read(f"{path}{CHECK_SUFFIX}") == check:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        self._write(path, data)
+        self._write(f"{path}{CHECK_SUFFIX}", check)
 
     def get_json(self, kind: str, key: str) -> object | None:
         raw = self.get(kind, key, ".json")

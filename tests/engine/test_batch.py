@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -105,3 +106,31 @@ def test_two_collections_of_one_id_are_refused_in_one_line(tmp_path):
     with pytest.raises(ConfigError, match="two collections of the batch have the id "
                                           "'minimal-edition'"):
         build_batch([collections[1], collections[1]])
+
+
+def test_a_worker_puts_its_result_in_the_shared_store_and_sends_back_only_its_key(tmp_path):
+    from pressroom.cache import Cache
+    from pressroom.engine.cluster import run_bounded_job
+    from pressroom.engine.jobs import LayoutJob
+    from pressroom.tools.run import DEFAULT_LIMITS
+
+    job = LayoutJob("PDF, small", "<p>A page of its own.</p>", ROOT, pdf_variant=None)
+    store = tmp_path / "store"
+    status, value = run_bounded_job(job, DEFAULT_LIMITS, str(store))
+    assert (status, value) == ("stored", job.key)
+    stored = job.cached(Cache(str(store)))
+    assert stored is not None and stored.data.startswith(b"%PDF") and stored.pages == 1
+
+
+def test_a_cluster_batch_with_a_shared_store_gives_the_same_bytes(cluster, tmp_path):
+    local = _collections(tmp_path, tmp_path / "local")
+    build_batch(local)
+    store = tmp_path / "store"
+    shared = [dataclasses.replace(s, cache_url=f"file://{store}") for s in _collections(
+        tmp_path, tmp_path / "shared", cluster.scheduler_address)]
+    outputs = build_batch(shared)
+    assert _digests(shared) == _digests(local)
+    assert all(o.rebuilt for results in outputs for o in results if o.format == "pdf")
+    assert list((store / "layout").glob("*.pdf")) and list((store / "join").glob("*.pdf"))
+    # The store holds no scratch of this machine's: the prepared documents stay local.
+    assert not (store / "prepared").exists()

@@ -14,6 +14,7 @@ this machine's is refused, with one line naming the worker and what differs.
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 
 from distributed import Client
 
-from pressroom.cache import code_version, fonts_fingerprint, tool_versions
+from pressroom.cache import Cache, code_version, fonts_fingerprint, tool_versions
 from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import Job
 from pressroom.errors import ConfigError, LimitError
@@ -39,8 +40,10 @@ def fingerprint() -> dict[str, str]:
     return {"tools": tool_versions(), "code": code_version(), "fonts": fonts_fingerprint()}
 
 
-def run_bounded_job(job: Job, limits: Limits) -> tuple[str, Any]:
-    """On a worker: run the job in a process of its own, under the build's limits."""
+def run_bounded_job(job: Job, limits: Limits, store: str | None = None) -> tuple[str, Any]:
+    """On a worker: run the job in a process of its own, under the build's limits. With a
+    shared ``store`` (an fsspec URL), the result is put there and only its key travels
+    back: the building process takes it from the store."""
     args = limited([sys.executable, "-m", "pressroom.engine.work"], limits.layout_memory_mb)
     try:
         done = subprocess.run(args, input=pickle.dumps(job), capture_output=True,
@@ -50,15 +53,21 @@ def run_bounded_job(job: Job, limits: Limits) -> tuple[str, Any]:
     if done.returncode != 0 or not done.stdout:
         return ("died", f"exit code {done.returncode}: "
                         f"{done.stderr.decode('utf-8', 'replace')[-2000:]}")
-    return pickle.loads(done.stdout)  # noqa: S301 (our own worker's answer, on our own pipe)
+    status, value = pickle.loads(done.stdout)  # noqa: S301 (our worker's answer, our pipe)
+    if status == "ok" and store is not None:
+        job.remember(Cache(store), value)
+        return ("stored", job.key)
+    return status, value
 
 
 class DaskExecutor:
     """Jobs on the Dask cluster whose scheduler is at ``address`` (tcp://host:port)."""
 
-    def __init__(self, address: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, address: str, limits: Limits = DEFAULT_LIMITS,
+                 store: str | None = None) -> None:
         self.address = address
         self.limits = limits
+        self.store = store
         self.client: Client | None = None
 
     def __enter__(self) -> DaskExecutor:
@@ -98,7 +107,8 @@ class DaskExecutor:
 
     def submit(self, job: Job) -> Future[Any]:
         future: Future[Any] = Future()
-        remote = self._client().submit(run_bounded_job, job, self.limits, pure=False,
+        remote = self._client().submit(run_bounded_job, job, self.limits, self.store,
+                                       pure=False,
                                     retries=RETRIES, key=f"{job.name}-{job.key[:16]}")
 
         def settle(done: Any) -> None:
@@ -116,6 +126,13 @@ class DaskExecutor:
         limits = self.limits
         if status == "ok":
             future.set_result(value)
+        elif status == "stored":
+            result = job.cached(Cache(self.store)) if self.store else None
+            if result is None:
+                future.set_exception(WorkerError(
+                    f"{job.name}: the worker stored its result, but it is not in {self.store}"))
+            else:  # made on the worker this build, not found from an earlier one
+                future.set_result(dataclasses.replace(result, reused=False))
         elif status == "error":
             future.set_exception(value)
         elif status == "timeout":

@@ -14,5 +14,5 @@ def executor_for(settings: Settings) -> Executor:
         # build on this machine never needs it.
         from pressroom.engine.cluster import DaskExecutor
 
-        return DaskExecutor(settings.scheduler, settings.limits)
+        return DaskExecutor(settings.scheduler, settings.limits, settings.cache_url)
     return LocalExecutor(settings.limits)

@@ -84,7 +84,7 @@ def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]
         if reading.pdf is None:
             continue
         material = prepare_pdf(reading.id, reading.pdf, reading.meta.lang or
-                               edition.config.language, settings.cache, ocr=settings.ocr,
+                               edition.config.language, settings.local_cache, ocr=settings.ocr,
                                limits=settings.limits)
         out[reading.id] = material
         if material.scanned:
@@ -123,7 +123,7 @@ def write_prepared(settings: Settings, edition: Edition,
     if callable(citations):
         citations = citations()
     # A collection's own: two collections prepared in one batch must not share it.
-    scratch = settings.cache.root / SCRATCH / settings.collection_id
+    scratch = settings.local_cache.root / SCRATCH / settings.collection_id
     markdown = scratch / f"{stem}.md"
     metadata = scratch / f"{stem}-meta.yaml"
     document_path = scratch / f"{stem}.json"

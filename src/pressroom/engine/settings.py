@@ -35,6 +35,10 @@ class Settings:
     #: A Dask distributed scheduler (tcp://host:port) to run the jobs on; None: this
     #: machine's worker processes.
     scheduler: str | None = None
+    #: Where the content-addressed cache is kept: any fsspec URL (s3://bucket/prefix) that
+    #: the cluster's workers share, so that they put what they made and the build takes it
+    #: by its key; None: build/.cache on this machine.
+    cache_url: str | None = None
 
     @property
     def content_dir(self) -> Path:
@@ -58,6 +62,12 @@ class Settings:
     def cache(self) -> Cache:
         """The content-addressed cache, shared by every collection of the project: a reading
         two readers share at the same page and style is laid out once for both."""
+        return Cache(self.cache_url) if self.cache_url else self.local_cache
+
+    @property
+    def local_cache(self) -> Cache:
+        """build/.cache on this machine: what local programs read as files (the prepared
+        documents Pandoc reads, OCRmyPDF's output), whatever store the cache is in."""
         return Cache(self.build_dir / ".cache")
 
     @functools.cached_property
