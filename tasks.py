@@ -96,10 +96,12 @@ def _collections(settings: Settings, batch: str | None) -> list[Settings]:
 def _progress(console: Console):
     """A line per job that ran, with its time, under a live count of the jobs done (rich);
     the lines alone where standard output is not a terminal."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     start = time.perf_counter()
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+    # How many jobs a build runs is known only as it goes (a piece whose numbers come out
+    # wrong is laid out again): the bar pulses, and counts the jobs done.
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                    TextColumn("[dim]{task.completed} jobs[/dim]"), TimeElapsedColumn(),
                    console=console, transient=True, disable=not console.is_terminal)
     with bar:

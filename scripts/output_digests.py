@@ -61,7 +61,7 @@ def _digests(build_dir: Path) -> list[str]:
     for path in sorted(build_dir.rglob("*")):
         relative = path.relative_to(build_dir)
         # The cache and the build's own bookkeeping are not outputs.
-        if path.is_dir() or relative.parts[0].startswith("."):
+        if path.is_dir() or any(part.startswith(".") for part in relative.parts):
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         lines.append(f"{digest}  {relative.as_posix()}")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything pressroom needs on a fresh Debian 12 machine (as root), then build the
-# default edition into build/. Safe to run again: each step is idempotent.
+# default edition into build/<its id>/. Safe to run again: each step is idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
