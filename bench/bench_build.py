@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from generated import write_reader
+
 from pressroom.engine.build import build as build_edition
 from pressroom.engine.settings import Settings
 
@@ -48,7 +50,7 @@ WORDS = ("alliance", "treaty", "socialist", "solidarity", "brothers", "obligatio
 
 def make_reader(folder: Path, readings: int = 12) -> Path:
     """A course reader of generated readings (about three A4 pages each, notes from 1)."""
-    paths = []
+    bodies: list[str] = []
     for n in range(1, readings + 1):
         paragraphs = []
         for p in range(1, 13):
@@ -57,22 +59,8 @@ def make_reader(folder: Path, readings: int = 12) -> Path:
             paragraphs.append(f"Reading {n}, paragraph {p}: {words}.{note}")
         notes = [f"[^{k}]: Note {k} of reading {n}, citing a source of its own." for k in
                  range(1, 5)]
-        text = (f"---\ntitle: Reading Number {n}\nauthor: Author {n}\nlang: en-US\n"
-                f"rights: Reproduced for teaching, licence {n}.\n---\n\n"
-                + "\n\n".join(paragraphs) + "\n\n" + "\n".join(notes) + "\n")
-        path = folder / "readings" / f"reading-{n:02d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        paths.append(path.relative_to(folder).as_posix())
-    half = len(paths) // 2
-    collection = folder / "reader.yaml"
-    collection.write_text(
-        "id: bench-reader\ntitle: A Generated Reader\npublisher: Bench Press\n"
-        "date: 2026-01-01\nlanguage: en-US\nreadings:\n"
-        f"  - part: Part One\n    readings: [{', '.join(paths[:half])}]\n"
-        f"  - part: Part Two\n    readings: [{', '.join(paths[half:])}]\n",
-        encoding="utf-8")
-    return collection
+        bodies.append("\n\n".join(paragraphs) + "\n\n" + "\n".join(notes) + "\n")
+    return write_reader(folder, bodies, "bench-reader", "Reading Number")
 
 
 def reader_rows(work: Path) -> list[tuple[str, float, str]]:

@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from generated import write_reader
 from PIL import Image, ImageDraw
 
 from pressroom.engine.build import build, build_batch
@@ -53,7 +54,7 @@ def _figure(path: Path) -> None:
 def make_volume(folder: Path, readings: int, ident: str = "bench-volume") -> Path:
     """A reader of ``readings`` generated readings of about 25 A4 pages each, in two parts."""
     _figure(folder / "images" / "figure.png")
-    paths = []
+    bodies: list[str] = []
     for n in range(1, readings + 1):
         blocks: list[str] = []
         note = 0
@@ -74,22 +75,8 @@ def make_volume(folder: Path, readings: int, ident: str = "bench-volume") -> Pat
             if section == 4:
                 blocks.append(f"![A bar chart for reading {n}: twelve bars of varying height."
                               "](../images/figure.png)")
-        text = (f"---\ntitle: Generated Reading {n}\nauthor: Author {n}\nlang: en-US\n"
-                f"rights: Reproduced for teaching, licence {n}.\n---\n\n"
-                + "\n\n".join(blocks) + "\n\n" + "\n".join(notes) + "\n")
-        path = folder / "readings" / f"reading-{n:02d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        paths.append(path.relative_to(folder).as_posix())
-    half = len(paths) // 2
-    collection = folder / "reader.yaml"
-    collection.write_text(
-        f"id: {ident}\ntitle: A Generated Reader\npublisher: Bench Press\n"
-        "date: 2026-01-01\nlanguage: en-US\nreadings:\n"
-        f"  - part: Part One\n    readings: [{', '.join(paths[:half])}]\n"
-        f"  - part: Part Two\n    readings: [{', '.join(paths[half:])}]\n",
-        encoding="utf-8")
-    return collection
+        bodies.append("\n\n".join(blocks) + "\n\n" + "\n".join(notes) + "\n")
+    return write_reader(folder, bodies, ident)
 
 
 class PeakMemory:
