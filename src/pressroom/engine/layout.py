@@ -124,9 +124,10 @@ class _Variant:
         self.pieces: list[Piece] = pieces.split(page, whole=plan.whole)
         css = "\n".join(style for style in _styles(page))
         self.literal = pagehints.literal_rules(css)
-        recorded = read_json(self.hints_path)
-        self.recorded: dict[str, int] = {k: v for k, v in (recorded or {}).items()
-                                         if isinstance(v, int)}
+        recorded = read_json(self.hints_path) or {}
+        #: The numbers the last build's links printed, and where its pieces began.
+        self.recorded: dict[str, int] = _ints(recorded.get("numbers"))
+        self.recorded_starts: dict[str, int] = _ints(recorded.get("starts"))
         self.laid: list[Layout | None] = [None] * len(self.pieces)
         self.starts: list[int] = [0] * len(self.pieces)
         self.rounds = [0] * len(self.pieces)
@@ -159,9 +160,13 @@ class _Variant:
         first = (self.plan.first_page if index == 0
                  else _next_recto(self.starts[index - 1] + self.laid[index - 1].pages - 1))
         self.starts[index] = first
-        known = {**self.recorded, **self.own[index], **self.anchors()}
-        # A target never laid out before is guessed at the piece's own page; the check
-        # after the layout corrects it.
+        # What the last build recorded for this piece and those after it moved with the
+        # piece's start (a reading before it grew by a page); what this build laid out
+        # before it is known; a target never laid out before is guessed at the piece's own
+        # page. The check after the layout corrects any of them.
+        moved = first - self.recorded_starts.get(piece.name, first)
+        known = {**{t: n + moved for t, n in self.recorded.items()}, **self.own[index],
+                 **self.anchors()}
         numbers = {t: known.get(t, first) for t in sorted(piece.targets)}
         page = pieces.with_numbers(piece.html, self.literal + "\n"
                                    + pagehints.hint_rules(numbers))
@@ -185,6 +190,7 @@ class _Variant:
             # Laid out again with other numbers, it grew or shrank: the pieces after it move.
             for later in range(index + 1, len(self.pieces)):
                 self.laid[later] = None
+                self.own[later] = {}
         if index + 1 < len(self.pieces) and self.laid[index + 1] is None:
             return [self.node(index + 1)]
         return self.verify()
@@ -204,7 +210,10 @@ class _Variant:
             settled: dict[str, int] = {}
             for layout in self.laid:
                 settled.update(pagehints.settled(layout.printed_pages, anchors))
-            write_text_atomic(self.hints_path, json.dumps(settled, sort_keys=True, indent=0))
+            starts = {piece.name: start for piece, start in zip(self.pieces, self.starts,
+                                                                  strict=True)}
+            write_text_atomic(self.hints_path, json.dumps(
+                {"numbers": settled, "starts": starts}, sort_keys=True, indent=0))
         return [self.join_node()]
 
     def join_node(self) -> Node:
@@ -253,6 +262,12 @@ class _Variant:
             return []
 
         return Node(impose, imposed)
+
+
+def _ints(value: object) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, int)}
 
 
 def _styles(page: str) -> list[str]:
