@@ -29,15 +29,18 @@ _ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
 
 
 def _nodes(node: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _nodes(item)
-    elif isinstance(node, dict):
-        if "t" in node:
-            yield node
-        for value in node.values():
-            if isinstance(value, list | dict):
-                yield from _nodes(value)
+    """Every element of a Pandoc AST (a dict with "t"), in document order. A loop over a
+    stack, not nested generators: a reader's AST has millions of values, and each level of
+    generator costs every value below it a resumption."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "t" in item:
+                yield item
+            stack.extend(v for v in reversed(item.values()) if isinstance(v, list | dict))
+        elif isinstance(item, list):
+            stack.extend(v for v in reversed(item) if isinstance(v, list | dict))
 
 
 def _attr(node: dict[str, Any]) -> list[Any] | None:
