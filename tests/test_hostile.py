@@ -75,13 +75,18 @@ class World:
     def add_to_reading(self, markdown: str) -> None:
         self.edit("readings/sample.md", "> “A quotation", f"{markdown}\n\n> “A quotation")
 
+    @property
+    def out(self) -> Path:
+        """The collection's own folder under build/: its outputs and manifest."""
+        return _settings(self.project).out_dir
+
     def outputs(self) -> dict[str, str]:
         """sha256 of the manifest and of every output it lists."""
-        build_dir = self.project / "build"
+        out = self.out
         names = ["manifest.json"] + [
-            e["path"] for e in json.loads((build_dir / "manifest.json").read_text())["outputs"]
+            e["path"] for e in json.loads((out / "manifest.json").read_text())["outputs"]
         ]
-        return {n: hashlib.sha256((build_dir / n).read_bytes()).hexdigest() for n in names}
+        return {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in names}
 
     def refused(self, match: str, kind: type[PressroomError] = PressroomError,
                 limits: Limits = DEFAULT) -> PressroomError:
@@ -96,7 +101,7 @@ class World:
 
     def built_text(self) -> str:
         """Everything the outputs say: the HTML, the PDFs' text, every EPUB member."""
-        build_dir = self.project / "build"
+        build_dir = self.out
         texts = [p.read_text(encoding="utf-8") for p in build_dir.glob("*.html")]
         texts += [pdftotext(p) for p in build_dir.glob("*.pdf")]
         for epub in build_dir.glob("*.epub"):
@@ -249,7 +254,7 @@ def test_raw_html_tex_and_template_syntax_print_literally(world: World):
     world.edit("timeline/chronology.yaml", "title: A treaty is signed",
                "title: \"A {{ 7*7 }} treaty {% include 'x' %} <script>\"")
     build(_settings(world.project))
-    build_dir = world.project / "build"
+    build_dir = world.out
     pages = [p.read_text(encoding="utf-8") for p in build_dir.glob("*.html")]
     with zipfile.ZipFile(next(build_dir.glob("*.epub"))) as zf:
         pages += [zf.read(n).decode() for n in zf.namelist() if n.endswith(".xhtml")]

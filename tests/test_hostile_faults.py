@@ -29,13 +29,14 @@ from pressroom.cache import Cache
 from pressroom.checks.faces import source_fonts
 from pressroom.engine.build import build
 from pressroom.engine.settings import Settings
+from pressroom.engine.state import STATE
 from pressroom.errors import ContentError, LimitError, RenderError, TemplateError
 from pressroom.printing.imposition import content_bytes
 from pressroom.printing.placement import FORM_PREFIX, Insert, place_pages
 from pressroom.sources.load import load_reading
 from pressroom.sources.pdffile import pdf_faults
 from pressroom.sources.pdfmaterial import prepare_pdf
-from pressroom.sources.yamldoc import parse_yaml
+from pressroom.sources.yamldoc import collection_id, parse_yaml
 from pressroom.tools.run import WHERE_TO_RAISE
 
 
@@ -72,7 +73,7 @@ def test_a_damaged_cache_entry_is_made_again_not_served(tmp_path, caplog):
     assert any(str(path) in warned for path in damaged)
     clean = Settings(ROOT, content / "edition.yaml", TEMPLATES, tmp_path / "clean")
     build(clean)
-    assert _outputs(settings.build_dir) == _outputs(clean.build_dir)
+    assert _outputs(settings.out_dir) == _outputs(clean.out_dir)
 
 
 # -- 4. a failure after assembling leaves the assembled documents as they were -------------
@@ -84,18 +85,21 @@ PREPARED = ("edition.md", "edition.json", "edition-meta.yaml")
 def test_a_late_failure_leaves_the_assembled_documents_as_they_were(minimal_build, tmp_path):
     build_dir = tmp_path / "build"
     shutil.copytree(minimal_build.settings.build_dir, build_dir)
+    out = build_dir / minimal_build.settings.collection_id
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
     # The reading's opener changes (so would edition.md), and the EPUB, a late stage, fails.
     opener = templates / "reading.md.j2"
     opener.write_text(opener.read_text().replace("::: byline", "::: byline\nNew.\n"))
     (templates / "epub.css").unlink()
-    before = {name: (build_dir / name).read_bytes() for name in PREPARED}
+    before = {name: (out / name).read_bytes() for name in PREPARED}
     with pytest.raises(TemplateError, match=r"epub\.css"):
         build(Settings(ROOT, minimal_build.settings.edition, templates, build_dir))
-    assert {name: (build_dir / name).read_bytes() for name in PREPARED} == before
-    # The writers read the new documents from the scratch folder, not from build/.
-    assert "New." in (build_dir / ".cache" / "prepared" / "edition.md").read_text()
+    assert {name: (out / name).read_bytes() for name in PREPARED} == before
+    # The writers read the new documents from the collection's scratch folder, not from
+    # its folder in build/.
+    scratch = build_dir / ".cache" / "prepared" / minimal_build.settings.collection_id
+    assert "New." in (scratch / "edition.md").read_text()
 
 
 # -- 1. PDFs and YAML built to break the tools, full and read-only disks, clean mid-build ---
@@ -309,7 +313,8 @@ def test_a_hostile_source_stops_inv_build_with_one_line_and_loses_nothing(minima
     content = copy_fixture(tmp_path)
     build_dir = tmp_path / "build"
     shutil.copytree(minimal_build.settings.build_dir, build_dir)
-    before = _outputs(build_dir)
+    out = build_dir / collection_id(content / "edition.yaml")
+    before = _outputs(out)
     named, words = _hostile(kind, content)
     env = {**os.environ, "INVOKE_PRESSROOM_EDITION": str(content / "edition.yaml"),
            "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
@@ -321,7 +326,7 @@ def test_a_hostile_source_stops_inv_build_with_one_line_and_loses_nothing(minima
     lines = [line for line in result.stderr.splitlines() if not line.startswith("WARNING:")]
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert lines[0].startswith(f"error: {named}:") and words in lines[0], lines[0]
-    assert _outputs(build_dir) == before
+    assert _outputs(out) == before
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS], ids=["full", "read-only"])
@@ -331,8 +336,9 @@ def test_a_disk_that_refuses_writes_is_one_line_and_loses_nothing(minimal_build,
     # not stop. The write fails where an output is staged, after the layouts.
     build_dir = tmp_path / "build"
     shutil.copytree(minimal_build.settings.build_dir, build_dir)
-    (build_dir / ".cache" / "state.json").unlink()  # so that the build runs
-    before = _outputs(build_dir)
+    out = build_dir / minimal_build.settings.collection_id
+    (out / STATE).unlink()  # so that the build runs
+    before = _outputs(out)
     real = files._write_file
 
     def refuse(path: Path, data: bytes) -> None:
@@ -346,28 +352,32 @@ def test_a_disk_that_refuses_writes_is_one_line_and_loses_nothing(minimal_build,
     message = str(caught.value)
     assert message.startswith(str(build_dir / "")) and "\n" not in message
     assert message.endswith(f"cannot write: {os.strerror(code)}")
-    assert _outputs(build_dir) == before
-    assert not [p for p in build_dir.iterdir() if p.name.startswith(".staging-")]
+    assert _outputs(out) == before
+    assert not [p for folder in (build_dir, out) for p in folder.iterdir()
+                if p.name.startswith(".staging-")]
 
 
 #: In a mount namespace of its own (gone when it ends): build/ on a small tmpfs holding the
-#: earlier outputs, or bound onto itself read-only, which stops root as chmod does not; then
-#: the build, and the digests of what build/ holds after it.
+#: earlier outputs in the collection's folder, or bound onto itself read-only, which stops
+#: root as chmod does not; then the build, and the digests of what the collection's folder
+#: holds after it.
 _ON_A_REAL_DISK = """
 set -e
-build=$1 earlier=$2 kind=$3 kb=$4 out=$5
+build=$1 earlier=$2 kind=$3 kb=$4 out=$5 id=$6
 if [ "$kind" = full ]; then
   mount -t tmpfs -o size=${kb}k tmpfs "$build"
-  cp -p "$earlier"/* "$build"/
+  mkdir "$build/$id"
+  cp -p "$earlier"/* "$build/$id"/
 else
-  cp -p "$earlier"/* "$build"/
+  mkdir "$build/$id"
+  cp -p "$earlier"/* "$build/$id"/
   mount --bind "$build" "$build"
   mount -o remount,ro,bind "$build"
 fi
 set +e
 "$PYTHON" -m invoke build >"$out/stdout" 2>"$out/stderr"
 echo $? >"$out/rc"
-cd "$build" && sha256sum -- * >"$out/after"
+cd "$build/$id" && sha256sum -- * >"$out/after"
 """
 
 
@@ -389,10 +399,10 @@ def test_a_real_full_or_read_only_disk_is_one_line_and_loses_nothing(minimal_bui
                                                                      kind):
     # The same faults as above without a mock: a tmpfs with room for the earlier outputs and
     # little else, or a read-only bind mount.
-    earlier = minimal_build.settings.build_dir
+    earlier = minimal_build.settings.out_dir
     names = sorted(p.name for p in earlier.iterdir() if p.is_file()
                    and not p.name.startswith("."))
-    kb = sum((earlier / n).stat().st_size for n in names) // 1024 + 4 * len(names) + 64
+    kb = sum((earlier / n).stat().st_size for n in names) // 1024 + 4 * len(names) + 68
     build_dir, out = tmp_path / "build", tmp_path / "out"
     build_dir.mkdir()
     out.mkdir()
@@ -400,7 +410,8 @@ def test_a_real_full_or_read_only_disk_is_one_line_and_loses_nothing(minimal_bui
            "INVOKE_PRESSROOM_EDITION": str(minimal_build.settings.edition),
            "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
     subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", _ON_A_REAL_DISK,
-                    "sh", str(build_dir), str(earlier), kind, str(kb), str(out)],
+                    "sh", str(build_dir), str(earlier), kind, str(kb), str(out),
+                    minimal_build.settings.collection_id],
                    cwd=ROOT, env=env, check=True, timeout=600)
     stderr = (out / "stderr").read_text()
     assert (out / "rc").read_text().strip() == "1", stderr
@@ -532,7 +543,8 @@ def test_sigterm_stops_the_build_and_its_workers_and_loses_nothing(tmp_path, tas
            "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)}
     command = [sys.executable, "-m", "invoke", *task]
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    before = _outputs(build_dir)
+    out = build_dir / collection_id(content / "edition.yaml")
+    before = _outputs(out)
     reading = content / "readings" / "sample.md"
     reading.write_text(reading.read_text().replace("\n\n", "\n\nA new sentence.\n\n", 1))
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -557,8 +569,8 @@ def test_sigterm_stops_the_build_and_its_workers_and_loses_nothing(tmp_path, tas
     while [pid for pid in tree if _alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in tree if _alive(pid)]
-    assert _outputs(build_dir) == before
+    assert _outputs(out) == before
     (build_dir / ".epub-left-by-a-killed-worker").mkdir()
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    assert not [p.name for p in build_dir.iterdir()
+    assert not [p.name for folder in (build_dir, out) for p in folder.iterdir()
                 if p.name.startswith((".epub-", ".staging-"))]

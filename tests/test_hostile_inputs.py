@@ -577,8 +577,8 @@ class Project(Collection):
         self.before = self.outputs()
 
     def outputs(self) -> dict[str, str]:
-        """sha256 of the manifest and of every output it lists."""
-        build_dir = self.project / "build"
+        """sha256 of the manifest and of every output it lists, in the collection's folder."""
+        build_dir = _settings(self.project).out_dir
         names = ["manifest.json"] + [
             e["path"] for e in json.loads((build_dir / "manifest.json").read_text())["outputs"]]
         return {n: hashlib.sha256((build_dir / n).read_bytes()).hexdigest() for n in names}
@@ -641,7 +641,7 @@ def test_a_bibliography_script_url_builds_as_text_and_passes_the_checks(project:
     start, end = text.index("source:\n"), text.index("rights:")
     sample.write_text(text[:start] + 'source: "@evil"\n' + text[end:], encoding="utf-8")
     build(_settings(project.project), formats=("html", "epub"))
-    build_dir = project.project / "build"
+    build_dir = _settings(project.project).out_dir
     epub = next(build_dir.glob("*.epub"))
     assert epub_link_problems(epub) == []
     with zipfile.ZipFile(epub) as zf:

@@ -281,11 +281,12 @@ def test_a_bad_pdf_stops_the_build_and_keeps_the_outputs(mixed: Built, tmp_path)
     write_reader(folder)
     settings = settings_for(folder)
     build(settings, formats=("epub",))
-    before = {p.name: p.read_bytes() for p in settings.build_dir.iterdir() if p.is_file()}
+    before = {p.name: p.read_bytes() for p in settings.out_dir.iterdir() if p.is_file()}
+    assert "manifest.json" in before
     (folder / "readings" / "unequal-allies.pdf").write_bytes(b"%PDF-1.4\nbroken")
     with pytest.raises(ContentError, match=r"unequal-allies\.pdf: cannot read the PDF"):
         build(settings, formats=("epub",))
-    after = {p.name: p.read_bytes() for p in settings.build_dir.iterdir() if p.is_file()}
+    after = {p.name: p.read_bytes() for p in settings.out_dir.iterdir() if p.is_file()}
     assert after == before
 
 
@@ -517,7 +518,7 @@ def test_ocr_makes_a_scan_searchable_and_is_cached(tmp_path, caplog):
 
 
 def test_the_permissions_report_lists_the_pdf_pages(mixed: Built):
-    report = json.loads((mixed.settings.build_dir / "mixed-reader-permissions.json")
+    report = json.loads((mixed.settings.out_dir / "mixed-reader-permissions.json")
                         .read_text())["readings"]
     rows = {row["reading"]: row for row in report}
     allies = rows["unequal-allies"]

@@ -163,7 +163,7 @@ def test_the_title_page_names_editors_course_institution_and_term(reader_build: 
 
 
 def test_the_permissions_report_lists_every_reading_with_its_pages(reader_build: Built):
-    path = reader_build.settings.build_dir / "fixture-reader-permissions.csv"
+    path = reader_build.settings.out_dir / "fixture-reader-permissions.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     rows = {row["reading"]: row for row in csv.DictReader(lines)}
     assert list(rows) == list(READINGS)
@@ -181,7 +181,7 @@ def test_the_permissions_report_lists_every_reading_with_its_pages(reader_build:
 
 
 def test_the_manifest_lists_the_report(reader_build: Built):
-    manifest = (reader_build.settings.build_dir / "manifest.json").read_text()
+    manifest = (reader_build.settings.out_dir / "manifest.json").read_text()
     assert "fixture-reader-permissions.csv" in manifest
 
 

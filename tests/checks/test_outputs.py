@@ -29,7 +29,8 @@ def test_a_broken_epub_and_a_wrong_page_count_fail(minimal_build: Built, tmp_pat
     shutil.copytree(minimal_build.settings.build_dir, build_dir)
     settings = Settings(minimal_build.settings.project_root, minimal_build.settings.edition,
                         minimal_build.settings.templates_dir, build_dir)
-    epub = next(build_dir.glob("*.epub"))
+    out_dir = settings.out_dir
+    epub = next(out_dir.glob("*.epub"))
     with zipfile.ZipFile(epub) as zf:
         contents = {n: zf.read(n) for n in zf.namelist()}
     chapter = next(n for n in contents if n.endswith("ch001.xhtml"))
@@ -37,11 +38,11 @@ def test_a_broken_epub_and_a_wrong_page_count_fail(minimal_build: Built, tmp_pat
     with zipfile.ZipFile(epub, "w") as zf:
         for name, data in contents.items():
             zf.writestr(name, data)
-    manifest = json.loads((build_dir / "manifest.json").read_text())
+    manifest = json.loads((out_dir / "manifest.json").read_text())
     for entry in manifest["outputs"]:
         if entry["path"].endswith("-letter.pdf"):
             entry["pages"] += 1
-    (build_dir / "manifest.json").write_text(json.dumps(manifest))
+    (out_dir / "manifest.json").write_text(json.dumps(manifest))
     failed = {r.name: r.detail for r in check_outputs(settings) if not r.ok}
     assert any("sample-1999-note-2 does not resolve" in d for d in failed.values()), failed
     assert any("manifest says" in d for d in failed.values()), failed

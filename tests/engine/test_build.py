@@ -10,12 +10,13 @@ import subprocess
 import sys
 
 from conftest import Built
-from helpers import ROOT, copy_fixture
+from helpers import CONTENT, ROOT, copy_fixture
+from pressroom.sources.yamldoc import collection_id
 
 
 def test_manifest_lists_every_output_with_size_and_hash(minimal_build: Built):
-    build_dir = minimal_build.settings.build_dir
-    manifest = json.loads((build_dir / "manifest.json").read_text())
+    out_dir = minimal_build.settings.out_dir
+    manifest = json.loads((out_dir / "manifest.json").read_text())
     entries = {e["path"]: e for e in manifest["outputs"]}
     assert len(entries) == len(minimal_build.outputs)
     for out in minimal_build.outputs:
@@ -38,9 +39,10 @@ def test_bad_content_gives_one_line_and_keeps_previous_outputs(tmp_path):
     chronology = content / "timeline" / "chronology.yaml"
     chronology.write_text(chronology.read_text().replace("notes: [1]", "notes: [31]"))
     build_dir = tmp_path / "build"
-    build_dir.mkdir()
-    (build_dir / "manifest.json").write_text('{"outputs": []}\n')
-    (build_dir / "edition.md").write_text("previous\n")
+    out_dir = build_dir / collection_id(content)
+    out_dir.mkdir(parents=True)
+    (out_dir / "manifest.json").write_text('{"outputs": []}\n')
+    (out_dir / "edition.md").write_text("previous\n")
     result = _invoke("build", env_extra={
         "INVOKE_PRESSROOM_EDITION": str(content),
         "INVOKE_PRESSROOM_BUILD_DIR": str(build_dir),
@@ -51,10 +53,10 @@ def test_bad_content_gives_one_line_and_keeps_previous_outputs(tmp_path):
     assert lines[0].startswith(f"error: {chronology}:")
     assert "unknown note 31 (the article 'sample-1999' has notes 1-3)" in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
-    assert (build_dir / "edition.md").read_text() == "previous\n"
+    assert (out_dir / "edition.md").read_text() == "previous\n"
     # Nothing new but the lock (which stays, empty of meaning once its build has ended).
-    assert sorted(p.name for p in build_dir.iterdir()) == [".lock", "edition.md",
-                                                          "manifest.json"]
+    assert sorted(p.name for p in build_dir.iterdir()) == [".lock", out_dir.name]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["edition.md", "manifest.json"]
 
 
 def test_undefined_template_variable_gives_one_line(tmp_path):
@@ -109,7 +111,7 @@ def test_a_second_build_gives_the_same_bytes(minimal_build: Built, tmp_path):
     again = build(Settings(first.project_root, first.edition, first.templates_dir,
                            tmp_path / "again"))
     for out in again:
-        before = first.build_dir / out.path.name
+        before = first.out_dir / out.path.name
         assert hashlib.sha256(out.path.read_bytes()).digest() == hashlib.sha256(
             before.read_bytes()).digest(), out.path.name
 
@@ -130,7 +132,8 @@ def test_a_failed_stage_leaves_every_output_and_the_manifest_as_they_were(
     (templates / "reading.md.j2").write_text(
         (templates / "reading.md.j2").read_text().replace("::: byline", "::: byline\nNew.\n"))
     settings = Settings(ROOT, minimal_build.settings.edition, templates, build_dir)
-    before = {p.name: p.read_bytes() for p in build_dir.iterdir() if p.is_file()
+    out_dir = settings.out_dir
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()
               and not p.name.startswith(".")}
     try:
         build(settings)
@@ -138,13 +141,14 @@ def test_a_failed_stage_leaves_every_output_and_the_manifest_as_they_were(
         assert str(exc).startswith(f"{templates / 'epub.css'}: cannot read")
     else:
         raise AssertionError("the build should have stopped at the missing stylesheet")
-    manifest = json.loads((build_dir / "manifest.json").read_text())
+    manifest = json.loads((out_dir / "manifest.json").read_text())
     for entry in manifest["outputs"]:
-        assert (build_dir / entry["path"]).read_bytes() == before[entry["path"]], entry["path"]
-    assert (build_dir / "manifest.json").read_bytes() == before["manifest.json"]
-    html = next(build_dir.glob("*.html")).read_text()
+        assert (out_dir / entry["path"]).read_bytes() == before[entry["path"]], entry["path"]
+    assert (out_dir / "manifest.json").read_bytes() == before["manifest.json"]
+    html = next(out_dir.glob("*.html")).read_text()
     assert "New." not in html  # the HTML was made, but outputs change together or not at all
-    assert not [p for p in build_dir.iterdir() if p.name.startswith((".staging", ".commit"))]
+    assert not [p for folder in (build_dir, out_dir) for p in folder.iterdir()
+                if p.name.startswith((".staging", ".commit"))]
 
 
 def test_outputs_are_readable_by_everyone(minimal_build: Built):
@@ -161,13 +165,14 @@ def test_clean_refuses_to_empty_the_project():
 
 
 def test_check_with_a_corrupt_manifest_is_one_line(tmp_path):
-    build_dir = tmp_path / "build"
-    build_dir.mkdir()
-    (build_dir / "manifest.json").write_text("[]")
-    result = _invoke("check", env_extra={"INVOKE_PRESSROOM_BUILD_DIR": str(build_dir)})
+    # The default collection's folder (the project's edition, as invoke.yaml names it).
+    out_dir = tmp_path / "build" / collection_id(CONTENT)
+    out_dir.mkdir(parents=True)
+    (out_dir / "manifest.json").write_text("[]")
+    result = _invoke("check", env_extra={"INVOKE_PRESSROOM_BUILD_DIR": str(tmp_path / "build")})
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"error: {build_dir / 'manifest.json'}: unreadable manifest: rebuild with `inv build`")
+        f"error: {out_dir / 'manifest.json'}: unreadable manifest: rebuild with `inv build`")
 
 
 def test_a_bad_collection_named_with_edition_gives_one_line(tmp_path):

@@ -28,9 +28,10 @@ def _cluster(**kwargs) -> LocalCluster:
                         dashboard_address="127.0.0.1:0", **kwargs)
 
 
-def _digests(build_dir: Path) -> dict[str, str]:
-    manifest = json.loads((build_dir / "manifest.json").read_text())
-    return {e["path"]: hashlib.sha256((build_dir / e["path"]).read_bytes()).hexdigest()
+def _digests(out_dir: Path) -> dict[str, str]:
+    """Every output the manifest in a collection's folder lists, by its sha256."""
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    return {e["path"]: hashlib.sha256((out_dir / e["path"]).read_bytes()).hexdigest()
             for e in manifest["outputs"]}
 
 
@@ -47,7 +48,7 @@ def test_a_cluster_build_gives_the_bytes_of_a_local_build(cluster, tmp_path):
                       scheduler=cluster.scheduler_address)
     outputs = build(remote)
     assert outputs and all(o.rebuilt for o in outputs if o.format in ("pdf", "epub"))
-    assert _digests(remote.build_dir) == _digests(local.build_dir)
+    assert _digests(remote.out_dir) == _digests(local.out_dir)
 
 
 def test_a_worker_killed_mid_job_has_its_job_retried(cluster, tmp_path):
@@ -80,6 +81,7 @@ def test_a_worker_with_other_fonts_is_refused_in_one_line(tmp_path):
         with pytest.raises(ConfigError, match=r"^Dask worker tcp://127\.0\.0\.1:\d+ refused: "
                                               r"its fonts differ from this machine's"):
             build(settings)
+    assert not (settings.out_dir / "manifest.json").exists()
     assert not (tmp_path / "build" / "manifest.json").exists()
 
 

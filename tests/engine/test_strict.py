@@ -38,7 +38,8 @@ def project(tmp_path):
 def test_a_strict_build_with_a_warning_fails_naming_the_first_and_keeps_the_outputs(project):
     build(_project(project, strict=False), formats=("pdf",), papers=("a4",),
           kinds=("reading",))
-    before = _digests(project / "build")
+    out_dir = _project(project, strict=False).out_dir
+    before = _digests(out_dir)
     reading = next((project / "content" / "readings").glob("*.md"))
     text = reading.read_text()
     reading.write_text(_without_rights(text))
@@ -47,7 +48,7 @@ def test_a_strict_build_with_a_warning_fails_naming_the_first_and_keeps_the_outp
                                           r"rights statement"):
         build(_project(project, strict=True), formats=("pdf",), papers=("a4",),
               kinds=("reading",))
-    assert _digests(project / "build") == before
+    assert _digests(out_dir) == before
 
 
 def test_a_weasyprint_warning_fails_a_strict_build(project):

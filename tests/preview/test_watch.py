@@ -94,7 +94,7 @@ def test_the_preview_follows_edits_and_shows_errors_as_one_line(tmp_path):
         thread.join(timeout=30)
         server.shutdown()
         server.server_close()
-    assert Path(settings.build_dir / "manifest.json").exists()
+    assert Path(settings.out_dir / "manifest.json").exists()
 
 
 def test_an_edit_to_one_reading_previews_that_reading_alone_with_its_volume_pages(tmp_path):
@@ -106,7 +106,7 @@ def test_an_edit_to_one_reading_previews_that_reading_alone_with_its_volume_page
     shutil.copytree(READER.parent, content)
     settings = Settings(ROOT, content / READER.name, TEMPLATES, tmp_path / "build")
     build(settings, formats=("pdf",), papers=("a4",), kinds=("reading",))
-    page_map = json.loads(next(settings.build_dir.glob("*-a4.pagemap.json")).read_text())
+    page_map = json.loads(next(settings.out_dir.glob("*-a4.pagemap.json")).read_text())
     first = page_map["anchors"]["beta"]
     beta = content / "readings" / "beta.md"
     beta.write_text(beta.read_text().replace("bind the parties", "bind thee parties", 1))
