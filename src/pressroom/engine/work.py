@@ -21,6 +21,7 @@ from typing import Any
 from pressroom.engine.jobs import EpubJob, EpubPayload, Imposed, ImposeJob, Layout, LayoutJob, Made
 from pressroom.epub.package import render_epub
 from pressroom.errors import PressroomError
+from pressroom.printing.artifacts import mark_pagination_artifacts
 from pressroom.printing.imposition import impose_booklet
 from pressroom.printing.layout import render_pdf
 from pressroom.printing.placement import place_pages
@@ -30,7 +31,8 @@ def lay_out(job: LayoutJob) -> Layout:
     start = time.perf_counter()
     rendered = render_pdf(job.html, job.project_root, variant=job.pdf_variant,
                           draft=job.draft)
-    data = rendered.data
+    # Running heads and folios as artifacts (WeasyPrint leaves them outside the tree).
+    data = mark_pagination_artifacts(rendered.data) if rendered.data else rendered.data
     # A draft with wrong numbers has no data: nothing to place.
     if job.inserts and data:
         data = place_pages(data, rendered.placements, job.inserts)
