@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 from pressroom.checks import ace
 from pressroom.checks.epub import epub_link_problems, epub_note_links, run_epubcheck
 from pressroom.checks.pdf import check_claim, check_faces, check_links, check_pdf, run_qpdf
+from pressroom.checks.pdfua import check_pdfua
 from pressroom.checks.result import CheckResult
 from pressroom.engine.manifest import Manifest
 from pressroom.errors import CheckError, LimitError
@@ -52,6 +53,8 @@ def check_outputs(settings) -> list[CheckResult]:
     notes = sum(len(r.notes) for r in edition.readings) + (
         len(edition.introduction.notes) if edition.introduction else 0)
     untagged = [r.id for r in edition.readings if r.pdf]
+    # The self-check names the piece of each page by the readings' titles in the outline.
+    pieces = [r.meta.title for r in edition.readings]
     results: list[CheckResult] = []
     for entry in Manifest.read(settings.build_dir).entries:
         path = settings.build_dir / entry.path
@@ -81,6 +84,7 @@ def check_outputs(settings) -> list[CheckResult]:
         elif entry.format == "pdf" and entry.variant not in ("booklet", "handout"):
             results.append(check_pdf(path, entry.pages, notes))
             results.append(check_claim(path, untagged))
+            results.append(check_pdfua(path, pieces))
         if entry.format == "pdf":
             results.append(run_qpdf(path, limits))
             results.append(check_links(path))
