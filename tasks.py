@@ -125,6 +125,19 @@ def handout(c, reading, edition=None, restart=False, ocr=False, scheduler=None):
     _report(outputs)
 
 
+@task(name="print-package",
+      help={"profile": "copy-shop, kdp or ingram (default: copy-shop); see the README",
+            "edition": EDITION_HELP, "scheduler": SCHEDULER_HELP})
+def print_package(c, profile="copy-shop", edition=None, scheduler=None):
+    """Build a print shop's package: the interior as PDF/X with bleed, and the cover."""
+    from pressroom.distribution.printpackage import build_print_package
+
+    console = Console()
+    outputs = _run(build_print_package, _settings(c, edition=edition, scheduler=scheduler),
+                   profile, progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
 @task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)",
             "edition": EDITION_HELP})
 def watch(c, port=8765, edition=None):
@@ -273,8 +286,8 @@ def lock(c):
               f"{build_requires}", env=env)
 
 
-ns = Collection(html, pdf, epub, build, handout, watch, check, clean, import_text, golden, test,
-                lint, bench, lock)
+ns = Collection(html, pdf, epub, build, handout, print_package, watch, check, clean, import_text,
+                golden, test, lint, bench, lock)
 ns.configure(
     {
         "pressroom": {

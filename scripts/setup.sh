@@ -26,6 +26,8 @@ DEBIAN_PACKAGES=(
   calibre
   chromium
   ocrmypdf
+  # The CMYK output intent of the print package's PDF/X (Ghostscript's SWOP profile).
+  libgs-common
   tesseract-ocr
   tesseract-ocr-eng
 )

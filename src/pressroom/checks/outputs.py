@@ -81,7 +81,9 @@ def check_outputs(settings) -> list[CheckResult]:
                 unsafe = [f"a content document is not well-formed XML: {exc}"]
             results.append(CheckResult(f"epub links {path.name}", not unsafe, unsafe[0] if unsafe
                                        else "every link is http(s), mailto or inside the book"))
-        elif entry.format == "pdf" and entry.variant not in ("booklet", "handout"):
+        elif entry.format == "pdf" and entry.variant in ("reading", "large-print"):
+            # Not a booklet or handout (imposed, or one reading), nor a print package's PDF
+            # (PDF/X, links removed for some printers): the editions themselves.
             results.append(check_pdf(path, entry.pages, notes))
             results.append(check_claim(path, untagged))
             results.append(check_pdfua(path, pieces))

@@ -85,5 +85,5 @@ def mark_pagination_artifacts(data: bytes) -> bytes:
             return data
         out = BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
         return out.getvalue()
