@@ -199,3 +199,37 @@ def test_rgb_left_in_an_x1a_interior_is_found(tmp_path: Path):
                 "<p style=\"break-before: page; color: #c00\">red</p>"
                 ).write_pdf()
     assert rgb_pages(data) == [2]
+
+
+def _collections(tmp_path: Path) -> dict[str, Settings]:
+    from helpers import CONTENT
+    from test_pdf_readings import settings_for, write_reader
+
+    write_reader(tmp_path / "mixed")
+    return {"default edition": Settings(ROOT, CONTENT, TEMPLATES, tmp_path / "edition"),
+            "demonstration reader": Settings(
+                ROOT, CONTENT / "readers" / "sino-soviet" / "reader.yaml", TEMPLATES,
+                tmp_path / "reader"),
+            "reader with PDF readings": settings_for(tmp_path / "mixed")}
+
+
+@pytest.mark.slow
+def test_every_profile_of_every_shipped_collection(tmp_path: Path):
+    for label, settings in _collections(tmp_path).items():
+        stock = load_edition(settings.edition, settings.boundary).config.paper_stock
+        for name, profile in PRINT_PROFILES.items():
+            interior, cover = build_print_package(settings, name)
+            for output in (interior, cover):
+                check = subprocess.run(["qpdf", "--check", str(output.path)],
+                                       capture_output=True, text=True, timeout=120)
+                assert check.returncode == 0, (label, name, check.stdout[-300:])
+                fonts = subprocess.run(["pdffonts", str(output.path)], capture_output=True,
+                                       text=True, check=True).stdout.splitlines()[2:]
+                assert all(line.split()[-5] == "yes" for line in fonts), (label, name, fonts)
+            boxes = _boxes(interior.path)
+            assert len(boxes) % profile.page_multiple == 0, (label, name)
+            assert {_size(page["/TrimBox"]) for page in boxes} == {
+                (round(profile.trim[0], 2), round(profile.trim[1], 2))}, (label, name)
+            (sheet,) = _boxes(cover.path)
+            assert _size(sheet["/TrimBox"])[0] == pytest.approx(
+                2 * profile.trim[0] + len(boxes) * PAPER_STOCKS[stock] * PT_PER_IN, abs=0.01)
