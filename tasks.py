@@ -138,6 +138,17 @@ def print_package(c, profile="copy-shop", edition=None, scheduler=None):
     _report(outputs)
 
 
+@task(help={"edition": EDITION_HELP, "scheduler": SCHEDULER_HELP})
+def lms(c, edition=None, scheduler=None):
+    """Build the LMS package: a PDF per reading, a Common Cartridge, RIS and BibTeX lists."""
+    from pressroom.distribution.lms import build_lms
+
+    console = Console()
+    outputs = _run(build_lms, _settings(c, edition=edition, scheduler=scheduler),
+                   progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
 @task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)",
             "edition": EDITION_HELP})
 def watch(c, port=8765, edition=None):
@@ -286,7 +297,7 @@ def lock(c):
               f"{build_requires}", env=env)
 
 
-ns = Collection(html, pdf, epub, build, handout, print_package, watch, check, clean, import_text,
+ns = Collection(html, pdf, epub, build, handout, print_package, lms, watch, check, clean, import_text,
                 golden, test, lint, bench, lock)
 ns.configure(
     {

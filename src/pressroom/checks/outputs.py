@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pressroom.checks import ace
+from pressroom.checks.cartridge import check_cartridge
 from pressroom.checks.epub import epub_link_problems, epub_note_links, run_epubcheck
 from pressroom.checks.pdf import check_claim, check_faces, check_links, check_pdf, run_qpdf
 from pressroom.checks.pdfua import check_pdfua
@@ -87,6 +88,11 @@ def check_outputs(settings) -> list[CheckResult]:
             results.append(check_pdf(path, entry.pages, notes))
             results.append(check_claim(path, untagged))
             results.append(check_pdfua(path, pieces))
+        elif entry.format == "pdf" and entry.variant == "lms":
+            # A reading's PDF for the LMS: its tags, as for the volume.
+            results.append(check_pdfua(path, pieces))
+        elif entry.format == "imscc":
+            results.append(check_cartridge(path))
         if entry.format == "pdf":
             results.append(run_qpdf(path, limits))
             results.append(check_links(path))
