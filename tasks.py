@@ -297,8 +297,8 @@ def lock(c):
               f"{build_requires}", env=env)
 
 
-ns = Collection(html, pdf, epub, build, handout, print_package, lms, watch, check, clean, import_text,
-                golden, test, lint, bench, lock)
+ns = Collection(html, pdf, epub, build, handout, print_package, lms, watch, check, clean,
+                import_text, golden, test, lint, bench, lock)
 ns.configure(
     {
         "pressroom": {
