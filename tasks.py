@@ -149,6 +149,19 @@ def lms(c, edition=None, scheduler=None):
     _report(outputs)
 
 
+@task(help={"edition": EDITION_HELP,
+            "table": "the liblouis table (default: en-ueb-g2.ctb, UEB grade 2)",
+            "scheduler": SCHEDULER_HELP})
+def brf(c, edition=None, table="en-ueb-g2.ctb", scheduler=None):
+    """Build each reading as Braille Ready Format (liblouis), with print page references."""
+    from pressroom.distribution.braille import build_brf
+
+    console = Console()
+    outputs = _run(build_brf, _settings(c, edition=edition, scheduler=scheduler), table=table,
+                   progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
 @task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)",
             "edition": EDITION_HELP})
 def watch(c, port=8765, edition=None):
@@ -297,7 +310,7 @@ def lock(c):
               f"{build_requires}", env=env)
 
 
-ns = Collection(html, pdf, epub, build, handout, print_package, lms, watch, check, clean,
+ns = Collection(html, pdf, epub, build, handout, print_package, lms, brf, watch, check, clean,
                 import_text, golden, test, lint, bench, lock)
 ns.configure(
     {

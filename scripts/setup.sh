@@ -28,6 +28,8 @@ DEBIAN_PACKAGES=(
   ocrmypdf
   # The CMYK output intent of the print package's PDF/X (Ghostscript's SWOP profile).
   libgs-common
+  # inv brf: liblouis's lou_translate and its tables (UEB grade 2).
+  liblouis-bin
   tesseract-ocr
   tesseract-ocr-eng
 )
