@@ -164,3 +164,19 @@ def test_the_default_editions_brf_translates_back(tmp_path: Path):
     for paragraph in sample:
         words = _words(re.sub(r"\[\^\d+\]|[*_]", "", paragraph))
         assert " ".join(words) in text, paragraph[:80]
+
+
+@pytest.mark.slow
+def test_a_pdf_readings_text_layer_is_brailled_page_by_page(tmp_path: Path):
+    from test_pdf_readings import settings_for, write_reader
+
+    write_reader(tmp_path / "mixed")
+    outputs = {o.path.name: o.path for o in build_brf(settings_for(tmp_path / "mixed"))}
+    pages = _pages(outputs["mixed-reader-unequal-allies.brf"])
+    back = " ".join(translate(_paragraphs(pages), backward=True))
+    # The publisher's text, from its text layer, as the EPUB has it.
+    assert "The language of fraternity" in back
+    indicators = [_number(m.group(1)) for page in pages for line in page[1:-1]
+                  if (m := _INDICATOR.fullmatch(line))]
+    # The opener's page, then each of the two source pages on a volume page of its own.
+    assert _number(pages[0][0].strip()) == 5 and indicators == [6, 7]

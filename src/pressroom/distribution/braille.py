@@ -4,9 +4,9 @@ cells by 25 lines, with print page references as BANA's Braille Formats give the
 
 The text is the reading's blocks in the print HTML (its opener, headings, paragraphs; its
 notes gathered after the text under "Notes", each call left in the text as its number in
-brackets). The print pages are the A4 reader's, from its page map: where each print page
-begins, by block anchor and how many characters of the block came before. So, as BANA's
-formats have it:
+brackets; for a PDF reading, the text of its pages' text layer, as the EPUB has it). The
+print pages are the A4 reader's, from its page map: where each print page begins, by block
+anchor and how many characters of the block came before. So, as BANA's formats have it:
 
 - a print page change inside the text is a line of dots 3-6 (``-`` in braille ASCII) ending
   at the right margin with the new print page number; a change that falls at the top of a
@@ -38,6 +38,7 @@ from pressroom.files import Staging, build_lock
 from pressroom.papers import PAGE_SOURCE
 from pressroom.printing.pagemap import PageMap, visible_length
 from pressroom.sources.edition import Reading
+from pressroom.sources.pdfmaterial import PdfMaterial
 from pressroom.tools.louis import DEFAULT_TABLE, translate
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
@@ -92,16 +93,30 @@ def _text(element, notes: list[str]) -> str:
     return "".join(parts)
 
 
-def reading_blocks(body: str, reading: Reading) -> list[Block]:
-    """The reading's blocks in the print body, in order, with its notes as blocks after."""
+def reading_blocks(body: str, reading: Reading, material: PdfMaterial | None = None
+                   ) -> list[Block]:
+    """The reading's blocks in the print body, in order, with its notes as blocks after; a
+    PDF reading's pages give the blocks of their text layer (``material``)."""
+    source_pages = {page.index: page for page in material.pages} if material else {}
     root = lxml.html.fragment_fromstring(body, create_parent="div")
     section = next((s for s in root.iter("section") if s.get("id") == reading.id), None)
     if section is None:
         return []
     blocks: list[Block] = []
     notes: list[str] = []
-    for element in section.iter(*_BLOCKS):
-        if any(a.tag in _BLOCKS for a in element.iterancestors()):
+    for element in section.iter():
+        if "source-page" in element.get("class", "").split():
+            # A PDF reading's page: its placeholder is where the page map says it begins;
+            # the text of its text layer follows, as in the EPUB (a scan has none).
+            blocks.append(Block("", anchor=element.get("id")))
+            page = source_pages.get(int(element.get("data-source-page", "0")) - 1)
+            for text_block in page.blocks if page else ():
+                text = " ".join(text_block.text.translate(_HINTS).split())
+                if text:
+                    blocks.append(Block(text, heading=text_block.level > 0))
+            continue
+        if element.tag not in _BLOCKS or any(a.tag in _BLOCKS
+                                             for a in element.iterancestors()):
             continue
         anchor = next((s.get("id") for s in element.iter("span")
                        if (s.get("id") or "").startswith("pm-")), None)
@@ -247,9 +262,10 @@ def paginate(items: Sequence[Block | PageBreak], braille: dict[str, str],
 
 
 def reading_brf(reading: Reading, body: str, page_map: PageMap, first_page: int | None,
-                table: str = DEFAULT_TABLE, limits: Limits = DEFAULT_LIMITS) -> str:
+                table: str = DEFAULT_TABLE, limits: Limits = DEFAULT_LIMITS,
+                material: PdfMaterial | None = None) -> str:
     """One reading as BRF."""
-    items = with_page_breaks(reading_blocks(body, reading), page_map, first_page)
+    items = with_page_breaks(reading_blocks(body, reading, material), page_map, first_page)
     texts = sorted({item.text for item in items if isinstance(item, Block)})
     braille = dict(zip(texts, translate(texts, table, limits=limits,
                                         source_path=reading.path), strict=True))
@@ -286,7 +302,8 @@ def build_brf(settings: Settings, *, table: str = DEFAULT_TABLE,
             for reading in prepared.edition.readings:
                 say(f"translating {reading.id} ({table})")
                 brf = reading_brf(reading, body, reader.page_map,
-                                  reader.anchor_pages.get(reading.id), table, settings.limits)
+                                  reader.anchor_pages.get(reading.id), table, settings.limits,
+                                  prepared.pdfs.get(reading.id))
                 name = f"{prepared.id}-{_BRF_NAME.sub('-', reading.id)}.brf"
                 outputs.append(Output("brf", staging.write(name, brf.encode("ascii")),
                                       pages=brf.count("\f")))
