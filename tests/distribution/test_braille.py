@@ -180,3 +180,13 @@ def test_a_pdf_readings_text_layer_is_brailled_page_by_page(tmp_path: Path):
                   if (m := _INDICATOR.fullmatch(line))]
     # The opener's page, then each of the two source pages on a volume page of its own.
     assert _number(pages[0][0].strip()) == 5 and indicators == [6, 7]
+
+
+def test_an_unknown_table_is_one_line_before_any_work(tmp_path: Path):
+    from pressroom.errors import ConfigError
+
+    build = tmp_path / "build"
+    with pytest.raises(ConfigError) as caught:
+        build_brf(Settings(ROOT, READER, TEMPLATES, build), table="nope.ctb")
+    assert str(caught.value).startswith("liblouis cannot use the table 'nope.ctb' (")
+    assert "\n" not in str(caught.value) and not build.exists()

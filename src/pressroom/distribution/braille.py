@@ -39,7 +39,7 @@ from pressroom.papers import PAGE_SOURCE
 from pressroom.printing.pagemap import PageMap, visible_length
 from pressroom.sources.edition import Reading
 from pressroom.sources.pdfmaterial import PdfMaterial
-from pressroom.tools.louis import DEFAULT_TABLE, translate
+from pressroom.tools.louis import DEFAULT_TABLE, check_table, translate
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
 #: A braille page: 40 cells by 25 lines (the common 11 x 11.5 in page).
@@ -289,6 +289,7 @@ def build_brf(settings: Settings, *, table: str = DEFAULT_TABLE,
     """Write ``<id>-<reading>.brf`` for every reading of the collection, committed together
     and added to the manifest."""
     say = progress or (lambda _stage: None)
+    check_table(table, settings.limits)
     with stopped_by_sigterm(), build_lock(settings.build_dir):
         say("checking the collection")
         prepared = prepare(settings)

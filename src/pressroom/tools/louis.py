@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pressroom.errors import RenderError
+from pressroom.errors import ConfigError, RenderError
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_tool
 
 #: North American Braille ASCII, the cells of a BRF file.
@@ -45,3 +45,11 @@ def translate(lines: Sequence[str], table: str = DEFAULT_TABLE, *, backward: boo
         raise RenderError(f"lou_translate gave {len(out)} lines for {len(lines)}",
                           path=source_path)
     return out
+
+
+def check_table(table: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse, before any work, a table liblouis cannot compile (a misspelt --table)."""
+    try:
+        translate(["a"], table, limits=limits)
+    except RenderError as exc:
+        raise ConfigError(f"liblouis cannot use the table {table!r} ({exc.message})") from None
