@@ -178,6 +178,43 @@ def handout(c, reading, edition=None, restart=False, ocr=False, scheduler=None):
     _report(outputs)
 
 
+@task(name="print-package",
+      help={"profile": "copy-shop, kdp or ingram (default: copy-shop); see the README",
+            "edition": EDITION_HELP, "scheduler": SCHEDULER_HELP})
+def print_package(c, profile="copy-shop", edition=None, scheduler=None):
+    """Build a print shop's package: the interior as PDF/X with bleed, and the cover."""
+    from pressroom.distribution.printpackage import build_print_package
+
+    console = Console()
+    outputs = _run(build_print_package, _settings(c, edition=edition, scheduler=scheduler),
+                   profile, progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
+@task(help={"edition": EDITION_HELP, "scheduler": SCHEDULER_HELP})
+def lms(c, edition=None, scheduler=None):
+    """Build the LMS package: a PDF per reading, a Common Cartridge, RIS and BibTeX lists."""
+    from pressroom.distribution.lms import build_lms
+
+    console = Console()
+    outputs = _run(build_lms, _settings(c, edition=edition, scheduler=scheduler),
+                   progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
+@task(help={"edition": EDITION_HELP,
+            "table": "the liblouis table (default: en-ueb-g2.ctb, UEB grade 2)",
+            "scheduler": SCHEDULER_HELP})
+def brf(c, edition=None, table="en-ueb-g2.ctb", scheduler=None):
+    """Build each reading as Braille Ready Format (liblouis), with print page references."""
+    from pressroom.distribution.braille import build_brf
+
+    console = Console()
+    outputs = _run(build_brf, _settings(c, edition=edition, scheduler=scheduler), table=table,
+                   progress=lambda message: console.print(message, highlight=False))
+    _report(outputs)
+
+
 @task(help={"port": "the preview's port on 127.0.0.1 (default 8765; 0 for any free port)",
             "edition": EDITION_HELP})
 def watch(c, port=8765, edition=None):
@@ -329,8 +366,8 @@ def lock(c):
               f"{build_requires}", env=env)
 
 
-ns = Collection(html, pdf, epub, build, handout, watch, check, clean, import_text, golden, test,
-                lint, bench, lock)
+ns = Collection(html, pdf, epub, build, handout, print_package, lms, brf, watch, check, clean,
+                import_text, golden, test, lint, bench, lock)
 ns.configure(
     {
         "pressroom": {

@@ -26,6 +26,10 @@ DEBIAN_PACKAGES=(
   calibre
   chromium
   ocrmypdf
+  # The CMYK output intent of the print package's PDF/X (Ghostscript's SWOP profile).
+  libgs-common
+  # inv brf: liblouis's lou_translate and its tables (UEB grade 2).
+  liblouis-bin
   tesseract-ocr
   tesseract-ocr-eng
 )
@@ -52,6 +56,10 @@ fi
 if command -v npm >/dev/null 2>&1; then
   npm install --prefix .tools/ace --ignore-scripts --no-audit --no-fund --save-exact \
     --loglevel=error @daisy/ace@1.4.6 >/dev/null
+  # pdf.js, Firefox's PDF viewer, for the tests: its find bar must find every word of the
+  # PDFs whole (tests/printing/test_textlayer.py).
+  npm install --prefix .tools/pdfjs --ignore-scripts --no-audit --no-fund --save-exact \
+    --loglevel=error pdfjs-dist@4.10.38 >/dev/null
 else
   echo "setup: npm not found; DAISY Ace will not be installed (inv check will skip it)" >&2
 fi

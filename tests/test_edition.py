@@ -25,7 +25,7 @@ SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 def tokens(text: str) -> list[str]:
     """Words for comparing texts: hyphens and line-end hyphenation folded, dashes split."""
     text = text.replace("\u00ad", "")
-    # A word hyphenated (or split at its own hyphen) at a line end; WeasyPrint's hyphen is U+2010.
+    # A word hyphenated at a line end (pdftotext joins most; not one at the foot of a page).
     text = re.sub(r"[-\u2010]\s*\n\s*", "", text)
     text = re.sub(r"[-\u2010]", "", text)
     text = text.translate(str.maketrans("", "", SUPERSCRIPTS))

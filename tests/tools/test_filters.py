@@ -27,15 +27,25 @@ def test_only_names_long_enough_to_be_hyphenated_are_protected(tmp_path: Path):
                  "talks on de-Stalinization.", 7)
     assert '<span class="no-hyphens">Khrushchev</span>' in body
     assert '<span class="no-hyphens">Chinese</span>' in body
-    assert '<span class="no-hyphens">de-Stalinization.</span>' in body
+    assert '<span class="no-hyphens">de-\u2060Stalinization.</span>' in body
     # Every word under seven letters: WeasyPrint would not hyphenate it anyway.
     assert "Mao" in body and ">Mao<" not in body
-    assert "Sino-Soviet" in body and ">Sino-Soviet<" not in body
+    assert "Sino-\u2060Soviet" in body and ">Sino-\u2060Soviet<" not in body
 
 
 def test_a_lower_limit_protects_shorter_names(tmp_path: Path):
     body = _body(tmp_path, "Then the leaders of China met in Sino-Soviet talks.", 5)
     assert '<span class="no-hyphens">China</span>' in body
+
+
+def test_a_compound_is_never_broken_at_its_own_hyphen(tmp_path: Path):
+    # A line ending in a hyphen is joined up in the PDF's text layer, so a compound may not
+    # end one: a word joiner follows its hyphen (a U+2010 hyphen's, a range's written with
+    # one), never a hyphen standing alone.
+    body = _body(tmp_path, "A well-known non‐aligned state, 1958-62, and a dash - here and "
+                 "there.", 7)
+    assert "well-\u2060known" in body and "non\u2010\u2060aligned" in body
+    assert "1958-\u206062" in body and "dash - here" in body
 
 
 @pytest.mark.parametrize(("sheets", "expected"), [

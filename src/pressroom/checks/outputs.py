@@ -8,8 +8,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pressroom.checks import ace
+from pressroom.checks.cartridge import check_cartridge
 from pressroom.checks.epub import epub_link_problems, epub_note_links, run_epubcheck
 from pressroom.checks.pdf import check_claim, check_faces, check_links, check_pdf, run_qpdf
+from pressroom.checks.pdfua import check_pdfua
 from pressroom.checks.result import CheckResult
 from pressroom.engine.manifest import Manifest
 from pressroom.errors import CheckError, LimitError
@@ -52,6 +54,8 @@ def check_outputs(settings) -> list[CheckResult]:
     notes = sum(len(r.notes) for r in edition.readings) + (
         len(edition.introduction.notes) if edition.introduction else 0)
     untagged = [r.id for r in edition.readings if r.pdf]
+    # The self-check names the piece of each page by the readings' titles in the outline.
+    pieces = [r.meta.title for r in edition.readings]
     results: list[CheckResult] = []
     for entry in Manifest.read(settings.out_dir).entries:
         path = settings.out_dir / entry.path
@@ -78,9 +82,17 @@ def check_outputs(settings) -> list[CheckResult]:
                 unsafe = [f"a content document is not well-formed XML: {exc}"]
             results.append(CheckResult(f"epub links {path.name}", not unsafe, unsafe[0] if unsafe
                                        else "every link is http(s), mailto or inside the book"))
-        elif entry.format == "pdf" and entry.variant not in ("booklet", "handout"):
+        elif entry.format == "pdf" and entry.variant in ("reading", "large-print"):
+            # Not a booklet or handout (imposed, or one reading), nor a print package's PDF
+            # (PDF/X, links removed for some printers): the editions themselves.
             results.append(check_pdf(path, entry.pages, notes))
             results.append(check_claim(path, untagged))
+            results.append(check_pdfua(path, pieces))
+        elif entry.format == "pdf" and entry.variant == "lms":
+            # A reading's PDF for the LMS: its tags, as for the volume.
+            results.append(check_pdfua(path, pieces))
+        elif entry.format == "imscc":
+            results.append(check_cartridge(path))
         if entry.format == "pdf":
             results.append(run_qpdf(path, limits))
             results.append(check_links(path))

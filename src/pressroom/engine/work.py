@@ -30,6 +30,7 @@ from pressroom.engine.jobs import (
 )
 from pressroom.epub.package import render_epub
 from pressroom.errors import PressroomError
+from pressroom.printing.artifacts import mark_pagination_artifacts
 from pressroom.printing.imposition import impose_booklet
 from pressroom.printing.join import join
 from pressroom.printing.layout import render_pdf
@@ -40,7 +41,8 @@ def lay_out(job: LayoutJob) -> Layout:
     start = time.perf_counter()
     rendered = render_pdf(job.html, job.project_root, variant=job.pdf_variant,
                           draft=job.draft, first_page=job.first_page)
-    data = rendered.data
+    # Running heads and folios as artifacts (WeasyPrint leaves them outside the tree).
+    data = mark_pagination_artifacts(rendered.data) if rendered.data else rendered.data
     # A draft with wrong numbers has no data: nothing to place.
     if job.inserts and data:
         data = place_pages(data, rendered.placements, job.inserts)

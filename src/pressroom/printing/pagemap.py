@@ -28,9 +28,10 @@ SPACES = frozenset(
     [0x09, 0x0A, 0x0D, 0x20, 0xA0, 0xAD, 0x1680, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF,
      *range(0x2000, 0x200C)]
 )
-#: The character WeasyPrint adds where it hyphenates a word (CSS hyphenate-character: auto):
-#: not in the source text, so not counted.
-ADDED_HYPHEN = "\u2010"
+#: The character WeasyPrint adds where it hyphenates a word (the print stylesheet's
+#: hyphenate-character, U+002D so that text extraction joins the word up): not in the source
+#: text, so not counted.
+ADDED_HYPHEN = "-"
 
 
 def visible_length(text: str) -> int:

@@ -276,6 +276,12 @@ class EditionConfig(Strict):
     note_on_the_text: Text | None = None
     readings: list[ReadingEntry] = Field(min_length=1)
     appendices: list[AppendixRef] = []
+    #: The print package's back cover: a few plain paragraphs (blank lines between them).
+    back_cover: Text | None = Field(None, max_length=2000, validation_alias=AliasChoices(
+        "back-cover", "back_cover"))
+    #: The stock the print package's interior is printed on: it sets the spine's width.
+    paper_stock: Literal["white", "cream"] = Field("white", validation_alias=AliasChoices(
+        "paper-stock", "paper_stock"))
 
     @field_validator("editors", mode="before")
     @classmethod

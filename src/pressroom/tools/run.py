@@ -134,8 +134,10 @@ def run_bounded(
     on_timeout: Callable[[subprocess.Popen[Any]], None] | None = None,
     memory: str = "address-space",
     overhead_mb: int = 0,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[Any]:
-    """Run args to completion within ``seconds`` and ``memory_mb`` of memory.
+    """Run args to completion within ``seconds`` and ``memory_mb`` of memory; ``input`` is
+    its standard input (a program such as lou_translate reads nothing else), else none.
 
     ``memory`` says what is counted: "address-space" (RLIMIT_AS, everything mapped) or "data"
     (RLIMIT_DATA, memory written to: heap and private mappings). Chromium reserves a terabyte
@@ -160,7 +162,7 @@ def run_bounded(
         limited(args, memory_mb + overhead_mb, memory),
         cwd=cwd,
         env=dict(env) if env is not None else None,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=text,
@@ -169,7 +171,7 @@ def run_bounded(
         start_new_session=True,
     ) as proc:
         try:
-            stdout, stderr = proc.communicate(timeout=seconds)
+            stdout, stderr = proc.communicate(input=input, timeout=seconds)
         except subprocess.TimeoutExpired:
             if on_timeout is not None:
                 on_timeout(proc)
@@ -203,12 +205,13 @@ def _ran_out_of_memory(returncode: int, stdout: Any, stderr: Any) -> bool:
 
 def run_tool(args: Sequence[str], *, what: str, limits: Limits = DEFAULT_LIMITS,
              source_path: Path | str | None = None, text: bool = True,
-             ) -> subprocess.CompletedProcess[Any]:
-    """A small helper program (fontconfig, poppler) under the tool limits; a failure to start
-    or a non-zero exit is a RenderError naming the program and what it said."""
+             input: str | None = None) -> subprocess.CompletedProcess[Any]:
+    """A small helper program (fontconfig, poppler, liblouis) under the tool limits; a failure
+    to start or a non-zero exit is a RenderError naming the program and what it said."""
     try:
         result = run_bounded(args, seconds=limits.tool_seconds, memory_mb=limits.tool_memory_mb,
-                             what=what, limit="tool", source_path=source_path, text=text)
+                             what=what, limit="tool", source_path=source_path, text=text,
+                             input=input)
     except OSError as exc:
         raise RenderError(f"cannot run {what}: {exc.strerror or exc}",
                           path=_where(source_path)) from exc

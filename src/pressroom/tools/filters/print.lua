@@ -13,7 +13,9 @@
 --   * a space alone between two elements, moved into one of them (or it is lost from the
 --     PDF's text);
 --   * in headings and the subtitle, a number range ("1919–1964") or a hyphenated compound
---     joined up by word joiners, since display type is never broken at a dash.
+--     joined up by word joiners, since display type is never broken at a dash;
+--   * everywhere, a compound's own hyphen followed by a word joiner, since a line that ends
+--     in a hyphen is joined up again in the PDF's text layer.
 
 local NBSP = "\u{00A0}"
 local WJ = "\u{2060}"
@@ -255,6 +257,17 @@ local function join_display(block)
   })
 end
 
+local function join_compound(str)
+  -- A compound is never broken at its own hyphen in running text either: a line that ends
+  -- in a hyphen is one the text layer joins up (the stylesheet's hyphenate-character is
+  -- U+002D, which poppler and pdf.js drop at a line end), so "Sino-" "Soviet" would be
+  -- searched and read aloud as "SinoSoviet". A word joiner after the hyphen forbids the break.
+  local text = str.text
+  if not text:find("[-\u{2010}]") then return nil end
+  text = text:gsub("(%w)%-%f[%w]", "%1-" .. WJ):gsub("(%w)\u{2010}%f[%w]", "%1\u{2010}" .. WJ)
+  return pandoc.Str(text)
+end
+
 local function subtitle(div)
   if div.classes:includes("subtitle") then return join_display(div) end
 end
@@ -265,5 +278,5 @@ return {
   { Inlines = function(inlines)
       return attach_lone_spaces(bind_note_calls(mark_words(join_days(flatten_quotes(inlines)))))
     end },
-  { Para = tie_last_words, Header = join_display, Div = subtitle },
+  { Str = join_compound, Para = tie_last_words, Header = join_display, Div = subtitle },
 }

@@ -1,0 +1,2 @@
+"""What leaves the editor's desk besides the editions: a print shop's package, an LMS's
+cartridge and braille, each made from the collection through the engine."""
