@@ -156,8 +156,10 @@ def epub(c, edition=None, ocr=False, scheduler=None):
                           "cache": CACHE_HELP})
 def build(c, strict=False, edition=None, ocr=False, scheduler=None, all=False, batch=None,
           cache=None):
-    """Build every output (HTML, PDFs, EPUB, permissions report) and the manifest into
-    build/<collection id>/; with --all or --batch, many collections at once."""
+    """Build every output and the manifest into build/<id>/ (--all, --batch: many).
+
+    HTML, PDFs, EPUB and the permissions report; with --all or --batch, many collections at
+    once, as one job graph."""
     _build(c, papers.FORMATS, strict=strict, edition=edition, ocr=ocr, scheduler=scheduler,
            every=all, batch=batch, cache=cache)
 
@@ -332,9 +334,10 @@ def lint(c):
 
 @task
 def bench(c):
-    """Run the benchmarks (bench/): cold, no-op, EPUB and preview builds, and the 500-page
-    reader laid out piece by piece (cold, after an edit, per page, memory, batches), as
-    ratios."""
+    """Run the benchmarks (bench/) and print their ratios.
+
+    Cold, no-op, EPUB and preview builds, and the 500-page reader laid out piece by piece
+    (cold, after an edit, per page, memory, batches)."""
     c.run(f"{sys.executable} bench/bench_build.py", pty=False)
     c.run(f"{sys.executable} bench/bench_volume.py", pty=False)
 
