@@ -29,7 +29,7 @@ from pressroom.engine.build import stopped_by_sigterm
 from pressroom.engine.executors import executor_for
 from pressroom.engine.graph import Node, run_graph
 from pressroom.engine.jobs import Layout, LayoutJob
-from pressroom.engine.layout import print_body, print_html, report_job
+from pressroom.engine.layout import lay_out, print_body, report_job
 from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare
 from pressroom.engine.settings import Output, Settings
@@ -194,9 +194,14 @@ def build_print_package(settings: Settings, profile_name: str, *,
         printed = dataclasses.replace(prepared, extra_css="\n".join(filter(None, [
             prepared.extra_css, interior_css(settings.templates_dir, profile)])))
         say(f"laying out the interior for {profile.name}")
-        html = print_html(settings, printed, print_body(settings, printed), profile.variant)
-        interior = _lay_out(settings, [_job(f"PDF, {profile.variant.name}", html, settings,
-                                            profile, printed)], say)[0]
+        # Piece by piece, as every volume (engine.layout): no job grows with the volume.
+        with executor_for(settings) as executor:
+            interior = lay_out(settings, printed, print_body(settings, printed),
+                               [profile.variant], executor, report_job(say),
+                               pdf_variant=profile.pdf_variant,
+                               record=f"-print-{profile.name}")[profile.variant][1]
+        for warning in interior.warnings:
+            log.warning("WeasyPrint: %s", warning)
         data, pages = finish_interior(interior.data, profile)
         if profile.cmyk and (rgb := rgb_pages(data)):
             log.warning("%s: pages %s of the interior paint in RGB (a figure or an image), "

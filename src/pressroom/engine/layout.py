@@ -143,7 +143,7 @@ class _Variant:
         folder: a collection's own, so two collections built in one project never start
         from each other's (and a handout has its own)."""
         return (self.plan.settings.out_dir / RECORDED
-                / f"{self.plan.prepared.id}-{self.variant.name}.json")
+                / f"{self.plan.prepared.id}-{self.variant.name}{self.plan.record}.json")
 
     def anchors(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -173,7 +173,7 @@ class _Variant:
         job = LayoutJob(
             f"{self.plan.label}PDF, {self.variant.name}, {piece.name}", page,
             self.plan.settings.boundary,
-            pdf_variant="pdf/ua-1" if self.plan.prepared.tagged else None,
+            pdf_variant=self.plan.pdf_variant(),
             inserts=tuple(i for i in self.inserts if i.id in piece.ids),
             draft=self.rounds[index] < LAYOUT_ROUNDS - 1, first_page=first)
         return Node(job, lambda layout: self.after(index, job, layout))
@@ -277,6 +277,10 @@ def _styles(page: str) -> list[str]:
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
+#: The PDF variant a volume gets unless told otherwise (_Plan.pdf_variant).
+AUTO = "auto"
+
+
 @dataclasses.dataclass
 class _Plan:
     settings: Settings
@@ -287,16 +291,27 @@ class _Plan:
     whole: bool
     #: What the jobs' names begin with: the collection's id in a batch.
     label: str = ""
+    #: WeasyPrint's PDF variant; AUTO: PDF/UA-1 when every page can be tagged.
+    variant: str | None = AUTO
+    #: What the recorded page numbers' file is told apart by (a print package's trim).
+    record: str = ""
+
+    def pdf_variant(self) -> str | None:
+        if self.variant == AUTO:
+            return "pdf/ua-1" if self.prepared.tagged else None
+        return self.variant
 
 
 def layout_nodes(settings: Settings, prepared: Prepared, body: str,
                  variants: Iterable[Variant],
                  final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
                  first_page: int = 1, whole: bool = False, label: str = "",
+                 pdf_variant: str | None = AUTO, record: str = "",
                  ) -> tuple[list[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
     """The first nodes of the variants' layouts, and what answers their results once the
     graph has run (a batch runs many collections' nodes in one graph)."""
-    plan = _Plan(settings, prepared, body, final, first_page, whole, label)
+    plan = _Plan(settings, prepared, body, final, first_page, whole, label, pdf_variant,
+                 record)
     # The A4 edition first: the EPUB and the permissions report wait for its page map, and
     # the EPUB is then made while the others are laid out. Then the longest, so that the
     # last to finish is a short one.
@@ -319,15 +334,17 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
 def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
             executor: Executor, report: Callable[[Job, Any], None] | None = None,
             final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
-            first_page: int = 1, whole: bool = False,
-            ) -> dict[Variant, tuple[JoinJob, Layout]]:
+            first_page: int = 1, whole: bool = False, pdf_variant: str | None = AUTO,
+            record: str = "") -> dict[Variant, tuple[JoinJob, Layout]]:
     """Lay out each variant piece by piece and join it; a booklet's joined pages are then
     imposed, and its Layout carries the imposed pages. ``final`` is told of each variant's
     joined layout as soon as it is done and answers the jobs that need it (the EPUB needs
     the A4 page map), which then run in the same graph. ``whole`` lays each variant out as
-    one piece (what the pieces are checked against in the tests)."""
+    one piece (what the pieces are checked against in the tests). ``pdf_variant`` and
+    ``record`` are for a print package: its PDF/X variant, and its own recorded numbers."""
     variants = list(variants)
     nodes, results = layout_nodes(settings, prepared, body, variants, final,
-                                  first_page=first_page, whole=whole)
+                                  first_page=first_page, whole=whole,
+                                  pdf_variant=pdf_variant, record=record)
     run_graph(nodes, executor, settings.cache, report)
     return results()

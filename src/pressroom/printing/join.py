@@ -45,8 +45,11 @@ def join(pieces: Sequence[LaidPiece]) -> bytes:
             joiner.append(piece, source)
         joiner.finish(pieces)
         buffer = io.BytesIO()
+        # Object streams only where the pieces' PDF version has them: PDF/X-1a is PDF 1.4.
+        streams = (pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5"
+                   else pikepdf.ObjectStreamMode.disable)
         out.save(buffer, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                 object_stream_mode=streams)
         return buffer.getvalue()
     finally:
         for source in sources:
