@@ -33,6 +33,12 @@ class PressroomError(Exception):
         what = f"{self.field}: " if self.field else ""
         return f"{where}{what}{self.message}"
 
+    def shown_from(self, root: Path) -> str:
+        """The message with paths inside ``root`` relative to it: what a person at the
+        project's top types, and reads without the machine's own folders in the way."""
+        text, prefix = str(self), f"{Path(root).resolve()}/"
+        return text.replace(prefix, "")
+
     def __reduce__(self):
         # A worker process sends its error back pickled: keep the type, the file and line.
         return (_rebuild, (type(self), self.message, self.path, self.line, self.field))

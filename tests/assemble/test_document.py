@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
 
 from pressroom.assemble.chunks import Chunk
 from pressroom.assemble.document import build_document, chunk_ast, own_ids
-from pressroom.errors import RenderError
 from pressroom.sources.citations import Citation, stringify
 
 
@@ -40,14 +41,26 @@ def test_the_citation_takes_its_place_in_the_opener():
     assert div["c"][1] == [{"t": "Para", "c": [{"t": "Str", "c": "Cited."}]}]
 
 
-def test_a_pandoc_warning_names_the_reading_file_and_line(tmp_path: Path):
+def test_a_pandoc_warning_is_a_warning_naming_the_reading_file_and_line(tmp_path: Path,
+                                                                        caplog):
+    # Plain Pandoc warns and goes on; so does a build (a --strict one stops at it).
     path = tmp_path / "reading.md"
     body = "Text.[^1]\n\n[^1]: One.\n\n[^1]: Again.\n"
-    with pytest.raises(RenderError) as caught:
-        chunk_ast(Chunk(body, path, first_line=12))
-    error = caught.value
-    assert (error.path, error.line) == (path, 16)
-    assert "Duplicate note reference '1'" in error.message
+    with caplog.at_level(logging.WARNING, "pressroom"):
+        ast = chunk_ast(Chunk(body, path, first_line=12))
+    assert ast["blocks"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}:16: pandoc: Duplicate note reference '1'"]
+
+
+def test_raw_html_prints_as_typed_and_comments_print_nowhere():
+    body = ("A <b>tag</b> and <!-- TODO --> a comment.\n\n<!-- a block\ncomment -->\n\n"
+            "<div class=\"aside\">\n\nInside.\n\n</div>\n\n<table><tr><td>x</td></tr></table>\n")
+    ast = chunk_ast(Chunk(body))
+    assert "Raw" not in json.dumps(ast)
+    text = stringify(ast["blocks"])
+    assert "<b>tag</b>" in text and "TODO" not in text and "a block" not in text
+    assert ast["blocks"][1]["t"] == "Div" and "<table><tr><td>x</td></tr></table>" in text
 
 
 @pytest.mark.parametrize("top", ["#", "##"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from pressroom.assemble.chunks import Chunk
 from pressroom.cache import Cache, code_version, digest, tool_versions
 from pressroom.errors import ContentError, RenderError
-from pressroom.sources.citations import Citation
+from pressroom.sources.citations import Citation, unlink_unsafe
 from pressroom.tools.pandoc import convert_text
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
@@ -116,6 +117,42 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
                                    line=_line_of(text, key))
 
 
+_COMMENT = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
+
+
+def _raw_html_as_text(node: Any) -> Any:
+    """Raw HTML as the text it is written with: a contributor's tags never reach an output as
+    markup (no scripts, no styles), and print as typed, as the README says; a comment, which
+    no browser shows, is dropped. Pandoc's own <div> and <span> became Divs and Spans."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") in ("RawInline", "RawBlock"):
+                kind, text = item["c"]
+                if kind not in ("html", "html4", "html5"):
+                    out.append(item)
+                    continue
+                if _COMMENT.fullmatch(text):
+                    continue
+                shown = _COMMENT.sub(" ", text)
+                out.append({"t": "Str", "c": shown} if item["t"] == "RawInline"
+                           else {"t": "Para", "c": [{"t": "Str", "c": shown.strip()}]})
+            else:
+                out.append(_raw_html_as_text(item))
+        return out
+    if isinstance(node, dict):
+        return {key: _raw_html_as_text(value) for key, value in node.items()}
+    return node
+
+
+def _unlink_citations(blocks: list[dict[str, Any]]) -> None:
+    """What citeproc wrote (in-text citations and the list of references) keeps only safe
+    links, as the openers' citations do: a source's URL may be anything."""
+    for node in _nodes(blocks):
+        if node["t"] == "Cite" or (node["t"] == "Div" and node["c"][0][0] == "refs"):
+            node["c"][1] = unlink_unsafe(node["c"][1])
+
+
 def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
               cache: Cache | None = None) -> dict[str, Any]:
     """One chunk as Pandoc's JSON AST; lines in messages are the source file's.
@@ -124,13 +161,31 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     Pandoc again: an edit to one reading of twenty converts that one."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
-    key = digest("chunk", text, str(chunk.source), code_version(), tool_versions())
+    cites = chunk.cites
+    args: list[str] = []
+    inputs: list[bytes] = []
+    if cites and "@" in chunk.markdown:
+        # Citeproc, as plain Pandoc runs it: the bibliography and style as they are, in the
+        # text's language (the locale of "and", "edited by", and which titles are
+        # title-cased: English ones only).
+        args = ["--citeproc", "--bibliography", str(cites.bibliography.resolve()),
+                f"--metadata=lang:{cites.lang}"]
+        inputs = [cites.bibliography.read_bytes()]
+        if cites.csl:
+            args += ["--csl", str(cites.csl.resolve())]
+            inputs.append(cites.csl.read_bytes())
+    key = digest("chunk", text, str(chunk.source), *args, *inputs, code_version(),
+                 tool_versions())
     raw = cache.get("chunks", key, ".json") if cache else None
     if raw is None:
-        raw = convert_text(text, "json", path=chunk.source, limits=limits).encode("utf-8")
+        # A style's error can quote what citeproc read: never echo it.
+        raw = convert_text(text, "json", path=chunk.source, limits=limits, extra_args=args,
+                           quote_errors=not (cites and cites.csl and args)).encode("utf-8")
         if cache:
             cache.put("chunks", key, ".json", raw)
     doc = json.loads(raw)
+    doc["blocks"] = _raw_html_as_text(doc["blocks"])
+    _unlink_citations(doc["blocks"])
     check_untrusted(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)

@@ -262,7 +262,7 @@ def load_edition(path: Path, root: Path | None = None, *,
                *(a.path for a in appendices), *([bib_path] if bib_path else []),
                *([csl] if csl else []))
     return Edition(config_path, config, tuple(readings), tuple(appendices), sources,
-                   tuple(contents), introduction, csl)
+                   tuple(contents), introduction, csl, bib_path)
 
 
 def _hidden(path: Path, root: Path) -> bool:

@@ -16,8 +16,20 @@ local stringify = pandoc.utils.stringify
 local is_epub = FORMAT:match("epub") ~= nil
 
 local citations = {}
+-- Metadata `pressroom-note-numbers` maps "reading-id" -> the numbers its notes print as, in
+-- the order they are called: the source's own labels where they are numbers ([^2], [^3] in
+-- an excerpt that starts at note 2), else 1, 2, 3 (see sources/notes.py).
+local note_numbers = {}
 -- Ids written in raw HTML (EPUB notes and their section): check_links counts them too.
 local raw_ids = {}
+
+local function read_note_numbers(meta)
+  for reading, numbers in pairs(meta["pressroom-note-numbers"] or {}) do
+    local list = {}
+    for _, number in ipairs(numbers) do table.insert(list, stringify(number)) end
+    note_numbers[reading] = list
+  end
+end
 
 local function read_citations(meta)
   local raw = meta["pressroom-citations"]
@@ -157,11 +169,14 @@ local function number_notes(doc)
       block = pandoc.walk_block(block, {
         Note = function(note)
           count = count + 1
+          -- A note the source did not number (one citeproc made for a note style) takes
+          -- its place in the count.
+          local number = (note_numbers[reading] or {})[count] or tostring(count)
           if is_epub then
-            gathered:extend(epub_note(reading, count, note))
-            return call_link(reading, count)
+            gathered:extend(epub_note(reading, number, note))
+            return call_link(reading, number)
           end
-          return pandoc.Inlines({ call_link(reading, count), print_note(reading, count, note) })
+          return pandoc.Inlines({ call_link(reading, number), print_note(reading, number, note) })
         end,
       })
     end
@@ -251,6 +266,7 @@ end
 function Pandoc(doc)
   check_untrusted(doc)
   read_citations(doc.meta)
+  read_note_numbers(doc.meta)
   doc = number_notes(doc)
   check_links(doc)
   return doc
