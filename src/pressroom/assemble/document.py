@@ -79,13 +79,15 @@ def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
 
     A file written for Pandoc may start its sections at "#" (the title in its front matter)
     or at "##"; either way they become the sections of the reading, with no level skipped.
+    Levels past 6 stay distinct: Pandoc's HTML writers set them as headings by ARIA level
+    (``<p role="heading" aria-level="7">``), where two levels clamped to h6 would be one.
     """
     headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
     if not headers:
         return
     shift = top - min(node["c"][0] for node in headers)
     for node in headers:
-        node["c"][0] = max(1, min(6, node["c"][0] + shift))
+        node["c"][0] = max(1, node["c"][0] + shift)
 
 
 #: Link targets a reading may have: the web, mail, and places in the edition.

@@ -272,6 +272,8 @@ def render_epub(
             # Pandoc's title page is replaced by ours (title_page()); its place in the spine
             # and the landmarks stay.
             "--epub-title-page=true",
+            # TeX math as MathML, which EPUB 3 reading systems render (print draws it).
+            "--mathml",
             "--metadata-file",
             str(pages_meta.resolve()),
             "--metadata",
