@@ -194,3 +194,13 @@ def test_deep_headings_stay_distinct(real_build: Built):
     with zipfile.ZipFile(real_build.one("epub")) as zf:
         chapter = zf.read(_chapter_of(real_build, "lesson")).decode("utf-8")
     assert re.search(pattern, chapter.replace("\u2060", ""))
+
+
+def test_the_package_names_editors_as_editors_and_no_timeline_it_lacks(real_build: Built):
+    with zipfile.ZipFile(real_build.one("epub")) as zf:
+        opf = zf.read("EPUB/content.opf").decode("utf-8")
+    assert re.search(r'<dc:creator id="([^"]+)">Edith Editor</dc:creator>\s*'
+                     r'<meta refines="#\1" property="role" scheme="marc:relators">edt</meta>',
+                     opf)
+    summary = re.search(r'property="schema:accessibilitySummary">([^<]+)<', opf).group(1)
+    assert "timeline" not in summary and "every image have text alternatives" in summary

@@ -10,6 +10,7 @@ import pytest
 
 from pressroom.assemble.chunks import Chunk
 from pressroom.assemble.document import build_document, chunk_ast, own_ids
+from pressroom.errors import ContentError
 from pressroom.sources.citations import Citation, stringify
 
 
@@ -67,3 +68,23 @@ def test_raw_html_prints_as_typed_and_comments_print_nowhere():
 def test_a_readings_sections_sit_one_level_below_its_title(top):
     ast = chunk_ast(Chunk(f"{top} One\n\n{top}# One point one\n\n{top} Two\n", shift=2))
     assert [b["c"][0] for b in ast["blocks"]] == [3, 4, 3]
+
+
+def test_links_to_places_nothing_has_are_reported_at_their_lines_all_at_once(tmp_path):
+    path = tmp_path / "excerpt.md"
+    body = "See [the method](#method).\n\nAnd [the data](#data), and [here](#kept).\n\n# Kept\n"
+    chunks = [Chunk("# A {#a .reading}\n"), Chunk(body, path, first_line=8, shift=1,
+                                                    prefix="a")]
+    with pytest.raises(ContentError) as caught:
+        build_document(chunks, {})
+    assert str(caught.value) == (
+        f"{path}:8: link to #method, which nothing in the edition has (a section left out?); "
+        "also line 10: link to #data, which nothing in the edition has (a section left out?)")
+
+
+def test_an_empty_link_target_is_named_at_its_line(tmp_path):
+    path = tmp_path / "reading.md"
+    with pytest.raises(ContentError) as caught:
+        chunk_ast(Chunk("Text.\n\nA [dead link]() here.\n", path, first_line=5))
+    assert str(caught.value) == (f"{path}:7: the link [dead link]() has no target (give a "
+                                 "URL or #id)")

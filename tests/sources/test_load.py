@@ -440,7 +440,8 @@ def test_a_misspelt_field_in_a_part(tmp_path: Path):
     root = broken_reader(tmp_path, READER_FILE, "    readings:\n      - readings/alpha.md",
                          "    reading:\n      - readings/alpha.md")
     assert reader_error(root, ConfigError) == (
-        f"{READER_FILE}:19: readings[0].readings: required field is missing")
+        f"{READER_FILE}:19: readings[0].readings: required field is missing; also line 20: "
+        "readings[0].reading: unknown field")
 
 
 def test_a_missing_reading_in_a_part_names_its_line(tmp_path: Path):
@@ -486,3 +487,13 @@ def test_a_reader_may_share_readings_inside_the_project():
     edition = load_edition(CONTENT / "readers" / "sino-soviet" / "reader.yaml",
                            root=CONTENT.parent.parent)
     assert edition.lead.path.resolve() == (CONTENT / "readings" / "blank-2014.md").resolve()
+
+
+def test_every_problem_of_a_front_matter_is_reported_in_one_run(tmp_path: Path):
+    root = broken(tmp_path, READING, "\ntitle:", "\ntitel:")
+    edit(root, READING, "\nrights:", "\nrihgts:")
+    message = load_error(root)
+    assert message.startswith(f"{READING}:")
+    assert "title: required field is missing" in message
+    assert 'titel: unknown field (did you mean "title"?)' in message
+    assert 'rihgts: unknown field (did you mean "rights"?)' in message

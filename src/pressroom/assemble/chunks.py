@@ -127,10 +127,14 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
             if person.name not in creators and person.name not in contributors:
                 contributors.append(person.name)
     single = len(edition.readings) == 1
+    edited = bool(config.editors)
     meta: dict[str, Any] = {
         "title": edition.title,
         "subtitle": edition.subtitle,
-        "author": creators,
+        # A collection's editors are its creators as editors (dc:creator, role edt), not
+        # its authors; an edition of one reading is by that reading's authors.
+        "author": [] if edited else creators,
+        "creator": [{"role": "edt", "text": name} for name in creators] if edited else [],
         # The readings' authors, as dc:contributor in the EPUB's package document.
         "contributor": [{"role": "aut", "text": name} for name in contributors],
         "lang": config.language,

@@ -19,8 +19,8 @@ from typing import Any
 
 from pressroom.assemble.chunks import Chunk
 from pressroom.cache import Cache, code_version, digest, tool_versions
-from pressroom.errors import ContentError, RenderError
-from pressroom.sources.citations import Citation, unlink_unsafe
+from pressroom.errors import ContentError, PressroomError, RenderError, raise_together
+from pressroom.sources.citations import Citation, stringify, unlink_unsafe
 from pressroom.tools.pandoc import convert_text
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
@@ -103,20 +103,57 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
     """What a contributor's Markdown may not carry, refused with the file and line that has
     it: links to anything but the web, mail or a place in the edition (javascript:, file:,
     relative paths), and event-handler, style or srcset attributes (script, or CSS that could
-    fetch). The notes filter checks the joined document again."""
+    fetch). Every such problem of the chunk is reported in one run. The notes filter checks
+    the joined document again."""
+    problems: list[PressroomError] = []
     for node in _nodes(doc["blocks"]):
         if node["t"] == "Link":
             target = node["c"][2][0]
-            if not target.startswith(_LINK_SCHEMES):
-                raise ContentError(f"link to unsupported target {target} (use http(s), mailto "
-                                   "or #id)", path=chunk.source, line=_line_of(text, target))
+            if not target.strip():
+                shown = stringify(node["c"][1])
+                problems.append(ContentError(
+                    f"the link [{shown}]() has no target (give a URL or #id)",
+                    path=chunk.source, line=_line_of(text, f"{shown}]()")
+                    or _line_of(text, "]()")))
+            elif not target.startswith(_LINK_SCHEMES):
+                problems.append(ContentError(f"link to unsupported target {target} (use "
+                                             "http(s), mailto or #id)", path=chunk.source,
+                                             line=_line_of(text, target)))
         attr = _attr(node)
         for key, _ in (attr[2] if attr else []):
             name = key.lower()
             if name.startswith("on") or name in ("style", "srcset"):
-                raise ContentError(f"attribute {key} is not allowed (no scripts or styles in "
-                                   "the text; use a class)", path=chunk.source,
-                                   line=_line_of(text, key))
+                problems.append(ContentError(f"attribute {key} is not allowed (no scripts or "
+                                             "styles in the text; use a class)",
+                                             path=chunk.source, line=_line_of(text, key)))
+    raise_together(problems)
+
+
+#: Ids the filters give later (notes.lua): a link may point at a note or its call.
+_FILTER_IDS = re.compile(r".+-note(?:ref)?-\w+|.+-notes")
+
+
+def check_internal_links(chunks: list[Chunk], docs: list[dict[str, Any]]) -> None:
+    """A reading's link to a place in the edition that nothing has (a section left out of
+    an excerpt), reported against the file and line that has the link, every one at once."""
+    ids = {attr[0] for doc in docs for node in _nodes(doc["blocks"])
+           if (attr := _attr(node)) and attr[0]}
+    ids |= {chunk.end_anchor for chunk in chunks if chunk.end_anchor}
+    problems: list[PressroomError] = []
+    for chunk, doc in zip(chunks, docs, strict=True):
+        if chunk.source is None:
+            continue  # a template's link: the notes filter names it, as a template's bug
+        text = "\n" * (chunk.first_line - 1) + chunk.markdown
+        for node in _nodes(doc["blocks"]):
+            target = node["c"][2][0] if node["t"] == "Link" else ""
+            if target.startswith("#") and target[1:] not in ids and \
+                    not _FILTER_IDS.fullmatch(target[1:]):
+                written = target[len(f"#{chunk.prefix}-"):] if chunk.prefix and \
+                    target.startswith(f"#{chunk.prefix}-") else target[1:]
+                problems.append(ContentError(
+                    f"link to #{written}, which nothing in the edition has (a section left "
+                    "out?)", path=chunk.source, line=_line_of(text, f"#{written}")))
+    raise_together(problems)
 
 
 _COMMENT = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
@@ -211,9 +248,11 @@ def build_document(chunks: Iterable[Chunk],
     with ThreadPoolExecutor(workers) as pool:
         docs = list(pool.map(lambda chunk: chunk_ast(chunk, limits, cache), chunks))
     for chunk, doc in zip(chunks, docs, strict=True):
-        version = version or doc["pandoc-api-version"]
         if chunk.prefix:
             own_ids(doc["blocks"], chunk.prefix)
+    check_internal_links(chunks, docs)
+    for chunk, doc in zip(chunks, docs, strict=True):
+        version = version or doc["pandoc-api-version"]
         blocks += doc["blocks"]
         if chunk.end_anchor:
             blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})

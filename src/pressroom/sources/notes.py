@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pressroom.errors import ContentError
+from pressroom.errors import ContentError, PressroomError, raise_together
 from pressroom.sources.bodytext import code, mask
 
 # A definition opens a line, after up to three spaces, inside any depth of block quote (as
@@ -32,7 +32,7 @@ def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
     defs = [(m.group(1), m.start(1) - 2) for m in _NOTE_DEF.finditer(scanned)]
     called = [(m.group(1), m.start()) for m in _NOTE_CALL.finditer(scanned)]
     labels = [label for label, _ in defs]
-    problems: list[ContentError] = []
+    problems: list[PressroomError] = []
     for index, (label, offset) in enumerate(defs):
         if label in labels[:index]:
             problems.append(ContentError(f"note [^{label}] is defined a second time",
@@ -52,20 +52,8 @@ def check_notes(path: Path, body: str, body_line: int) -> tuple[int, ...]:
             problems.append(ContentError(f"note [^{label}] is called a second time (a note "
                                          "has one call; repeat its text or write Ibid.)",
                                          path=path, line=line_at(offset)))
-    if problems:
-        raise_all(problems)
+    raise_together(problems)
     numbers = [int(label) for label in calls if label is not None and label.isdigit()]
     if len(numbers) == len(calls) and len(set(numbers)) == len(numbers):
         return tuple(numbers)
     return tuple(range(1, len(calls) + 1))
-
-
-def raise_all(problems: list[ContentError]) -> None:
-    """Raise the first problem with the others after it ("; also line 14: ..."), so that
-    one run shows every mistake of a file, not one per run."""
-    first, rest = problems[0], problems[1:]
-    if not rest:
-        raise first
-    also = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in rest)
-    raise ContentError(f"{first.message}; also {also}", path=first.path, line=first.line,
-                       field=first.field)
