@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CONTENT, FIXTURES, MINIMAL, copy_fixture
+from helpers import CONTENT, FIXTURES, MINIMAL, TEMPLATES, copy_fixture
 from pressroom.errors import ConfigError, ContentError, PressroomError
 from pressroom.sources.load import load_edition, load_reading
 
@@ -497,3 +497,19 @@ def test_every_problem_of_a_front_matter_is_reported_in_one_run(tmp_path: Path):
     assert "title: required field is missing" in message
     assert 'titel: unknown field (did you mean "title"?)' in message
     assert 'rihgts: unknown field (did you mean "rights"?)' in message
+
+
+def test_an_introduction_may_state_its_rights(tmp_path: Path):
+    from pressroom.assemble.chunks import assemble_markdown
+
+    root = copy_fixture(tmp_path, "reader")
+    intro = root / "introduction.md"
+    text = intro.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        text = text.replace("---\n", "---\nrights: © 2021 The Editors. CC BY 4.0.\n", 1)
+    else:
+        text = "---\nrights: © 2021 The Editors. CC BY 4.0.\n---\n" + text
+    intro.write_text(text, encoding="utf-8")
+    edition = load_edition(root / "reader.yaml")
+    assert edition.introduction.rights == "© 2021 The Editors. CC BY 4.0."
+    assert "[© 2021 The Editors. CC BY 4.0.]{.rights}" in assemble_markdown(edition, TEMPLATES)

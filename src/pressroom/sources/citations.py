@@ -207,6 +207,10 @@ def resolve_source(reading: Reading, bibliography: dict[str, dict[str, Any]] | N
         return reading
     item["id"] = reading.id
     item.setdefault("title", meta.full_title)
+    # CSL title-cases English titles only; a record that does not say its language is
+    # read as in the reading's, so a French title keeps its own capitals.
+    if getattr(meta, "lang", None) and not item.get("language"):
+        item["language"] = meta.lang
     if not any(k in item for k in ("author", "editor", "container-author")) and meta.authors:
         item["author"] = [_surname_first(p) for p in meta.authors]
     return replace(reading, source=item)

@@ -102,6 +102,8 @@ class Introduction:
     notes: tuple[int, ...] = ()
     #: Its own language (front matter ``lang``), if not the collection's.
     lang: str | None = None
+    #: Its rights line (front matter ``rights``, ``license``, ``permissions``), if any.
+    rights: str | None = None
 
 
 @dataclass(frozen=True)
