@@ -135,8 +135,13 @@ def test_a_french_title_keeps_its_capitals_in_every_citation():
     assert "La Vie Des Notes" not in found["fr"].text
 
 
-def test_a_source_record_takes_the_readings_language():
-    root = FIXTURES / "pandoc-real"
-    edition = load_edition(root / "reader.yaml")
-    excerpt = next(r for r in edition.readings if r.id == "excerpt")
-    assert excerpt.source["language"] in ("fr", "fr-FR")
+def test_a_source_record_takes_the_readings_language(tmp_path: Path):
+    from pressroom.sources.citations import resolve_source
+    from pressroom.sources.load import load_reading
+
+    path = tmp_path / "extrait.md"
+    path.write_text("---\ntitle: la vie des notes\nauthor: Marie Dupont\nlang: fr\n"
+                    "source: {type: book, issued: 1998}\n---\nTexte.\n", encoding="utf-8")
+    item = resolve_source(load_reading(path), None, None).source
+    assert item["language"] == "fr"
+    assert "la vie des notes" in render_citations([item])["extrait"].text
