@@ -204,3 +204,17 @@ def test_the_package_names_editors_as_editors_and_no_timeline_it_lacks(real_buil
                      opf)
     summary = re.search(r'property="schema:accessibilitySummary">([^<]+)<', opf).group(1)
     assert "timeline" not in summary and "every image have text alternatives" in summary
+
+
+def test_the_editors_english_in_a_french_chapter_is_marked_english(real_build: Built):
+    with zipfile.ZipFile(real_build.one("epub")) as zf:
+        chapter = zf.read(_chapter_of(real_build, "excerpt")).decode("utf-8")
+    assert re.search(r'<section id="excerpt"[^>]* lang="fr" xml:lang="fr"', chapter)
+    assert re.search(r'class="notes-heading" lang="en-GB" xml:lang="en-GB">Notes<', chapter)
+    assert '<div lang="en" xml:lang="en">' in chapter
+
+
+def test_accented_names_in_small_capitals_read_back_as_written(real_build: Built):
+    text = pdftotext(real_build.one("pdf", "reading", "A4"))
+    # The contents, the lesson's small capitals, the excerpt's byline (small capitals).
+    assert text.count("Hélène Laramée") >= 3

@@ -129,7 +129,11 @@ local function epub_note(reading, number, note)
   return blocks
 end
 
-local function notes_section(reading, gathered, level)
+-- The edition's language: the "Notes" heading is the editors' word, marked as theirs in a
+-- reading in another language.
+local edition_lang = nil
+
+local function notes_section(reading, gathered, level, reading_lang)
   -- The heading is raw too: a Pandoc Header would open a section of its own that the raw
   -- closing tag could not close.
   local section, heading = reading .. "-notes", reading .. "-notes-heading"
@@ -138,8 +142,11 @@ local function notes_section(reading, gathered, level)
     raw('<section id="' .. html_escape(section) .. '" class="footnotes" epub:type="endnotes" '
       .. 'role="doc-endnotes" aria-labelledby="' .. html_escape(heading) .. '">'),
     -- One level below the reading's own heading (an h3 under a reading that is in a part).
-    raw('<h' .. (level + 1) .. ' id="' .. html_escape(heading) .. '" class="notes-heading">Notes</h'
-      .. (level + 1) .. '>'),
+    raw('<h' .. (level + 1) .. ' id="' .. html_escape(heading) .. '" class="notes-heading"'
+      .. ((reading_lang and edition_lang and reading_lang ~= edition_lang)
+        and (' lang="' .. html_escape(edition_lang) .. '" xml:lang="' .. html_escape(edition_lang) .. '"')
+        or "")
+      .. '>Notes</h' .. (level + 1) .. '>'),
   })
   blocks:extend(gathered)
   blocks:insert(raw("</section>"))
@@ -151,8 +158,11 @@ local function number_notes(doc)
   -- A reading starts at a header of class "reading" (level 1, or 2 inside a part) and ends
   -- at the next header of its level or above.
   local reading, level, count, gathered = nil, 1, 0, pandoc.Blocks({})
+  local reading_lang = nil
   local function flush()
-    if is_epub and reading and #gathered > 0 then out:extend(notes_section(reading, gathered, level)) end
+    if is_epub and reading and #gathered > 0 then
+      out:extend(notes_section(reading, gathered, level, reading_lang))
+    end
     gathered = pandoc.Blocks({})
   end
   for _, block in ipairs(doc.blocks) do
@@ -161,6 +171,7 @@ local function number_notes(doc)
       flush()
       if starts then
         reading, level, count = block.identifier, block.level, 0
+        reading_lang = block.attributes["lang"]
       else
         reading = nil
       end
@@ -267,6 +278,7 @@ function Pandoc(doc)
   check_untrusted(doc)
   read_citations(doc.meta)
   read_note_numbers(doc.meta)
+  edition_lang = doc.meta.lang and stringify(doc.meta.lang) or nil
   doc = number_notes(doc)
   check_links(doc)
   return doc
