@@ -357,3 +357,22 @@ def test_symbols_and_bullets_are_in_chosen_faces():
     for char in "→←−≤™•∈☐☒":
         family = next(f for f in faces.DEFAULT.families if ord(char) in faces.coverage(f))
         assert ord(char) not in faces.sibling_coverage(family), char
+
+
+def test_arabic_script_has_a_face_marked_or_not():
+    text = "كتاب المدينة"
+    for lang in ("ar", "en-GB"):
+        stack = faces.stack_for(lang)
+        assert all(any(ord(c) in faces.coverage(f) for f in stack.families)
+                   for c in text if not c.isspace()), lang
+    assert faces.stack_for("ar").families[0] == "Noto Naskh Arabic"
+
+
+def test_code_takes_the_monospace_face_of_the_table():
+    css = faces.render_font_css(TEMPLATES, "epub")
+    assert f'code, pre, kbd, samp {{ font-family: "{faces.MONOSPACE.families[0]}"' in css
+    assert faces.MONOSPACE.families[0] in faces.chosen_families()
+    # Regular, bold and oblique files of its own: code is never slanted or emboldened by
+    # the renderer.
+    styles = {(f.weight, f.slant) for f in faces.family_files(faces.MONOSPACE.families[0])}
+    assert {(80, 0), (200, 0), (80, 110), (200, 110)} <= styles

@@ -218,3 +218,28 @@ def test_accented_names_in_small_capitals_read_back_as_written(real_build: Built
     text = pdftotext(real_build.one("pdf", "reading", "A4"))
     # The contents, the lesson's small capitals, the excerpt's byline (small capitals).
     assert text.count("Hélène Laramée") >= 3
+
+
+def test_code_in_the_epub_fits_a_390_px_phone(real_build: Built):
+    # The lesson's chapter, laid out with the EPUB's own stylesheet on a 390 px wide
+    # screen: no line of the 200-character code line runs past its right edge.
+    import weasyprint
+
+    with zipfile.ZipFile(real_build.one("epub")) as zf:
+        chapter = zf.read(_chapter_of(real_build, "lesson")).decode("utf-8")
+        css = zf.read("EPUB/styles/stylesheet1.css").decode("utf-8")
+    chapter = re.sub(r"<link[^>]*stylesheet[^>]*>", "", chapter)
+    phone = weasyprint.CSS(string="@page { size: 390px 844px; margin: 0 }")
+    # As a reading system shows it: on a screen, where Pandoc's own code style applies.
+    document = weasyprint.HTML(string=chapter, media_type="screen").render(
+        stylesheets=[weasyprint.CSS(string=css), phone])
+
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from boxes(child)
+
+    texts = [b for page in document.pages for b in boxes(page._page_box)
+             if type(b).__name__ == "TextBox" and "argument_" in b.text]
+    assert len(texts) > 1  # the line is wrapped ...
+    assert max(b.position_x + b.width for b in texts) <= 390  # ... within the screen
