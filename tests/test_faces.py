@@ -376,3 +376,18 @@ def test_code_takes_the_monospace_face_of_the_table():
     # the renderer.
     styles = {(f.weight, f.slant) for f in faces.family_files(faces.MONOSPACE.families[0])}
     assert {(80, 0), (200, 0), (80, 110), (200, 110)} <= styles
+
+
+def test_a_character_in_code_needs_the_monospace_face(tmp_path):
+    # EB Garamond has the Roman numeral Ⅽ; code prints in the monospace stack, which has not.
+    char = next(c for c in "ⅭⅮⅯ"
+                if any(ord(c) in faces.coverage(f) for f in faces.DEFAULT.families)
+                and not any(ord(c) in faces.coverage(f) for f in faces.MONOSPACE.families))
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("It goes on,", f"It goes `{char}` on,"))
+    with pytest.raises(ContentError, match=rf"U\+{ord(char):04X} .* chosen for 'code' "
+                                           r"\(DejaVu Sans Mono"):
+        load_edition(content)
+    reading.write_text(reading.read_text().replace(f"`{char}`", char))
+    load_edition(content)
