@@ -88,3 +88,9 @@ def test_an_empty_link_target_is_named_at_its_line(tmp_path):
         chunk_ast(Chunk("Text.\n\nA [dead link]() here.\n", path, first_line=5))
     assert str(caught.value) == (f"{path}:7: the link [dead link]() has no target (give a "
                                  "URL or #id)")
+
+
+def test_a_skipped_heading_level_is_closed_up():
+    # ## then #### in the source: sections at 3 and 4 under a reading at 2, never 3 and 5.
+    ast = chunk_ast(Chunk("## One\n\n#### Deeper\n\n## Two\n", shift=2))
+    assert [b["c"][0] for b in ast["blocks"]] == [3, 4, 3]

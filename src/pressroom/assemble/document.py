@@ -79,15 +79,17 @@ def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
 
     A file written for Pandoc may start its sections at "#" (the title in its front matter)
     or at "##"; either way they become the sections of the reading, with no level skipped.
-    Levels past 6 stay distinct: Pandoc's HTML writers set them as headings by ARIA level
-    (``<p role="heading" aria-level="7">``), where two levels clamped to h6 would be one.
+    Levels past 6 stay distinct: Pandoc's HTML writers set them as paragraphs of class
+    "heading" opening a section of their level, where two levels clamped to h6 would be one.
     """
     headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
-    if not headers:
-        return
-    shift = top - min(node["c"][0] for node in headers)
+    # The levels the text uses, in order, become consecutive levels from ``top``: a text
+    # that goes from ## to #### skips no level in the edition (a reader's outline, and
+    # accessibility checkers, refuse a skipped level).
+    used = sorted({node["c"][0] for node in headers})
+    level = {old: top + rank for rank, old in enumerate(used)}
     for node in headers:
-        node["c"][0] = max(1, node["c"][0] + shift)
+        node["c"][0] = level[node["c"][0]]
 
 
 #: Link targets a reading may have: the web, mail, and places in the edition.

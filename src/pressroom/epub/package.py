@@ -277,6 +277,9 @@ def render_epub(
             "--epub-title-page=true",
             # TeX math as MathML, which EPUB 3 reading systems render (print draws it).
             "--mathml",
+            # Code is highlighted in bold and italic only: the coloured styles have
+            # colours below WCAG's 4.5:1 contrast on white (DAISY Ace refuses them).
+            "--syntax-highlighting=monochrome",
             "--metadata-file",
             str(pages_meta.resolve()),
             "--metadata",
