@@ -330,7 +330,7 @@ def test_every_style_of_every_chosen_face_prints_as_itself(tmp_path):
     # file the PDF embeds: not another optical size, not the regular face for the bold.
     for family in faces.chosen_families():
         if family == faces.MATH_FAMILY:
-            continue  # drawn as paths by ziamath (printing.math), never set as text
+            continue  # drawn as paths by ziamath (mathsvg), never set as text
         for face in faces.family_files(family):
             weight = 700 if face.weight >= 200 else 400
             style = "italic" if face.slant == 100 else "oblique" if face.slant == 110 \

@@ -85,7 +85,7 @@ LARGE_PRINT = FaceStack("large-print", (), ("Noto Serif", "EB Garamond", *_WESTE
 MONOSPACE = FaceStack("monospace", (), ("DejaVu Sans Mono", *_WESTERN[1:],
                                         "Noto Sans Mono CJK SC"))
 
-#: The face TeX math is typeset in (printing.math; the EPUB's MathML names it): it needs an
+#: The face TeX math is typeset in (mathsvg; the EPUB's MathML names it): it needs an
 #: OpenType MATH table, which Debian's Noto Sans Math lacks. STIX Two Math, a Times-like
 #: design that sits well beside Garamond, ships with ziamath, the typesetter.
 MATH_FAMILY = "STIX Two Math"

@@ -94,3 +94,11 @@ def test_a_skipped_heading_level_is_closed_up():
     # ## then #### in the source: sections at 3 and 4 under a reading at 2, never 3 and 5.
     ast = chunk_ast(Chunk("## One\n\n#### Deeper\n\n## Two\n", shift=2))
     assert [b["c"][0] for b in ast["blocks"]] == [3, 4, 3]
+
+
+def test_tex_that_cannot_be_typeset_is_named_at_its_line(tmp_path):
+    path = tmp_path / "reading.md"
+    body = "Good $x^2$ here.\n\nBad $\\frac{1}$ here.\n"
+    with pytest.raises(ContentError) as caught:
+        chunk_ast(Chunk(body, path, first_line=3))
+    assert str(caught.value).startswith(f"{path}:5: cannot typeset the TeX math $\\frac{{1}}$")

@@ -20,6 +20,7 @@ from typing import Any
 from pressroom.assemble.chunks import Chunk
 from pressroom.cache import Cache, code_version, digest, tool_versions
 from pressroom.errors import ContentError, PressroomError, RenderError, raise_together
+from pressroom.mathsvg import check_math
 from pressroom.sources.citations import Citation, stringify, unlink_unsafe
 from pressroom.tools.pandoc import convert_text
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
@@ -131,6 +132,21 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
     raise_together(problems)
 
 
+def check_chunk_math(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
+    """TeX that cannot be typeset, every formula of the chunk, reported at its line (print
+    draws each formula; see mathsvg)."""
+    problems: list[PressroomError] = []
+    for node in _nodes(doc["blocks"]):
+        if node["t"] == "Math":
+            kind, tex = node["c"]
+            try:
+                check_math(tex, kind["t"] == "DisplayMath")
+            except ContentError as exc:
+                problems.append(ContentError(exc.message, path=chunk.source,
+                                             line=_line_of(text, tex)))
+    raise_together(problems)
+
+
 #: Ids the filters give later (notes.lua): a link may point at a note or its call.
 _FILTER_IDS = re.compile(r".+-note(?:ref)?-\w+|.+-notes")
 
@@ -228,6 +244,7 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     doc["blocks"] = _raw_html_as_text(doc["blocks"])
     _unlink_citations(doc["blocks"])
     check_untrusted(doc, text, chunk)
+    check_chunk_math(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
     return doc

@@ -14,7 +14,7 @@ import tinycss2
 from markupsafe import Markup
 
 from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
-from pressroom.printing.math import typeset_math
+from pressroom.mathsvg import typeset_math
 from pressroom.printing.pagemap import filter_arguments
 from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition, Part, Reading
@@ -70,7 +70,7 @@ def render_body(document_path: Path, metadata_path: Path,
     """
     document = json.loads(document_path.read_text(encoding="utf-8"))
     if _has_math(document["blocks"]):
-        # TeX math is drawn for print (printing.math); the EPUB keeps it as MathML.
+        # TeX math is drawn for print (mathsvg); the EPUB keeps it as MathML.
         document["blocks"] = typeset_math(document["blocks"])
     with tempfile.TemporaryDirectory(prefix="pressroom-print-") as work:
         printed = Path(work) / "print.json"

@@ -1,5 +1,9 @@
 """TeX math for print: each formula drawn as an SVG by ziamath, in the math face of the table.
 
+Every formula is drawn once, when the reading's text is converted (``check_math`` there names
+the file and line of TeX that cannot be typeset), and printing takes the drawing from the
+same cache.
+
 WeasyPrint lays out no MathML, so print cannot take what the EPUB takes (Pandoc's MathML,
 which e-readers render). ziamath typesets the TeX (through latex2mathml) with the OpenType
 MATH table of a math face and draws the glyphs as paths, offline and in pure Python, so a
@@ -23,6 +27,12 @@ from pressroom.faces import math_face_file
 #: precision of the paths.
 _DRAWN_AT = 20.0
 _VIEWBOX = re.compile(r'viewBox="([^"]+)"')
+
+
+def check_math(tex: str, display: bool) -> None:
+    """Raise ContentError (without a place: the caller knows it) for TeX ziamath cannot
+    typeset."""
+    _drawn(tex, display)
 
 
 @cache
