@@ -102,3 +102,13 @@ def test_tex_that_cannot_be_typeset_is_named_at_its_line(tmp_path):
     with pytest.raises(ContentError) as caught:
         chunk_ast(Chunk(body, path, first_line=3))
     assert str(caught.value).startswith(f"{path}:5: cannot typeset the TeX math $\\frac{{1}}$")
+
+
+def test_an_unclosed_raw_div_is_a_warning_as_in_plain_pandoc(tmp_path: Path, caplog):
+    path = tmp_path / "reading.md"
+    with caplog.at_level(logging.WARNING, "pressroom"):
+        ast = chunk_ast(Chunk("Text.\n\n<div class=\"aside\">\n\nInside.\n", path, first_line=4))
+    assert ast["blocks"][1]["t"] == "Div"
+    (record,) = caplog.records
+    assert record.getMessage().startswith(f"{path}:6: pandoc: Div")
+    assert "unclosed" in record.getMessage()
