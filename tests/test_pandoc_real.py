@@ -243,3 +243,23 @@ def test_code_in_the_epub_fits_a_390_px_phone(real_build: Built):
              if type(b).__name__ == "TextBox" and "argument_" in b.text]
     assert len(texts) > 1  # the line is wrapped ...
     assert max(b.position_x + b.width for b in texts) <= 390  # ... within the screen
+
+
+@pytest.mark.parametrize(("variant", "paper"), [("reading", "A4"), ("reading", "US Letter"),
+                                                ("large-print", "A4")])
+def test_a_paragraph_dense_with_notes_is_not_spread_a_line_a_page(real_build: Built,
+                                                                    variant, paper):
+    # Seven notes in three lines: a bottom margin on each note made WeasyPrint reserve room
+    # for the notes over and over, set one line a page and drop the last note in Letter.
+    pdf = real_build.one("pdf", variant, paper)
+    pages = [" ".join(pdftotext(pdf, n, n).split())
+             for n in range(1, _page_count(pdf) + 1)]
+    first = next(p for p in pages if "The first claim." in p)
+    assert "The third claim." in first and "The seventh note." in " ".join(pages)
+    assert "So does the sixth." in first or variant == "large-print"
+
+
+def _page_count(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(pdf).pages)
