@@ -56,7 +56,7 @@ def _run(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except PressroomError as exc:
-        raise Exit(f"error: {exc}", code=1) from None
+        raise Exit(f"error: {exc.shown_from(ROOT)}", code=1) from None
 
 
 def _build(c, formats, papers=papers.DEFAULT_PAPERS, kinds=papers.KINDS,

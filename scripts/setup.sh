@@ -11,10 +11,13 @@ cd "$(dirname "$0")/.."
 # Chinese, Japanese, Korean, Cyrillic and Vietnamese text that EB Garamond lacks; OCRmyPDF
 # with Tesseract's English data makes scanned PDF readings searchable text.
 DEBIAN_PACKAGES=(
-  fonts-ebgaramond
-  # The faces for Greek, Cyrillic and Vietnamese (Noto Serif) and for Chinese, Japanese and
-  # Korean (Noto Serif CJK): the table in src/pressroom/fonts.py names them.
+  # The faces for Greek, Cyrillic and Vietnamese (Noto Serif), Arabic (Noto Naskh Arabic),
+  # mathematical signs and symbols (Noto Sans Math, Noto Sans Symbols2), code (DejaVu Sans
+  # Mono) and Chinese, Japanese and Korean (Noto Serif CJK): the table in
+  # src/pressroom/faces.py names them. EB Garamond and the math face come from Python
+  # packages (requirements.lock).
   fonts-noto-core
+  fonts-dejavu-core
   fonts-noto-cjk
   fontconfig
   libpango-1.0-0
@@ -98,6 +101,8 @@ fi
 PIP=(.venv/bin/python -m pip --quiet --disable-pip-version-check --require-virtualenv)
 "${PIP[@]}" install --require-hashes -r requirements.lock
 "${PIP[@]}" install --no-deps --no-build-isolation -e .
+# The static files of each style of the packaged variable faces, made once (pressroom.faces).
+.venv/bin/python -c 'from pressroom import faces; faces.make_static_faces()'
 
 # Build the default edition.
 .venv/bin/python -m invoke build

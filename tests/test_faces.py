@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import unicodedata
 from pathlib import Path
 
 import pytest
 import weasyprint
+from fontTools.ttLib import TTFont
 
 from helpers import (
     FIXTURES,
@@ -157,15 +159,31 @@ def test_lang_ranges_find_spans_and_divs():
 
 def test_every_chosen_face_is_installed_from_its_package():
     for family in faces.chosen_families():
-        assert faces.PACKAGES[family].startswith("fonts-")
+        packaged = family in faces.PACKAGED
+        assert faces.PACKAGES[family].endswith("(Python)") if packaged else \
+            faces.PACKAGES[family].startswith("fonts-")
         assert faces.resolved_file(family).path.is_file()
+
+
+def test_a_packaged_variable_face_is_loaded_as_one_static_file_per_style():
+    files = [faces.packaged_path(f) for f in faces.PACKAGED["EB Garamond"]]
+    assert len(set(files)) == 4
+    css = faces.render_font_css(TEMPLATES, "print")
+    for file, path in zip(faces.PACKAGED["EB Garamond"], files, strict=True):
+        assert (f'@font-face {{ font-family: "EB Garamond"; src: url("{path.as_uri()}"); '
+                f"font-weight: {file.weight}; font-style: {file.style}; }}") in css
+        with TTFont(str(path)) as font:
+            assert "fvar" not in font
+    assert "@font-face" not in faces.render_font_css(TEMPLATES, "epub")
 
 
 
 
 def test_the_generated_rules_follow_the_table():
     css = faces.render_font_css(TEMPLATES, "print")
-    assert f"html {{ font-family: {faces.css_families(faces.DEFAULT)}; }}" in css
+    assert (f"html {{ font-family: {faces.css_families(faces.DEFAULT)}; --large-print-faces: "
+            f"{faces.css_families(faces.LARGE_PRINT)}; }}") in css
+    assert f'code, pre, kbd, samp {{ font-family: "{faces.MONOSPACE.families[0]}"' in css
     for stack in faces.STACKS[1:]:
         selectors = ", ".join(f":lang({t})" for t in stack.langs)
         assert f"{selectors} {{ font-family: {faces.css_families(stack)}; }}" in css
@@ -237,12 +255,139 @@ def test_a_chinese_reading_with_a_chinese_title_is_never_slanted(tmp_path):
 
 
 def test_a_letter_only_in_a_second_file_of_the_family_is_refused(tmp_path):
-    # EB Garamond's 12 pt file has U+0180 (ƀ), its 08 pt file (the one fontconfig resolves)
-    # has not: WeasyPrint would embed one file's glyph program for both, so it counts missing.
-    char = "\u0180"
-    assert ord(char) in faces.sibling_coverage("EB Garamond")
+    # Debian's EB Garamond files have letters the chosen files lack; fontconfig would take
+    # one of them for such a letter under the same family name, and WeasyPrint embed one
+    # file's glyph program for both, so it counts missing.
+    char = chr(min(faces.sibling_coverage("EB Garamond")))
     content = copy_fixture(tmp_path, "scripts")
     reading = content / "readings" / "sample.md"
     reading.write_text(reading.read_text().replace("It goes on,", f"It goes {char} on,"))
-    with pytest.raises(ContentError, match=r"U\+0180 .* only in a second file of the family"):
+    with pytest.raises(ContentError, match=rf"U\+{ord(char):04X} .* only in a second file of "
+                       "the family"):
         load_edition(content)
+
+
+def _identity(font: TTFont) -> tuple[str, int | None]:
+    # A subset may drop the name table; a CFF program keeps its PostScript name.
+    name = font["name"].getDebugName(6) if "name" in font else None
+    if name is None and "CFF " in font:
+        name = font["CFF "].cff.fontNames[0]
+    return str(name), font["OS/2"].usWeightClass if "OS/2" in font else None
+
+
+def _embedded_faces(pdf: bytes) -> list[tuple[str, int | None]]:
+    """(PostScript name, weight class) of every font program a PDF embeds, read from the
+    program itself, not from the name WeasyPrint gives it."""
+    import io
+
+    from pypdf import PdfReader
+
+    found = []
+    for font in PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values():
+        descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        program = (descriptor.get("/FontFile2") or descriptor.get("/FontFile3")).get_object()
+        with TTFont(io.BytesIO(program.get_data())) as embedded:
+            found.append(_identity(embedded))
+    return found
+
+
+def _file_face(face: faces.FaceFile) -> tuple[str, int | None]:
+    with TTFont(str(face.path), fontNumber=face.index, lazy=True) as font:
+        return _identity(font)
+
+
+def _ink(pdf: bytes, tmp_path: Path) -> int:
+    """Dark pixels of the PDF's first page, rendered by poppler at 100 dpi."""
+    from PIL import Image
+
+    source = tmp_path / "ink.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", "-singlefile", str(source),
+                    str(tmp_path / "ink")], check=True)
+    with Image.open(tmp_path / "ink.png") as image:
+        return sum(image.histogram()[:128])
+
+
+def _sample(face: faces.FaceFile) -> str:
+    # Letters the face has, so that it, and no fallback, sets them.
+    with TTFont(str(face.path), fontNumber=face.index, lazy=True) as font:
+        have = font.getBestCmap() or {}
+    text = "".join(c for c in "Hamburgefonstiv Quixote 1234" if ord(c) in have)
+    return text or "".join(chr(c) for c in sorted(have) if chr(c).isprintable())[:20]
+
+
+def _render(family: str, weight: int, style: str, text: str) -> bytes:
+    css = faces.font_face_css()
+    html = (f"<style>{css} body {{ font-size: 28pt; }}</style>"
+            f'<p style="font-family: \'{family}\'; font-weight: {weight}; '
+            f'font-style: {style}">{text}</p>')
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+@pytest.mark.slow
+def test_every_style_of_every_chosen_face_prints_as_itself(tmp_path):
+    # Each face file the table offers, asked for by family, weight and style, is the very
+    # file the PDF embeds: not another optical size, not the regular face for the bold.
+    for family in faces.chosen_families():
+        if family == faces.MATH_FAMILY:
+            continue  # drawn as paths by ziamath (mathsvg), never set as text
+        for face in faces.family_files(family):
+            weight = 700 if face.weight >= 200 else 400
+            style = "italic" if face.slant == 100 else "oblique" if face.slant == 110 \
+                else "normal"
+            pdf = _render(family, weight, style, _sample(face))
+            assert _embedded_faces(pdf) == [_file_face(face)], (family, face.path.name)
+
+
+@pytest.mark.slow
+def test_bold_has_the_ink_of_a_bold_face(tmp_path):
+    # Debian's EB Garamond drew its "Bold" at 1.06 times the ink of the regular; a real
+    # bold has about 1.4 times. Measured on the page, as a reader sees it.
+    text = "Hamburgefonstiv " * 4
+    for family in ("EB Garamond", "Noto Serif"):
+        for style in ("normal", "italic"):
+            regular = _ink(_render(family, 400, style, text), tmp_path)
+            bold = _ink(_render(family, 700, style, text), tmp_path)
+            assert bold / regular > 1.25, (family, style, bold / regular)
+
+
+def test_symbols_and_bullets_are_in_chosen_faces():
+    # Arrows, the minus sign, ≤, ™, the bullet and ∈ print in a face of the default stack,
+    # each in a file of its own family (not another optical size of EB Garamond).
+    for char in "→←−≤™•∈☐☒":
+        family = next(f for f in faces.DEFAULT.families if ord(char) in faces.coverage(f))
+        assert ord(char) not in faces.sibling_coverage(family), char
+
+
+def test_arabic_script_has_a_face_marked_or_not():
+    text = "كتاب المدينة"
+    for lang in ("ar", "en-GB"):
+        stack = faces.stack_for(lang)
+        assert all(any(ord(c) in faces.coverage(f) for f in stack.families)
+                   for c in text if not c.isspace()), lang
+    assert faces.stack_for("ar").families[0] == "Noto Naskh Arabic"
+
+
+def test_code_takes_the_monospace_face_of_the_table():
+    css = faces.render_font_css(TEMPLATES, "epub")
+    assert f'code, pre, kbd, samp {{ font-family: "{faces.MONOSPACE.families[0]}"' in css
+    assert faces.MONOSPACE.families[0] in faces.chosen_families()
+    # Regular, bold and oblique files of its own: code is never slanted or emboldened by
+    # the renderer.
+    styles = {(f.weight, f.slant) for f in faces.family_files(faces.MONOSPACE.families[0])}
+    assert {(80, 0), (200, 0), (80, 110), (200, 110)} <= styles
+
+
+def test_a_character_in_code_needs_the_monospace_face(tmp_path):
+    # EB Garamond has the Roman numeral Ⅽ; code prints in the monospace stack, which has not.
+    char = next(c for c in "ⅭⅮⅯ"
+                if any(ord(c) in faces.coverage(f) for f in faces.DEFAULT.families)
+                and not any(ord(c) in faces.coverage(f) for f in faces.MONOSPACE.families))
+    content = copy_fixture(tmp_path, "scripts")
+    reading = content / "readings" / "sample.md"
+    reading.write_text(reading.read_text().replace("It goes on,", f"It goes `{char}` on,"))
+    with pytest.raises(ContentError, match=rf"U\+{ord(char):04X} .* chosen for 'code' "
+                                           r"\(DejaVu Sans Mono"):
+        load_edition(content)
+    reading.write_text(reading.read_text().replace(f"`{char}`", char))
+    load_edition(content)

@@ -438,8 +438,8 @@ def test_clean_during_a_build_is_refused_with_the_second_builds_line():
                                     env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 1
         assert result.stderr.strip() == (
-            f"error: {build_dir / '.lock'}: another build is running in this project "
-            f"(pid {os.getpid()}); wait for it to finish")
+            f"error: {(build_dir / '.lock').relative_to(ROOT)}: another build is running in "
+            f"this project (pid {os.getpid()}); wait for it to finish")
         assert (build_dir / "keep.pdf").exists()
         result = subprocess.run([sys.executable, "-m", "invoke", "clean"], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=120)

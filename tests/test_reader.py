@@ -217,6 +217,10 @@ def test_the_package_credits_editors_and_every_reading_author(reader_build: Buil
     creators = [e.text for e in opf.iter(f"{DC}creator")]
     contributors = [e.text for e in opf.iter(f"{DC}contributor")]
     assert creators == ["Edith Editor", "Second Editor"]
+    # As editors (MARC relator edt), not as authors of the collection.
+    roles = {m.get("refines"): m.text for m in opf.iter(f"{OPF}meta")
+             if m.get("property") == "role"}
+    assert [roles["#" + e.get("id")] for e in opf.iter(f"{DC}creator")] == ["edt", "edt"]
     assert contributors == ["Anna Alpha", "Bruno Beta", "Cora Plain", "Dan Document",
                             "Eve Example"]
     sources = [e.text for e in opf.iter(f"{DC}source")]

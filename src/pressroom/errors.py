@@ -33,6 +33,12 @@ class PressroomError(Exception):
         what = f"{self.field}: " if self.field else ""
         return f"{where}{what}{self.message}"
 
+    def shown_from(self, root: Path) -> str:
+        """The message with paths inside ``root`` relative to it: what a person at the
+        project's top types, and reads without the machine's own folders in the way."""
+        text, prefix = str(self), f"{Path(root).resolve()}/"
+        return text.replace(prefix, "")
+
     def __reduce__(self):
         # A worker process sends its error back pickled: keep the type, the file and line.
         return (_rebuild, (type(self), self.message, self.path, self.line, self.field))
@@ -73,3 +79,19 @@ class LimitError(PressroomError):
 
 class StrictError(PressroomError):
     """A strict build (--strict) gave warnings."""
+
+
+def raise_together(problems: list[PressroomError]) -> None:
+    """Raise the first of several problems with the others after it ("; also line 14: ..."),
+    so that one run shows every mistake of a file, not one per run. Nothing if none."""
+    if not problems:
+        return
+    first, rest = problems[0], problems[1:]
+    if not rest:
+        raise first
+    also = "; ".join(
+        (f"line {p.line}: " if p.line and p.path == first.path else
+         f"{p.path}:{p.line}: " if p.line else "")
+        + (f"{p.field}: " if p.field else "") + p.message for p in rest)
+    raise type(first)(f"{first.message}; also {also}", path=first.path, line=first.line,
+                      field=first.field)

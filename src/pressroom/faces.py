@@ -14,6 +14,8 @@ first character none of them has, naming the reading's file and line; after layo
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -39,25 +41,31 @@ class FaceStack:
     upright_only: bool = False
 
 
-# EB Garamond's character map covers Greek (polytonic too), Cyrillic and Vietnamese, but not
-# as one face: the Debian package ships two optical sizes (08 and 12) per style under one
-# family name, with different coverage (the 08 italic has a handful of Cyrillic letters, only
-# the 12 italic has Russian, no italic has the combining horn of Vietnamese). fontconfig picks
-# the 12 files for text marked as those languages while English text keeps the 08 ones, and
-# WeasyPrint, which tells fonts apart by family and style only, then embeds one file's glyph
-# program for both: Greek and Cyrillic italics print as the wrong glyphs. So text marked as
-# Greek, a Cyrillic language or Vietnamese prints in Noto Serif, one file per style with all
-# of them; EB Garamond stays the Latin face. Noto Serif is also the fallback for anything EB
-# Garamond lacks, and the CJK face for Han, kana and hangul that no language marks. Latin
-# inside CJK text takes the CJK face's own Latin, which matches its punctuation.
-_WESTERN = ("EB Garamond", "Noto Serif")
+# EB Garamond is the Latin face, from its current release (Google Fonts' 1.003, packaged for
+# Python as fontpkg-eb-garamond): one variable file per style, weights 400-800, so regular,
+# bold, italic and bold italic are each drawn from their own design. Debian's
+# fonts-ebgaramond is an old draft: two optical sizes (08 and 12) per style under one family
+# name with different coverage, which WeasyPrint (telling fonts apart by family and style
+# only) mixes up, drawing bullets as a raised "A" and arrows and minus signs as other
+# glyphs, and a "12 Bold" with 127 characters that fontconfig passes over for the regular
+# face. Those files are never asked for: the stylesheets load the packaged files by
+# @font-face, and a character only Debian's files have counts as missing (sibling_coverage).
+# Noto Serif sets Greek, Cyrillic and Vietnamese, one file per style with all of them, and is
+# the fallback for what EB Garamond lacks; Noto Naskh Arabic sets Arabic script; Noto Sans
+# Math and Noto Sans Symbols 2 the mathematical signs and symbols (∈, ☐) no text face has;
+# the CJK face takes Han, kana and hangul that no language marks. Latin inside CJK text
+# takes the CJK face's own Latin, which matches its punctuation.
+_SYMBOLS = ("Noto Sans Math", "Noto Sans Symbols2")
+_WESTERN = ("EB Garamond", "Noto Serif", "Noto Naskh Arabic", *_SYMBOLS)
 DEFAULT = FaceStack("default", (), (*_WESTERN, "Noto Serif CJK SC"))
 _NOTO_LANGS = ("el", "grc", "ru", "uk", "be", "bg", "sr", "mk", "mn", "kk", "ky", "tg", "tt",
                "ba", "vi")
+_ARABIC_LANGS = ("ar", "fa", "ur", "ps", "ug", "ckb", "sd")
 STACKS: tuple[FaceStack, ...] = (
     DEFAULT,
     FaceStack("greek-cyrillic-vietnamese", _NOTO_LANGS,
-              ("Noto Serif", "EB Garamond", "Noto Serif CJK SC")),
+              ("Noto Serif", "EB Garamond", *_SYMBOLS, "Noto Serif CJK SC")),
+    FaceStack("arabic", _ARABIC_LANGS, ("Noto Naskh Arabic", *_WESTERN[:2], *_SYMBOLS)),
     FaceStack("zh-Hans", ("zh",), ("Noto Serif CJK SC", *_WESTERN), upright_only=True),
     # After zh, so that these longer tags win in the cascade as they do in stack_for().
     FaceStack("zh-Hant", ("zh-Hant", "zh-TW", "zh-HK", "zh-MO"),
@@ -66,20 +74,125 @@ STACKS: tuple[FaceStack, ...] = (
     FaceStack("ko", ("ko",), ("Noto Serif CJK KR", *_WESTERN), upright_only=True),
 )
 
-#: The Debian package that installs each chosen family (scripts/setup.sh installs them).
+#: Large print's text (templates/large-print.css takes it as --large-print-faces): Noto Serif
+#: first, for its x-height, then the same families as the default, so that whatever the
+#: default stack sets, large print sets too, in a chosen face.
+LARGE_PRINT = FaceStack("large-print", (), ("Noto Serif", "EB Garamond", *_WESTERN[2:],
+                                            "Noto Serif CJK SC"))
+
+#: Code (code spans and blocks) in every language: a monospace face with regular, bold and
+#: oblique files, then the text faces for what it lacks.
+MONOSPACE = FaceStack("monospace", (), ("DejaVu Sans Mono", *_WESTERN[1:],
+                                        "Noto Sans Mono CJK SC"))
+
+#: The face TeX math is typeset in (mathsvg; the EPUB's MathML names it): it needs an
+#: OpenType MATH table, which Debian's Noto Sans Math lacks. STIX Two Math, a Times-like
+#: design that sits well beside Garamond, ships with ziamath, the typesetter.
+MATH_FAMILY = "STIX Two Math"
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """A font file a Python package ships: what @font-face loads for one style."""
+
+    package: str
+    name: str
+    style: str
+    weight: int = 400
+
+
+#: Families whose files come from a Python package (pinned in the lock) rather than from
+#: fontconfig: the stylesheets load them with @font-face.
+PACKAGED: dict[str, tuple[PackagedFile, ...]] = {
+    "EB Garamond": tuple(
+        PackagedFile("fontpkg_eb_garamond", name, style, weight)
+        for name, style in (("files/EBGaramond[wght].ttf", "normal"),
+                            ("files/EBGaramond-Italic[wght].ttf", "italic"))
+        for weight in (400, 700)),
+    MATH_FAMILY: (PackagedFile("ziamath", "fonts/STIXTwoMath-Regular.ttf", "normal"),),
+}
+
+#: The Debian package that installs each chosen family (scripts/setup.sh installs them), or
+#: the Python package that ships it (PACKAGED; requirements.lock installs those).
 PACKAGES = {
-    "EB Garamond": "fonts-ebgaramond",
+    "EB Garamond": "fontpkg-eb-garamond (Python)",
     "Noto Serif": "fonts-noto-core",
+    "Noto Naskh Arabic": "fonts-noto-core",
+    "Noto Sans Math": "fonts-noto-core",
+    "Noto Sans Symbols2": "fonts-noto-core",
+    "DejaVu Sans Mono": "fonts-dejavu-core",
+    "Noto Sans Mono CJK SC": "fonts-noto-cjk",
     "Noto Serif CJK SC": "fonts-noto-cjk",
     "Noto Serif CJK TC": "fonts-noto-cjk",
     "Noto Serif CJK JP": "fonts-noto-cjk",
     "Noto Serif CJK KR": "fonts-noto-cjk",
+    MATH_FAMILY: "ziamath (Python)",
 }
 
 
+def _package_file(file: PackagedFile) -> Path:
+    # Found without importing the package (ziamath's import is not free).
+    spec = importlib.util.find_spec(file.package)
+    places = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(places[0], file.name) if places else Path(file.name)
+    if not path.is_file():
+        raise RenderError(f"font file {file.name} is missing from the Python package "
+                          f"{file.package} (reinstall with scripts/setup.sh)")
+    return path
+
+
+@cache
+def packaged_path(file: PackagedFile) -> Path:
+    """The static file of one style, beside the package's own.
+
+    A variable font is instanced here, once, at its weight, and kept beside it
+    (``static/``): WeasyPrint would otherwise instance it in every layout and save the
+    result with the clock's time in its header, so no two PDFs would be alike. The instance
+    keeps the source's timestamps, so its bytes depend on the package's file alone."""
+    source = _package_file(file)
+    with TTFont(str(source), lazy=True) as font:
+        if "fvar" not in font:
+            return source
+    target = source.parent / "static" / f"{source.stem.split('[')[0]}-{file.weight}.ttf"
+    if not target.is_file():
+        make_instance(source, file.weight, target)
+    return target
+
+
+def make_instance(source: Path, weight: int, target: Path) -> None:
+    """Write the static instance of a variable font at ``weight`` (scripts/setup.sh makes
+    them at installation; a build makes any that is missing)."""
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    font = TTFont(str(source), recalcTimestamp=False)
+    static = instantiateVariableFont(font, {"wght": weight}, static=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    static.save(str(partial))
+    partial.replace(target)
+
+
+def make_static_faces() -> list[Path]:
+    """Make (if missing) and list the static file of every packaged style: the set-up runs
+    this once, so that no build pays for instancing."""
+    return [packaged_path(f) for files in PACKAGED.values() for f in files]
+
+
+def packaged_font_paths() -> frozenset[Path]:
+    """Every packaged font file, resolved: the only files outside the project a print page
+    may load (printing.fetcher)."""
+    return frozenset(packaged_path(f).resolve() for files in PACKAGED.values() for f in files)
+
+
+def math_face_file() -> Path:
+    """The math face's file, for ziamath."""
+    return packaged_path(PACKAGED[MATH_FAMILY][0])
+
+
 def chosen_families() -> tuple[str, ...]:
-    """Every family of the table, each once, in table order."""
-    return tuple(dict.fromkeys(f for stack in STACKS for f in stack.families))
+    """Every family of the table, each once, in order: the text stacks, code's, math's."""
+    stacks = (*STACKS, LARGE_PRINT, MONOSPACE)
+    return (*dict.fromkeys(f for stack in stacks for f in stack.families), MATH_FAMILY)
 
 
 def _subtags(tag: str) -> list[str]:
@@ -116,6 +229,16 @@ class FaceFile:
 
 @cache
 def family_files(family: str) -> tuple[FaceFile, ...]:
+    """Every face of the family the print pages may draw from: a packaged family's files, in
+    the styles they give (a variable file: regular and bold), else what fontconfig lists."""
+    if family in PACKAGED:
+        return tuple(FaceFile(packaged_path(f), 0, 200 if f.weight >= 600 else 80,
+                              100 if f.style == "italic" else 0) for f in PACKAGED[family])
+    return system_files(family)
+
+
+@cache
+def system_files(family: str) -> tuple[FaceFile, ...]:
     """Every file fontconfig lists under exactly this family name, in all styles and sizes
     (fc-list matches the name exactly; fc-match answers with a fallback family instead)."""
     out = fontconfig("fc-list", "-f", "%{file}\t%{index}\t%{weight}\t%{slant}\n", family)
@@ -138,7 +261,10 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
 
 @cache
 def resolved_file(family: str) -> FaceFile:
-    """The upright regular file fontconfig gives for the family (what fc-match answers)."""
+    """The upright regular file of the family: a packaged family's own, else what fc-match
+    answers."""
+    if family in PACKAGED:
+        return next(f for f in family_files(family) if f.slant == 0)
     out = fontconfig("fc-match", "-f", "%{family}\t%{file}\t%{index}", f"{family}:regular")
     names, path, index = out.split("\t")
     if family.lower() not in (n.strip().lower() for n in names.split(",")):
@@ -162,7 +288,7 @@ def sibling_coverage(family: str) -> frozenset[int]:
     style, so these count as missing."""
     face = resolved_file(family)
     others: frozenset[int] = frozenset()
-    for other in family_files(family):
+    for other in system_files(family):
         if other.slant == 0 and other.weight == 80 and (other.path, other.index) != (
                 face.path, face.index):
             others |= _cmap(other.path, other.index)
@@ -170,6 +296,18 @@ def sibling_coverage(family: str) -> frozenset[int]:
 
 
 # -- the stylesheet rules ------------------------------------------------------------------
+
+
+def font_face_css() -> Markup:
+    """The @font-face rules that load the packaged faces' files, one per style: for every
+    page WeasyPrint lays out (the print pages, the EPUB's cover)."""
+    rules = []
+    for family, files in PACKAGED.items():
+        for file in files:
+            url = packaged_path(file).resolve().as_uri()
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url}"); '
+                         f"font-weight: {file.weight}; font-style: {file.style}; }}")
+    return Markup("\n".join(rules))
 
 
 def css_families(stack: FaceStack) -> str:
@@ -190,6 +328,11 @@ def render_font_css(templates_dir: Path, target: str) -> str:
     upright = [t for s in STACKS if s.upright_only for t in s.langs]
     context = {
         "target": target,
+        # The EPUB embeds no fonts: it names the faces, which e-readers have or replace.
+        "font_faces": font_face_css() if target == "print" else "",
+        "large_print": Markup(css_families(LARGE_PRINT)),
+        "monospace": Markup(", ".join([*(f'"{f}"' for f in MONOSPACE.families), "monospace"])),
+        "math": Markup(f'"{MATH_FAMILY}", math'),
         "default": Markup(css_families(DEFAULT)),
         "stacks": stacks,
         "upright": Markup(", ".join(f":lang({t})" for t in upright)),
@@ -226,7 +369,7 @@ def require_fonts(css: str, css_path: Path) -> None:
     for match in _FONT_FAMILY.finditer(css):
         for quoted in _QUOTED.finditer(match.group(1)):
             name = quoted.group(1) or quoted.group(2)
-            if name.lower() in _GENERIC or name.lower() in families:
+            if name.lower() in _GENERIC or name.lower() in families or name in PACKAGED:
                 continue
             line = css.count("\n", 0, match.start()) + 1
             raise RenderError(

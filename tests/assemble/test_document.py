@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
 
 from pressroom.assemble.chunks import Chunk
 from pressroom.assemble.document import build_document, chunk_ast, own_ids
-from pressroom.errors import RenderError
+from pressroom.errors import ContentError
 from pressroom.sources.citations import Citation, stringify
 
 
@@ -40,17 +42,73 @@ def test_the_citation_takes_its_place_in_the_opener():
     assert div["c"][1] == [{"t": "Para", "c": [{"t": "Str", "c": "Cited."}]}]
 
 
-def test_a_pandoc_warning_names_the_reading_file_and_line(tmp_path: Path):
+def test_a_pandoc_warning_is_a_warning_naming_the_reading_file_and_line(tmp_path: Path,
+                                                                        caplog):
+    # Plain Pandoc warns and goes on; so does a build (a --strict one stops at it).
     path = tmp_path / "reading.md"
     body = "Text.[^1]\n\n[^1]: One.\n\n[^1]: Again.\n"
-    with pytest.raises(RenderError) as caught:
-        chunk_ast(Chunk(body, path, first_line=12))
-    error = caught.value
-    assert (error.path, error.line) == (path, 16)
-    assert "Duplicate note reference '1'" in error.message
+    with caplog.at_level(logging.WARNING, "pressroom"):
+        ast = chunk_ast(Chunk(body, path, first_line=12))
+    assert ast["blocks"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}:16: pandoc: Duplicate note reference '1'"]
+
+
+def test_raw_html_prints_as_typed_and_comments_print_nowhere():
+    body = ("A <b>tag</b> and <!-- TODO --> a comment.\n\n<!-- a block\ncomment -->\n\n"
+            "<div class=\"aside\">\n\nInside.\n\n</div>\n\n<table><tr><td>x</td></tr></table>\n")
+    ast = chunk_ast(Chunk(body))
+    assert "Raw" not in json.dumps(ast)
+    text = stringify(ast["blocks"])
+    assert "<b>tag</b>" in text and "TODO" not in text and "a block" not in text
+    assert ast["blocks"][1]["t"] == "Div" and "<table><tr><td>x</td></tr></table>" in text
 
 
 @pytest.mark.parametrize("top", ["#", "##"])
 def test_a_readings_sections_sit_one_level_below_its_title(top):
     ast = chunk_ast(Chunk(f"{top} One\n\n{top}# One point one\n\n{top} Two\n", shift=2))
     assert [b["c"][0] for b in ast["blocks"]] == [3, 4, 3]
+
+
+def test_links_to_places_nothing_has_are_reported_at_their_lines_all_at_once(tmp_path):
+    path = tmp_path / "excerpt.md"
+    body = "See [the method](#method).\n\nAnd [the data](#data), and [here](#kept).\n\n# Kept\n"
+    chunks = [Chunk("# A {#a .reading}\n"), Chunk(body, path, first_line=8, shift=1,
+                                                    prefix="a")]
+    with pytest.raises(ContentError) as caught:
+        build_document(chunks, {})
+    assert str(caught.value) == (
+        f"{path}:8: link to #method, which nothing in the edition has (a section left out?); "
+        "also line 10: link to #data, which nothing in the edition has (a section left out?)")
+
+
+def test_an_empty_link_target_is_named_at_its_line(tmp_path):
+    path = tmp_path / "reading.md"
+    with pytest.raises(ContentError) as caught:
+        chunk_ast(Chunk("Text.\n\nA [dead link]() here.\n", path, first_line=5))
+    assert str(caught.value) == (f"{path}:7: the link [dead link]() has no target (give a "
+                                 "URL or #id)")
+
+
+def test_a_skipped_heading_level_is_closed_up():
+    # ## then #### in the source: sections at 3 and 4 under a reading at 2, never 3 and 5.
+    ast = chunk_ast(Chunk("## One\n\n#### Deeper\n\n## Two\n", shift=2))
+    assert [b["c"][0] for b in ast["blocks"]] == [3, 4, 3]
+
+
+def test_tex_that_cannot_be_typeset_is_named_at_its_line(tmp_path):
+    path = tmp_path / "reading.md"
+    body = "Good $x^2$ here.\n\nBad $\\frac{1}$ here.\n"
+    with pytest.raises(ContentError) as caught:
+        chunk_ast(Chunk(body, path, first_line=3))
+    assert str(caught.value).startswith(f"{path}:5: cannot typeset the TeX math $\\frac{{1}}$")
+
+
+def test_an_unclosed_raw_div_is_a_warning_as_in_plain_pandoc(tmp_path: Path, caplog):
+    path = tmp_path / "reading.md"
+    with caplog.at_level(logging.WARNING, "pressroom"):
+        ast = chunk_ast(Chunk("Text.\n\n<div class=\"aside\">\n\nInside.\n", path, first_line=4))
+    assert ast["blocks"][1]["t"] == "Div"
+    (record,) = caplog.records
+    assert record.getMessage().startswith(f"{path}:6: pandoc: Div")
+    assert "unclosed" in record.getMessage()

@@ -65,3 +65,17 @@ def test_the_report_is_written_as_csv_and_json(edition, tmp_path: Path):
     assert [r["reading"] for r in data] == ["alpha-1995", "beta", "plain", "scripts-1960"]
     assert (data[0]["first_page"], data[0]["last_page"], data[0]["pages"]) == (7, 9, 3)
     assert data[1]["share_of_source"] == round(25 / 320, 4)
+
+
+@pytest.mark.parametrize(("rights", "holder"), [
+    ("© 2019 Matthew J. Salganik. All rights reserved.", "Matthew J. Salganik"),
+    ("Copyright 2001 by MIT Press. Reproduced with permission.", "MIT Press"),
+    ("© 1990 Acme Publishing Inc. All rights reserved.", "Acme Publishing Inc."),
+    ("Copyright 2010 the Regents of the University of California, in the United States "
+     "(17 U.S.C. § 105). Used by permission.",
+     "the Regents of the University of California, in the United States (17 U.S.C. § 105)"),
+])
+def test_the_rights_holder_is_not_cut_at_an_abbreviation(rights, holder):
+    reading = load_edition(READER).readings[0]
+    meta = reading.meta.model_copy(update={"rights": rights, "rights_holder": None})
+    assert rights_holder(dataclasses.replace(reading, meta=meta)) == holder

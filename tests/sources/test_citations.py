@@ -121,3 +121,27 @@ def test_names_written_as_text_become_csl_names():
     item = csl_item({"type": "book", "author": ["Blank, Gary", "The Editorial Board"]})
     assert item["author"] == [{"family": "Blank", "given": "Gary"},
                               {"literal": "The Editorial Board"}]
+
+
+def test_a_french_title_keeps_its_capitals_in_every_citation():
+    # CSL title-cases English titles only: the record's language, or else the reading's.
+    english = {"id": "en", "type": "book", "title": "the life of footnotes",
+               "author": [{"family": "Dupont", "given": "Marie"}],
+               "issued": {"date-parts": [[1998]]}}
+    french = dict(english, id="fr", title="la vie des notes de bas de page", language="fr-FR")
+    found = render_citations([english, french])
+    assert "The Life of Footnotes" in found["en"].text
+    assert "la vie des notes de bas de page" in found["fr"].text.lower()
+    assert "La Vie Des Notes" not in found["fr"].text
+
+
+def test_a_source_record_takes_the_readings_language(tmp_path: Path):
+    from pressroom.sources.citations import resolve_source
+    from pressroom.sources.load import load_reading
+
+    path = tmp_path / "extrait.md"
+    path.write_text("---\ntitle: la vie des notes\nauthor: Marie Dupont\nlang: fr\n"
+                    "source: {type: book, issued: 1998}\n---\nTexte.\n", encoding="utf-8")
+    item = resolve_source(load_reading(path), None, None).source
+    assert item["language"] == "fr"
+    assert "la vie des notes" in render_citations([item])["extrait"].text

@@ -163,11 +163,26 @@ def test_images_that_are_not_ours_are_refused_with_file_and_line(tmp_path, targe
     assert message.startswith(f"{reading}:{line}: image '{target}'"), message
 
 
-def test_a_reference_style_image_is_refused(tmp_path):
+def test_a_reference_style_image_takes_its_path_from_the_definition(tmp_path):
     content = copy_fixture(tmp_path, "images")
-    _, line = _with_line(content, "![a map][map]\n\n[map]: map.png")
-    with pytest.raises(ContentError, match=rf"sample\.md:{line}: write the image's path"):
+    _with_line(content, "![a map][map] and ![map] again\n\n[Map]: map.png")
+    reading = next(r for r in load_edition(content).readings if r.id == "sample-1999")
+    image = next(i for i in reading.images if i.written == "map.png" and i.alt == "a map")
+    assert f"[Map]: {image.source}" in reading.body
+
+
+def test_a_reference_style_image_is_checked_as_any_image(tmp_path):
+    content = copy_fixture(tmp_path, "images")
+    _, line = _with_line(content, "![a map][gone]\n\n[gone]: missing.png")
+    with pytest.raises(ContentError, match=rf"sample\.md:{line}: image 'missing\.png': no such"):
         load_edition(content)
+
+
+def test_image_syntax_shown_as_code_is_no_image(tmp_path):
+    content = copy_fixture(tmp_path, "images")
+    _with_line(content, "Write `![alt](missing.png)`:\n\n```\n![alt](gone.png)\n```")
+    reading = next(r for r in load_edition(content).readings if r.id == "sample-1999")
+    assert "![alt](missing.png)" in reading.body and "![alt](gone.png)" in reading.body
 
 
 def test_an_image_in_a_subfolder_is_relative_to_its_reading(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CONTENT, FIXTURES, MINIMAL, copy_fixture
+from helpers import CONTENT, FIXTURES, MINIMAL, TEMPLATES, copy_fixture
 from pressroom.errors import ConfigError, ContentError, PressroomError
 from pressroom.sources.load import load_edition, load_reading
 
@@ -359,13 +359,16 @@ def test_load_reading_alone_checks_the_notes(tmp_path: Path):
     root = broken(tmp_path, READING, "[^1]: First note", "[^one]: First note")
     with pytest.raises(ContentError) as caught:
         load_reading(root / READING)
-    assert str(caught.value) == f"{root / READING}:24: note call [^1] has no note"
+    assert str(caught.value) == (f"{root / READING}:24: note call [^1] has no note; also "
+                                 "line 28: note [^one] is never called")
 
 
-def test_note_calls_out_of_order_are_refused(tmp_path: Path):
+def test_notes_called_out_of_order_keep_their_numbers(tmp_path: Path):
+    # Pandoc accepts any order; the notes print as the source numbers them.
     root = broken(tmp_path, READING, "1950.[^1] It goes on", "1950.[^2] It goes on")
     edit(root, READING, "holds.[^2]", "holds.[^1]")
-    assert load_error(root) == f"{READING}:24: note call [^2] is out of order: expected [^1]"
+    reading = load_reading(root / READING)
+    assert reading.notes[:2] == (2, 1)
 
 
 def test_a_note_called_twice_is_refused(tmp_path: Path):
@@ -437,7 +440,8 @@ def test_a_misspelt_field_in_a_part(tmp_path: Path):
     root = broken_reader(tmp_path, READER_FILE, "    readings:\n      - readings/alpha.md",
                          "    reading:\n      - readings/alpha.md")
     assert reader_error(root, ConfigError) == (
-        f"{READER_FILE}:19: readings[0].readings: required field is missing")
+        f"{READER_FILE}:19: readings[0].readings: required field is missing; also line 20: "
+        "readings[0].reading: unknown field")
 
 
 def test_a_missing_reading_in_a_part_names_its_line(tmp_path: Path):
@@ -483,3 +487,29 @@ def test_a_reader_may_share_readings_inside_the_project():
     edition = load_edition(CONTENT / "readers" / "sino-soviet" / "reader.yaml",
                            root=CONTENT.parent.parent)
     assert edition.lead.path.resolve() == (CONTENT / "readings" / "blank-2014.md").resolve()
+
+
+def test_every_problem_of_a_front_matter_is_reported_in_one_run(tmp_path: Path):
+    root = broken(tmp_path, READING, "\ntitle:", "\ntitel:")
+    edit(root, READING, "\nrights:", "\nrihgts:")
+    message = load_error(root)
+    assert message.startswith(f"{READING}:")
+    assert "title: required field is missing" in message
+    assert 'titel: unknown field (did you mean "title"?)' in message
+    assert 'rihgts: unknown field (did you mean "rights"?)' in message
+
+
+def test_an_introduction_may_state_its_rights(tmp_path: Path):
+    from pressroom.assemble.chunks import assemble_markdown
+
+    root = copy_fixture(tmp_path, "reader")
+    intro = root / "introduction.md"
+    text = intro.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        text = text.replace("---\n", "---\nrights: © 2021 The Editors. CC BY 4.0.\n", 1)
+    else:
+        text = "---\nrights: © 2021 The Editors. CC BY 4.0.\n---\n" + text
+    intro.write_text(text, encoding="utf-8")
+    edition = load_edition(root / "reader.yaml")
+    assert edition.introduction.rights == "© 2021 The Editors. CC BY 4.0."
+    assert "[© 2021 The Editors. CC BY 4.0.]{.rights}" in assemble_markdown(edition, TEMPLATES)

@@ -53,6 +53,18 @@ class Chunk:
     prefix: str | None = None
     #: An empty element with this id closes the chunk (where a reading's last page is).
     end_anchor: str | None = None
+    #: A text by an author or the editors, whose in-text citations ([@key]) citeproc
+    #: formats from the collection's bibliography in its style and language.
+    cites: Citing | None = None
+
+
+@dataclass(frozen=True)
+class Citing:
+    """What citeproc reads to format a chunk's citations: one path for every citation."""
+
+    bibliography: Path
+    csl: Path | None
+    lang: str
 
 
 @dataclass(frozen=True)
@@ -115,10 +127,14 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
             if person.name not in creators and person.name not in contributors:
                 contributors.append(person.name)
     single = len(edition.readings) == 1
+    edited = bool(config.editors)
     meta: dict[str, Any] = {
         "title": edition.title,
         "subtitle": edition.subtitle,
-        "author": creators,
+        # A collection's editors are its creators as editors (dc:creator, role edt), not
+        # its authors; an edition of one reading is by that reading's authors.
+        "author": [] if edited else creators,
+        "creator": [{"role": "edt", "text": name} for name in creators] if edited else [],
         # The readings' authors, as dc:contributor in the EPUB's package document.
         "contributor": [{"role": "aut", "text": name} for name in contributors],
         "lang": config.language,
@@ -129,6 +145,11 @@ def pandoc_metadata(edition: Edition) -> dict[str, Any]:
         "description": config.description,
         "subject": config.keywords,
         "pressroom-citations": note_citations(edition),
+        # The numbers each reading's notes print as, in call order (sources/notes.py).
+        "pressroom-note-numbers": {
+            **({"introduction": [str(n) for n in edition.introduction.notes]}
+               if edition.introduction else {}),
+            **{r.id: [str(n) for n in r.notes] for r in edition.readings if r.notes}},
         "pressroom-images": allowed_sources(edition.readings),
     }
     return {k: _escaped(v) for k, v in meta.items() if v not in (None, [], "")}
@@ -213,9 +234,13 @@ def _pdf_body(env: Any, edition: Edition, reading: Reading, material: PdfMateria
                  reading.id, end_anchor=f"{reading.id}-end")
 
 
-def _body(reading: Reading | Introduction, level: int, prefix: str) -> Chunk:
+def _body(edition: Edition, reading: Reading | Introduction, level: int, prefix: str
+          ) -> Chunk:
+    lang = (reading.lang if isinstance(reading, Introduction) else reading.meta.lang) or \
+        edition.config.language
+    cites = Citing(edition.bibliography, edition.csl, lang) if edition.bibliography else None
     return Chunk(reading.body, reading.path, reading.body_line, level, prefix,
-                 end_anchor=f"{prefix}-end")
+                 end_anchor=f"{prefix}-end", cites=cites)
 
 
 def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | None = None,
@@ -234,7 +259,7 @@ def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | No
     if edition.introduction:
         chunks.append(render("introduction.md.j2", introduction=edition.introduction,
                              editors=", ".join(p.name for p in edition.config.editors)))
-        chunks.append(_body(edition.introduction, 1, "introduction"))
+        chunks.append(_body(edition, edition.introduction, 1, "introduction"))
     for item in edition.contents or edition.readings:
         members = item.readings if isinstance(item, Part) else (item,)
         level = 2 if isinstance(item, Part) else 1
@@ -247,7 +272,7 @@ def assemble_chunks(edition: Edition, templates_dir: Path, handout: Handout | No
             chunks.append(render("reading.md.j2",
                                  reading=reading_context(reading, level, handout, material)))
             chunks.append(_pdf_body(env, edition, reading, material, level, templates_dir)
-                          if material else _body(reading, level, reading.id))
+                          if material else _body(edition, reading, level, reading.id))
     if edition.config.note_on_the_text and handout is None:
         chunks.append(render("note-on-the-text.md.j2"))
     if edition.appendices and handout is None:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pressroom.assemble.chunks import Chunk
 from pressroom.cache import Cache, code_version, digest, tool_versions
-from pressroom.errors import ContentError, RenderError
-from pressroom.sources.citations import Citation
+from pressroom.errors import ContentError, PressroomError, RenderError, raise_together
+from pressroom.mathsvg import check_math
+from pressroom.sources.citations import Citation, stringify, unlink_unsafe
 from pressroom.tools.pandoc import convert_text
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
@@ -81,13 +83,17 @@ def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
 
     A file written for Pandoc may start its sections at "#" (the title in its front matter)
     or at "##"; either way they become the sections of the reading, with no level skipped.
+    Levels past 6 stay distinct: Pandoc's HTML writers set them as paragraphs of class
+    "heading" opening a section of their level, where two levels clamped to h6 would be one.
     """
     headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
-    if not headers:
-        return
-    shift = top - min(node["c"][0] for node in headers)
+    # The levels the text uses, in order, become consecutive levels from ``top``: a text
+    # that goes from ## to #### skips no level in the edition (a reader's outline, and
+    # accessibility checkers, refuse a skipped level).
+    used = sorted({node["c"][0] for node in headers})
+    level = {old: top + rank for rank, old in enumerate(used)}
     for node in headers:
-        node["c"][0] = max(1, min(6, node["c"][0] + shift))
+        node["c"][0] = level[node["c"][0]]
 
 
 #: Link targets a reading may have: the web, mail, and places in the edition.
@@ -103,20 +109,108 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
     """What a contributor's Markdown may not carry, refused with the file and line that has
     it: links to anything but the web, mail or a place in the edition (javascript:, file:,
     relative paths), and event-handler, style or srcset attributes (script, or CSS that could
-    fetch). The notes filter checks the joined document again."""
+    fetch). Every such problem of the chunk is reported in one run. The notes filter checks
+    the joined document again."""
+    problems: list[PressroomError] = []
     for node in _nodes(doc["blocks"]):
         if node["t"] == "Link":
             target = node["c"][2][0]
-            if not target.startswith(_LINK_SCHEMES):
-                raise ContentError(f"link to unsupported target {target} (use http(s), mailto "
-                                   "or #id)", path=chunk.source, line=_line_of(text, target))
+            if not target.strip():
+                shown = stringify(node["c"][1])
+                problems.append(ContentError(
+                    f"the link [{shown}]() has no target (give a URL or #id)",
+                    path=chunk.source, line=_line_of(text, f"{shown}]()")
+                    or _line_of(text, "]()")))
+            elif not target.startswith(_LINK_SCHEMES):
+                problems.append(ContentError(f"link to unsupported target {target} (use "
+                                             "http(s), mailto or #id)", path=chunk.source,
+                                             line=_line_of(text, target)))
         attr = _attr(node)
         for key, _ in (attr[2] if attr else []):
             name = key.lower()
             if name.startswith("on") or name in ("style", "srcset"):
-                raise ContentError(f"attribute {key} is not allowed (no scripts or styles in "
-                                   "the text; use a class)", path=chunk.source,
-                                   line=_line_of(text, key))
+                problems.append(ContentError(f"attribute {key} is not allowed (no scripts or "
+                                             "styles in the text; use a class)",
+                                             path=chunk.source, line=_line_of(text, key)))
+    raise_together(problems)
+
+
+def check_chunk_math(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
+    """TeX that cannot be typeset, every formula of the chunk, reported at its line (print
+    draws each formula; see mathsvg)."""
+    problems: list[PressroomError] = []
+    for node in _nodes(doc["blocks"]):
+        if node["t"] == "Math":
+            kind, tex = node["c"]
+            try:
+                check_math(tex, kind["t"] == "DisplayMath")
+            except ContentError as exc:
+                problems.append(ContentError(exc.message, path=chunk.source,
+                                             line=_line_of(text, tex)))
+    raise_together(problems)
+
+
+#: Ids the filters give later (notes.lua): a link may point at a note or its call.
+_FILTER_IDS = re.compile(r".+-note(?:ref)?-\w+|.+-notes")
+
+
+def check_internal_links(chunks: list[Chunk], docs: list[dict[str, Any]]) -> None:
+    """A reading's link to a place in the edition that nothing has (a section left out of
+    an excerpt), reported against the file and line that has the link, every one at once."""
+    ids = {attr[0] for doc in docs for node in _nodes(doc["blocks"])
+           if (attr := _attr(node)) and attr[0]}
+    ids |= {chunk.end_anchor for chunk in chunks if chunk.end_anchor}
+    problems: list[PressroomError] = []
+    for chunk, doc in zip(chunks, docs, strict=True):
+        if chunk.source is None:
+            continue  # a template's link: the notes filter names it, as a template's bug
+        text = "\n" * (chunk.first_line - 1) + chunk.markdown
+        for node in _nodes(doc["blocks"]):
+            target = node["c"][2][0] if node["t"] == "Link" else ""
+            if target.startswith("#") and target[1:] not in ids and \
+                    not _FILTER_IDS.fullmatch(target[1:]):
+                written = target[len(f"#{chunk.prefix}-"):] if chunk.prefix and \
+                    target.startswith(f"#{chunk.prefix}-") else target[1:]
+                problems.append(ContentError(
+                    f"link to #{written}, which nothing in the edition has (a section left "
+                    "out?)", path=chunk.source, line=_line_of(text, f"#{written}")))
+    raise_together(problems)
+
+
+_COMMENT = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
+
+
+def _raw_html_as_text(node: Any) -> Any:
+    """Raw HTML as the text it is written with: a contributor's tags never reach an output as
+    markup (no scripts, no styles), and print as typed, as the README says; a comment, which
+    no browser shows, is dropped. Pandoc's own <div> and <span> became Divs and Spans."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") in ("RawInline", "RawBlock"):
+                kind, text = item["c"]
+                if kind not in ("html", "html4", "html5"):
+                    out.append(item)
+                    continue
+                if _COMMENT.fullmatch(text):
+                    continue
+                shown = _COMMENT.sub(" ", text)
+                out.append({"t": "Str", "c": shown} if item["t"] == "RawInline"
+                           else {"t": "Para", "c": [{"t": "Str", "c": shown.strip()}]})
+            else:
+                out.append(_raw_html_as_text(item))
+        return out
+    if isinstance(node, dict):
+        return {key: _raw_html_as_text(value) for key, value in node.items()}
+    return node
+
+
+def _unlink_citations(blocks: list[dict[str, Any]]) -> None:
+    """What citeproc wrote (in-text citations and the list of references) keeps only safe
+    links, as the openers' citations do: a source's URL may be anything."""
+    for node in _nodes(blocks):
+        if node["t"] == "Cite" or (node["t"] == "Div" and node["c"][0][0] == "refs"):
+            node["c"][1] = unlink_unsafe(node["c"][1])
 
 
 def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
@@ -127,14 +221,33 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     Pandoc again: an edit to one reading of twenty converts that one."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
-    key = digest("chunk", text, str(chunk.source), code_version(), tool_versions())
+    cites = chunk.cites
+    args: list[str] = []
+    inputs: list[bytes] = []
+    if cites and "@" in chunk.markdown:
+        # Citeproc, as plain Pandoc runs it: the bibliography and style as they are, in the
+        # text's language (the locale of "and", "edited by", and which titles are
+        # title-cased: English ones only).
+        args = ["--citeproc", "--bibliography", str(cites.bibliography.resolve()),
+                f"--metadata=lang:{cites.lang}"]
+        inputs = [cites.bibliography.read_bytes()]
+        if cites.csl:
+            args += ["--csl", str(cites.csl.resolve())]
+            inputs.append(cites.csl.read_bytes())
+    key = digest("chunk", text, str(chunk.source), *args, *inputs, code_version(),
+                 tool_versions())
     raw = cache.get("chunks", key, ".json") if cache else None
     if raw is None:
-        raw = convert_text(text, "json", path=chunk.source, limits=limits).encode("utf-8")
+        # A style's error can quote what citeproc read: never echo it.
+        raw = convert_text(text, "json", path=chunk.source, limits=limits, extra_args=args,
+                           quote_errors=not (cites and cites.csl and args)).encode("utf-8")
         if cache:
             cache.put("chunks", key, ".json", raw)
     doc = json.loads(raw)
+    doc["blocks"] = _raw_html_as_text(doc["blocks"])
+    _unlink_citations(doc["blocks"])
     check_untrusted(doc, text, chunk)
+    check_chunk_math(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
     return doc
@@ -157,9 +270,11 @@ def build_document(chunks: Iterable[Chunk],
     with ThreadPoolExecutor(workers) as pool:
         docs = list(pool.map(lambda chunk: chunk_ast(chunk, limits, cache), chunks))
     for chunk, doc in zip(chunks, docs, strict=True):
-        version = version or doc["pandoc-api-version"]
         if chunk.prefix:
             own_ids(doc["blocks"], chunk.prefix)
+    check_internal_links(chunks, docs)
+    for chunk, doc in zip(chunks, docs, strict=True):
+        version = version or doc["pandoc-api-version"]
         blocks += doc["blocks"]
         if chunk.end_anchor:
             blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from pressroom.dates import human_date
 from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
-from pressroom.faces import require_fonts
+from pressroom.faces import font_face_css, require_fonts
 from pressroom.printing.layout import render_pdf
 from pressroom.sources.edition import Edition
 from pressroom.sources.links import is_web_link
@@ -79,6 +79,7 @@ def cover_html(edition: Edition, templates_dir: Path) -> str:
         "authors": ", ".join(p.name for p in edition.creators),
         "source_line": _cover_source_line(edition),
         "publisher": edition.config.publisher,
+        "font_faces": font_face_css(),
     }
     return render_template(make_environment(templates_dir, "xml"), "cover.html.j2", context,
                            templates_dir)

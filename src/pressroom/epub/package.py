@@ -89,6 +89,8 @@ def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Ac
         features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
     if has_images:
         features.append("alternativeText")
+    # Only a chronology appendix draws the timeline figure.
+    has_timeline = any(a.kind == "chronology" for a in edition.appendices)
     summary = (
         "A reading edition in reflowable text, with headings for every part, a table of "
         "contents and notes that link to their calls and back"
@@ -96,7 +98,8 @@ def accessibility(edition: Edition, has_page_list: bool, has_images: bool) -> Ac
            if has_page_list else "")
         + "."
         + (" The cover and the timeline figure have text alternatives, and every event in the "
-           "figure is also given in full as text." if has_images else "")
+           "figure is also given in full as text." if has_images and has_timeline else
+           " The cover and every image have text alternatives." if has_images else "")
         + " No hazards; the reader's own font, size and colours apply."
     )
     return Accessibility(tuple(features), summary)
@@ -272,6 +275,11 @@ def render_epub(
             # Pandoc's title page is replaced by ours (title_page()); its place in the spine
             # and the landmarks stay.
             "--epub-title-page=true",
+            # TeX math as MathML, which EPUB 3 reading systems render (print draws it).
+            "--mathml",
+            # Code is highlighted in bold and italic only: the coloured styles have
+            # colours below WCAG's 4.5:1 contrast on white (DAISY Ace refuses them).
+            "--syntax-highlighting=monochrome",
             "--metadata-file",
             str(pages_meta.resolve()),
             "--metadata",

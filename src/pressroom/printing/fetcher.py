@@ -15,12 +15,16 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pressroom.errors import SafetyError
+from pressroom.faces import packaged_font_paths
 from pressroom.sources.images import MAX_PIXELS, image_size
 
 
 def refusal(path: Path, root: Path) -> str | None:
-    """Why the file at path may not be read for a project rooted at root (None: it may)."""
+    """Why the file at path may not be read for a project rooted at root (None: it may).
+    Outside the project, only the font files the faces table loads by @font-face."""
     path = path.resolve()
+    if path in packaged_font_paths():
+        return None
     if not path.is_relative_to(root):
         return "outside the project"
     # Hidden folders (.git, .tools, a virtualenv) hold no edition material.

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,7 @@ import tinycss2
 from markupsafe import Markup
 
 from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
+from pressroom.mathsvg import typeset_math
 from pressroom.printing.pagemap import filter_arguments
 from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition, Part, Reading
@@ -65,11 +68,28 @@ def render_body(document_path: Path, metadata_path: Path,
     word the stylesheets let WeasyPrint hyphenate (hyphenation_minimum): names shorter than
     that need no protecting, and get no span to lay out.
     """
-    return run_pandoc(document_path, "html5", metadata=metadata_path, format="json",
-                      extra_args=("--section-divs", "--wrap=none",
-                                  "-V", f"pressroom-hyphenate-min={hyphenate_min}",
-                                  *filter_arguments(),
-                                  "--lua-filter", str(FILTERS / "print.lua")), limits=limits)
+    document = json.loads(document_path.read_text(encoding="utf-8"))
+    if _has_math(document["blocks"]):
+        # TeX math is drawn for print (mathsvg); the EPUB keeps it as MathML.
+        document["blocks"] = typeset_math(document["blocks"])
+    with tempfile.TemporaryDirectory(prefix="pressroom-print-") as work:
+        printed = Path(work) / "print.json"
+        printed.write_text(json.dumps(document), encoding="utf-8")
+        return run_pandoc(printed, "html5", metadata=metadata_path, format="json",
+                          extra_args=("--section-divs", "--wrap=none",
+                                      "-V", f"pressroom-hyphenate-min={hyphenate_min}",
+                                      *filter_arguments(),
+                                      "--lua-filter", str(FILTERS / "print.lua")),
+                          limits=limits)
+
+
+def _has_math(node: object) -> bool:
+    if isinstance(node, list):
+        return any(_has_math(item) for item in node)
+    if isinstance(node, dict):
+        return node.get("t") == "Math" or any(_has_math(v) for v in node.values()
+                                              if isinstance(v, list | dict))
+    return False
 
 
 #: WeasyPrint's hyphenate-limit-chars when none is given (or "auto"): words of five or more.

@@ -193,8 +193,11 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 anchor_pages.setdefault(name, number)
         lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchor_pages]
         if lost:
+            call = anchor_pages.get(lost[0].replace("-note-", "-noteref-"))
             raise RenderError(
-                f"WeasyPrint dropped footnote {lost[0]} while paginating"
+                f"WeasyPrint dropped footnote {lost[0]} (reading "
+                f"{lost[0].rsplit('-note-', 1)[0]!r}, its call on page {call or '?'}) "
+                "while paginating"
                 f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
                 "check footnote-policy in the print stylesheet"
             )

@@ -67,16 +67,38 @@ def _page_count(pages: str) -> int | None:
     return total or None
 
 
+#: What a period after it does not end: an initial ("Matthew J."), the letters of "U.S.C.",
+#: titles and the abbreviations of citations.
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:St|Dr|Mr|Mrs|Ms|Prof|No|Nos|Vol|Vols|ed|eds|"
+                           r"trans|repr|cf|pp?|sec|art))$")
+#: A company's suffix: its period is the name's, and may end the sentence too.
+_COMPANY = re.compile(r"\b(?:Inc|Ltd|Co|Corp|LLC|plc|S\.A|GmbH|Pty)$")
+
+
+def _first_sentence(text: str) -> str:
+    """The text up to the end of its first sentence: a full stop before a capital (or the
+    end) that follows neither an initial nor an abbreviation."""
+    for found in re.finditer(r"\.", text):
+        before, after = text[:found.start()], text[found.end():]
+        if _COMPANY.search(before):
+            return before + "."
+        if _ABBREVIATION.search(before):
+            continue
+        if not after.strip() or re.match(r"\s+[A-Z(\"“‘]", after):
+            return before
+    return text
+
+
 def rights_holder(reading: Reading) -> str:
     """Who holds the rights: as stated, or read off "Copyright 2014 by …"."""
     meta = reading.meta
     if meta.rights_holder:
         return meta.rights_holder
-    match = re.search(r"(?:copyright|©)\s*(?:\d{4}\s*)?(?:by\s+)?([^.]+)", meta.rights or "",
-                      re.IGNORECASE)
+    match = re.search(r"(?:copyright|©)\s*(?:\d{4}\s*)?(?:by\s+)?(.+)", meta.rights or "",
+                      re.IGNORECASE | re.DOTALL)
     if not match:
         return ""
-    holder = match.group(1).strip()
+    holder = _first_sentence(match.group(1)).strip()
     if re.fullmatch(r"the author(?:\(s\)|s)?", holder, re.IGNORECASE) and meta.authors:
         return ", ".join(a.name for a in meta.authors)
     return holder

@@ -36,6 +36,9 @@ _INLINE = re.compile("|".join((
     r"(?P<fixed_url>\b(?:https?|ftp|mailto|file):[^\s<>]+)",
 )), re.DOTALL | re.MULTILINE)
 
+_CODE_SPAN = re.compile(
+    r"(?<![`\\])(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)(?P=ticks)(?!`)", re.DOTALL)
+
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 # What indented lines after a blank line may continue, instead of being code: a list item,
 # a note, a definition.
@@ -45,9 +48,10 @@ _CONTAINER = re.compile(r" {0,3}(?:[-*+]|\d+[.)]|#[.)]|\(?[A-Za-z]{1,2}[.)]|\[\^
 _TABLE_RULE = re.compile(r"[ \t]*(?:\+[-=:+]+\+|-{3,}(?:[ \t]+-{3,})*)[ \t]*")
 
 
-def _blocks(body: str) -> Iterator[Span]:
-    """(start, end) of every fenced or indented code block, and of every table laid out by
-    column (grid, simple and multiline tables; pipe tables are not)."""
+def _blocks(body: str, tables: bool = True) -> Iterator[Span]:
+    """(start, end) of every fenced or indented code block, and (unless ``tables`` is false)
+    of every table laid out by column (grid, simple and multiline tables; pipe tables are
+    not)."""
     lines = body.splitlines(keepends=True)
     offsets = [0]
     for line in lines:
@@ -88,7 +92,8 @@ def _blocks(body: str) -> Iterator[Span]:
             in_container = False
         if blank:
             if table is not None and not (across and columns and not closed):
-                yield offsets[table], offsets[index]
+                if tables:
+                    yield offsets[table], offsets[index]
                 table = None
             block_start = index + 1
         else:
@@ -105,7 +110,7 @@ def _blocks(body: str) -> Iterator[Span]:
         previous_blank = blank
     if fence is not None:
         yield offsets[fence_start], len(body)
-    if table is not None:
+    if table is not None and tables:
         yield offsets[table], len(body)
 
 
@@ -130,6 +135,14 @@ def _kinds(body: str) -> tuple[list[Span], list[Span]]:
         (hidden if found.lastgroup and found.lastgroup.startswith("hidden") else fixed).append(
             found.span())
     return hidden, fixed
+
+
+def code(body: str) -> list[Span]:
+    """(start, end) of every code block and code span: Markdown shown, not read, so a
+    lesson's ``[^1]`` or ``![alt](x.png)`` there is no note and no image."""
+    blocks = list(_blocks(body, tables=False))
+    spans = [found.span() for found in _CODE_SPAN.finditer(mask(body, blocks))]
+    return blocks + spans
 
 
 def hidden(body: str) -> list[Span]:

@@ -111,21 +111,21 @@ def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = No
     for block in _walk_divs(out["blocks"]):
         ident = block["c"][0][0]
         if ident.startswith("ref-"):
-            blocks = tuple(_unlink_unsafe(block["c"][1]))
+            blocks = tuple(unlink_unsafe(block["c"][1]))
             found[ident.removeprefix("ref-")] = Citation(blocks, stringify(blocks))
     return found
 
 
-def _unlink_unsafe(node: Any) -> Any:
+def unlink_unsafe(node: Any) -> Any:
     """The AST with every link whose target is not http(s), mailto or inside the book (a
     source's ``URL: javascript:…``) turned into the text it shows."""
     if isinstance(node, list):
-        return [_unlink_unsafe(n) for n in node]
+        return [unlink_unsafe(n) for n in node]
     if not isinstance(node, dict):
         return node
     if node.get("t") == "Link" and not is_safe_link(node["c"][2][0]):
-        return {"t": "Span", "c": [node["c"][0], _unlink_unsafe(node["c"][1])]}
-    return {key: _unlink_unsafe(value) for key, value in node.items()}
+        return {"t": "Span", "c": [node["c"][0], unlink_unsafe(node["c"][1])]}
+    return {key: unlink_unsafe(value) for key, value in node.items()}
 
 
 def _walk_divs(blocks: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -207,6 +207,10 @@ def resolve_source(reading: Reading, bibliography: dict[str, dict[str, Any]] | N
         return reading
     item["id"] = reading.id
     item.setdefault("title", meta.full_title)
+    # CSL title-cases English titles only; a record that does not say its language is
+    # read as in the reading's, so a French title keeps its own capitals.
+    if getattr(meta, "lang", None) and not item.get("language"):
+        item["language"] = meta.lang
     if not any(k in item for k in ("author", "editor", "container-author")) and meta.authors:
         item["author"] = [_surname_first(p) for p in meta.authors]
     return replace(reading, source=item)

@@ -11,8 +11,15 @@ from collections.abc import Iterable, Iterator
 from itertools import pairwise
 
 from pressroom.errors import ContentError
-from pressroom.faces import FaceStack, coverage, resolved_file, sibling_coverage, stack_for
-from pressroom.sources.bodytext import fixed, hidden, inside, mask
+from pressroom.faces import (
+    MONOSPACE,
+    FaceStack,
+    coverage,
+    resolved_file,
+    sibling_coverage,
+    stack_for,
+)
+from pressroom.sources.bodytext import code, fixed, hidden, inside, mask
 from pressroom.sources.edition import Reading
 
 # -- which language each character is in --------------------------------------------------
@@ -166,9 +173,15 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
     # What never prints (a link's target, an attribute, a comment) needs no face: it is read
     # as spaces, which keeps every offset, while the marks are read from the body as written.
     printed = mask(body, hidden(body), " ")
-    for start, end, lang in _segments(body, base):
-        stack = stack_for(lang)
-        problem = _first_problem(printed[start:end], stack)
+    # Code prints in the monospace stack, whatever its language, so it must have code's
+    # characters too (the check of Han, which needs a mark, stays the text's).
+    code_spans = sorted(code(body))
+    code_stack = FaceStack("code", (), MONOSPACE.families, upright_only=True)
+    pieces = [(start, end, lang, stack_for(lang), printed)
+              for start, end, lang in _segments(body, base)]
+    pieces += [(start, end, "code", code_stack, printed) for start, end in code_spans]
+    for start, end, lang, stack, text in pieces:
+        problem = _first_problem(text[start:end], stack)
         if problem is None:
             continue
         offset, char, kind = problem

@@ -24,6 +24,17 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".svg": "image/svg+xml"}
 
 
+def sniff_media_type(path: Path) -> str | None:
+    """image/png or image/jpeg from a raster file's first bytes; None for anything else."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
 @dataclass(frozen=True)
 class ReadingImage:
     """An image a reading shows: what it wrote, the file that is shown, where it asked."""
@@ -35,7 +46,8 @@ class ReadingImage:
 
     @property
     def media_type(self) -> str:
-        return MEDIA_TYPES[self.path.suffix.lower()]
+        """The type the file's bytes say, not its name: a PNG saved as .jpg is a PNG."""
+        return sniff_media_type(self.path) or MEDIA_TYPES[self.path.suffix.lower()]
 
     @property
     def source(self) -> str:
@@ -90,6 +102,8 @@ class Introduction:
     notes: tuple[int, ...] = ()
     #: Its own language (front matter ``lang``), if not the collection's.
     lang: str | None = None
+    #: Its rights line (front matter ``rights``, ``license``, ``permissions``), if any.
+    rights: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,9 @@ class Edition:
     introduction: Introduction | None = None
     #: The CSL style every citation is formatted in (None: Pandoc's Chicago author-date).
     csl: Path | None = None
+    #: The collection's bibliography (CSL JSON or BibTeX), which the readings' in-text
+    #: citations ([@key]) are formatted from.
+    bibliography: Path | None = None
 
     @property
     def content_dir(self) -> Path:

@@ -29,6 +29,7 @@ from urllib.parse import unquote_to_bytes
 from lxml import etree
 
 from pressroom.errors import ContentError
+from pressroom.sources.bodytext import code, mask
 from pressroom.sources.edition import MEDIA_TYPES, Reading, ReadingImage
 from pressroom.sources.safexml import parse_untrusted
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE
@@ -41,8 +42,12 @@ _IMAGE = re.compile(
     r"(?<!\\)!\[(?P<alt>(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]"
     r"\((?P<space>\s*)(?P<target><[^>\n]*>|[^\s()]+)(?P<rest>[^)]*)\)"
 )
-# ![alt][ref] or ![alt] alone: the path would come from a reference definition elsewhere.
-_REFERENCE_IMAGE = re.compile(r"(?<!\\)!\[(?!\^)(?:[^\[\]\\]|\\.)*\](?!\()")
+# ![alt][ref], ![alt][] or ![alt] alone: the path comes from a reference definition.
+_REFERENCE_IMAGE = re.compile(
+    r"(?<!\\)!\[(?!\^)(?P<alt>(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\](?!\()(?:\[(?P<ref>[^\]\n]*)\])?")
+# [ref]: target "title", as Pandoc reads a link reference definition.
+_DEFINITION = re.compile(r"^ {0,3}\[(?P<ref>[^\]\n]+)\]:[ \t]*(?P<target><[^>\n]*>|\S+)",
+                         re.MULTILINE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -237,34 +242,63 @@ def resolve_images(reading: Reading, content_dir: Path,
     as Pandoc makes it.
     """
     body = reading.body
+    # Markdown shown as code (a lesson's ![alt](x.png)) is no image.
+    scanned = mask(body, code(body))
     found: list[ReadingImage] = []
-    pieces: list[str] = []
-    last = 0
-    for match in _IMAGE.finditer(body):
-        target = match.group("target")
-        written = target[1:-1] if target.startswith("<") else target
-        alt = match.group("alt").strip()
+    # (start, end) of each target to rewrite, and the file's URL to put there.
+    rewrites: list[tuple[int, int, str]] = []
+
+    def accept(written: str, alt: str, offset: int, start: int, end: int) -> None:
         if written.startswith("data:"):
             if not alt:
-                raise _fail(reading, match.start(), "an image has no alt text: describe it "
+                raise _fail(reading, offset, "an image has no alt text: describe it "
                             "between the brackets, ![what it shows](…)")
-            _check_data_url(reading, match.start(), written, max_mb)
-            continue
+            _check_data_url(reading, offset, written, max_mb)
+            return
         if not alt:
-            raise _fail(reading, match.start(), f"image {written!r} has no alt text: describe "
+            raise _fail(reading, offset, f"image {written!r} has no alt text: describe "
                         f"it between the brackets, ![what it shows]({written})")
-        path = _resolve(reading, content_dir, written, match.start(), max_mb)
-        image = ReadingImage(written, path, reading.body_line
-                             + body.count("\n", 0, match.start()), alt)
+        path = _resolve(reading, content_dir, written, offset, max_mb)
+        image = ReadingImage(written, path, reading.body_line + body.count("\n", 0, offset),
+                             alt)
         found.append(image)
-        pieces.append(body[last:match.start("target")])
-        pieces.append(image.source)
-        last = match.end("target")
+        rewrites.append((start, end, image.source))
+
+    inline = list(_IMAGE.finditer(scanned))
+    for match in inline:
+        target = match.group("target")
+        written = target[1:-1] if target.startswith("<") else target
+        start, end = match.span("target")
+        if target.startswith("<"):
+            start, end = start + 1, end - 1
+        accept(written, match.group("alt").strip(), match.start(), start, end)
+    # Reference-style images take their path from the definition, which is rewritten (once,
+    # however many images use it).
+    definitions = {" ".join(m.group("ref").split()).casefold(): m
+                   for m in reversed(list(_DEFINITION.finditer(scanned)))}
+    rewritten: set[str] = set()
+    for match in _REFERENCE_IMAGE.finditer(scanned):
+        if any(m.start() <= match.start() < m.end() for m in inline):
+            continue
+        alt = match.group("alt")
+        ref = " ".join((match.group("ref") or alt).split()).casefold()
+        definition = definitions.get(ref)
+        if definition is None:
+            continue  # Pandoc prints it as text: no image.
+        if ref in rewritten:
+            continue
+        rewritten.add(ref)
+        target = definition.group("target")
+        start, end = definition.span("target")
+        if target.startswith("<"):
+            target, start, end = target[1:-1], start + 1, end - 1
+        accept(target, alt.strip(), match.start(), start, end)
+    pieces: list[str] = []
+    last = 0
+    for start, end, source in sorted(rewrites):
+        pieces += [body[last:start], source]
+        last = end
     pieces.append(body[last:])
-    for match in _REFERENCE_IMAGE.finditer(body):
-        if not any(m.start() <= match.start() < m.end() for m in _IMAGE.finditer(body)):
-            raise _fail(reading, match.start(), "write the image's path in place, "
-                        "![alt](file.png): reference-style images are not checked")
     return dataclasses.replace(reading, body="".join(pieces), images=tuple(found))
 
 

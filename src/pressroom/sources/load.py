@@ -99,18 +99,23 @@ def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
 def load_introduction(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb) -> Introduction:
     """The editors' introduction; its front matter, if any, may give a title."""
     doc, body, body_line = _split_front_matter(path, max_mb)
-    title, lang = "Introduction", None
+    title, lang, rights = "Introduction", None, None
     if doc is not None:
         data = doc.data
-        unknown = sorted(set(data) - {"title", "author", "lang"})
+        # An introduction reprinted from elsewhere, or under a licence, says so as a
+        # reading does: rights, license, permissions make its rights line.
+        unknown = sorted(set(data) - {"title", "author", "lang", "rights", "license",
+                                      "permissions"})
         if unknown:
             raise doc.error("unknown field", (unknown[0],), field=unknown[0])
         if "title" in data:
             title = str(data["title"])
         if data.get("lang"):
             lang = str(data["lang"])
+        rights = " ".join(str(data[k]) for k in ("rights", "license", "permissions")
+                          if data.get(k)) or None
     return Introduction(path, title, body, body_line, check_notes(path, body, body_line),
-                        lang)
+                        lang, rights)
 
 
 def _check_notes(doc: YamlDoc, data: Chronology | Historiography, reading: Reading) -> None:
@@ -262,7 +267,7 @@ def load_edition(path: Path, root: Path | None = None, *,
                *(a.path for a in appendices), *([bib_path] if bib_path else []),
                *([csl] if csl else []))
     return Edition(config_path, config, tuple(readings), tuple(appendices), sources,
-                   tuple(contents), introduction, csl)
+                   tuple(contents), introduction, csl, bib_path)
 
 
 def _hidden(path: Path, root: Path) -> bool:

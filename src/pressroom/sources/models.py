@@ -261,7 +261,8 @@ class EditionConfig(Strict):
     #: Korean; Han alone says nothing), see sources.cjkmark.
     cjk_language: CjkLanguageTag = Field("zh-Hans", validation_alias=AliasChoices(
         "cjk-language", "cjk_language"))
-    publisher: Text
+    #: Optional: a reader a teacher makes for a class may have no publisher to name.
+    publisher: Text | None = None
     date: dt.date
     modified: dt.date | None = None
     description: Text | None = None

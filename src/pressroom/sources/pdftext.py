@@ -133,6 +133,8 @@ class _Block:
 
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
+#: A section number opening a line: "2.", "3.1", "4.2.1.", "IV.", then a capital.
+_SECTION_NUMBER = re.compile(r"(?:(\d{1,2}(?:\.\d{1,2}){0,3})\.?|[IVXL]{1,5}\.)\s+[A-Z]")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 #: Hyphens a line may end with where a word was broken: the hyphen-minus, the Unicode hyphen
 #: (what browsers and WeasyPrint write), and the soft hyphen.
@@ -306,9 +308,24 @@ def page_blocks(pages: Mapping[int, list[_Block]]) -> dict[int, list[TextBlock]]
     def is_note(block: _Block) -> bool:
         return bool(body) and block.size < 0.86 * body
 
+    def numbered_depth(block: _Block) -> int:
+        """A numbered section heading set at the text's size ("2. Methods", "3.1 Data",
+        "IV. Findings"), as reports and public documents set them, in bold the text layer
+        does not show: one short line of its own, no sentence's end; its numbering's depth,
+        else 0."""
+        if len(block.lines) != 1 or block.words > 10 or is_note(block):
+            return 0
+        text = block.lines[0].text
+        found = _SECTION_NUMBER.match(text)
+        if not found or re.search(r"[.,;:]$", text):
+            return 0
+        return found.group(1).count(".") + 1 if found.group(1) else 1
+
     ordered = {index: _reading_order(_merge_headings(blocks, is_heading))
                for index, blocks in pages.items()}
-    levels = _levels(b.size for blocks in ordered.values() for b in blocks if is_heading(b))
+    heading_sizes = [b.size for blocks in ordered.values() for b in blocks if is_heading(b)]
+    levels = _levels(heading_sizes)
+    sized_levels = max((levels(size) for size in heading_sizes), default=0)
     compounds = _compounds(pages)
     out: dict[int, list[TextBlock]] = {}
     #: Where the running text's last paragraph ended without a sentence's end (page, place
@@ -323,6 +340,13 @@ def page_blocks(pages: Mapping[int, list[_Block]]) -> dict[int, list[TextBlock]]
                 continue
             if is_heading(block):
                 here.append(TextBlock(_line_text(block.lines, compounds), levels(block.size)))
+                open_at = None
+                continue
+            depth = numbered_depth(block)
+            if depth:
+                # Below the headings set larger: their levels come first.
+                here.append(TextBlock(_line_text(block.lines, compounds),
+                                      min(3, sized_levels + depth)))
                 open_at = None
                 continue
             for number, paragraph in enumerate(_paragraphs(block)):

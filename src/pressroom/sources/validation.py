@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pressroom.errors import ContentError
+from pressroom.errors import ContentError, PressroomError, raise_together
 from pressroom.sources.yamldoc import YamlDoc
 
 M = TypeVar("M", bound=BaseModel)
@@ -23,25 +23,28 @@ def _describe_loc(loc: tuple[Any, ...]) -> str:
 
 
 def validate(model: type[M], doc: YamlDoc, error: type[ContentError] = ContentError) -> M:
-    """Validate YAML data against a model; the first problem becomes a file:line error."""
+    """Validate YAML data against a model; every problem becomes a file:line (field) error,
+    the first with the others after it, so one run shows them all."""
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        # Tagged unions add their tag ("_file", "_part") to the path; it is not in the file.
-        loc = tuple(p for p in first["loc"] if not str(p).startswith("_"))
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "missing":
-            message = "required field is missing"
-        elif first["type"] == "extra_forbidden":
-            message = "unknown field" + _did_you_mean(model, loc)
-        context = _entry_context(doc.data, loc)
-        raise error(
-            f"{context}{message}",
-            path=doc.path,
-            line=doc.line_of(loc),
-            field=_describe_loc(loc) or None,
-        ) from exc
+        problems: list[PressroomError] = []
+        for found in exc.errors():
+            # Tagged unions add their tag ("_file", "_part") to the path; it is not in the
+            # file.
+            loc = tuple(p for p in found["loc"] if not str(p).startswith("_"))
+            message = found["msg"].removeprefix("Value error, ")
+            if found["type"] == "missing":
+                message = "required field is missing"
+            elif found["type"] == "extra_forbidden":
+                message = "unknown field" + _did_you_mean(model, loc)
+            problems.append(error(f"{_entry_context(doc.data, loc)}{message}", path=doc.path,
+                                  line=doc.line_of(loc), field=_describe_loc(loc) or None))
+        try:
+            raise_together(problems)
+        except PressroomError as together:
+            raise together from exc
+        raise AssertionError("a ValidationError without errors") from exc
 
 
 def _did_you_mean(model: type[BaseModel], loc: tuple[Any, ...]) -> str:

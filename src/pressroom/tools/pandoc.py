@@ -7,6 +7,7 @@ itself runs through ``_run.run_bounded``, under the time and memory limits of ``
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 from functools import cache
@@ -19,14 +20,14 @@ from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
 
 FILTERS = Path(__file__).parent / "filters"
 
-#: Pandoc's Markdown with everything that could smuggle markup or files disabled: raw HTML and
-#: TeX print literally, citations (@name) stay text, and a "---" block is no metadata.
-READER = (
-    "markdown+smart-raw_html-raw_tex-raw_attribute-citations"
-    "-tex_math_dollars-tex_math_single_backslash-implicit_figures"
-    # Metadata comes only from the --metadata-file we write; notes only as [^n] references.
-    "-yaml_metadata_block-inline_notes"
-)
+#: Pandoc's Markdown as Pandoc reads it (citations, TeX math, inline notes, raw HTML parsed,
+#: so that a comment is a comment and a <div> a div), less what could smuggle markup or files
+#: into an output: raw TeX and raw attributes are off, and raw HTML, which Pandoc keeps as
+#: raw nodes, is turned into the text it shows by ``assemble.document`` before any writer
+#: sees it (comments are dropped). A "---" block is no metadata: metadata comes only from the
+#: --metadata-file we write. Implicit figures stay off so that generated Markdown (the
+#: timeline plate) keeps its layout; media.lua makes figures of the readings' lone images.
+READER = "markdown+smart-raw_tex-raw_attribute-implicit_figures-yaml_metadata_block"
 
 #: Our Lua filters, in the order they run: media (images checked at load time, figures,
 #: tables), languages (xml:lang for EPUB), pages (block anchors and page-break markers; it
@@ -37,6 +38,19 @@ LUA_FILTERS = ("media.lua", "lang.lua", "pages.lua", "notes.lua", "formats.lua")
 _LUA_ERROR = re.compile(r"\w+\.lua:\d+: (.+)")
 _ERROR_KIND = re.compile(r"\b([A-Z]\w*(?:Error|Exception))\b")
 _AT_LINE = re.compile(r"line (\d+) column \d+")
+_WARNING = re.compile(r"^\[WARNING\] (.*(?:\n(?!\[)  .*)*)", re.MULTILINE)
+logger = logging.getLogger(__name__)
+
+
+def _log_warnings(stderr: str, path: Path | None) -> None:
+    """Pandoc's warnings, each one line naming the file and line: warnings, as plain Pandoc
+    gives them, not failures (a --strict build stops at them)."""
+    for found in _WARNING.finditer(stderr or ""):
+        text = " ".join(found.group(1).split())
+        at = _AT_LINE.search(text)
+        text = re.sub(r" at (?:\S+ )?line \d+ column \d+", "", text)
+        where = f"{path}:{at.group(1)}: " if path and at else (f"{path}: " if path else "")
+        logger.warning("%spandoc: %s", where, text)
 #: Address space beyond Pandoc's heap (-M): the binary, its stacks and the RTS's own tables.
 _RTS_OVERHEAD_MB = 512
 
@@ -81,7 +95,6 @@ def run_pandoc(
         str(source.resolve()),
         *([f"--output={output.resolve()}"] if output else []),
         "--sandbox",
-        "--fail-if-warnings",
         *(arg for name in LUA_FILTERS for arg in ("--lua-filter", str(FILTERS / name))),
         *(["--metadata-file", str(metadata.resolve())] if metadata else []),
         *extra_args,
@@ -97,6 +110,7 @@ def run_pandoc(
         match = _LUA_ERROR.search(text)
         detail = match.group(1) if match else " ".join(text.split())[:300]
         raise RenderError(f"pandoc ({to}): {detail}", path=source)
+    _log_warnings(result.stderr, source)
     return result.stdout
 
 
@@ -112,8 +126,8 @@ def convert_text(
 ) -> str:
     """Convert text without our filters: one chunk of the edition, or a bibliography.
 
-    A warning (--fail-if-warnings makes it an error) is reported against ``path``, at the
-    line Pandoc names: chunks are padded so that their lines are the source file's. With
+    An error, or a warning (logged), is reported against ``path``, at the line Pandoc names:
+    chunks are padded so that their lines are the source file's. With
     ``quote_errors=False`` the message names only the kind of Pandoc's error, never its text:
     for runs (citeproc with a style) whose errors can quote a file the user did not write.
     """
@@ -122,7 +136,7 @@ def convert_text(
         source = Path(work) / "chunk.txt"
         source.write_text(text, encoding="utf-8")
         args = [pandoc_binary(), "+RTS", f"-M{memory_mb}m", "-RTS", f"--from={format}",
-                f"--to={to}", str(source), "--sandbox", "--fail-if-warnings", *extra_args]
+                f"--to={to}", str(source), "--sandbox", *extra_args]
         try:
             result = run_bounded(args, seconds=seconds, memory_mb=memory_mb,
                                  overhead_mb=_RTS_OVERHEAD_MB, what="pandoc", limit="pandoc",
@@ -141,4 +155,9 @@ def convert_text(
                       "may quote a file the user did not write)")
         raise RenderError(f"pandoc: {detail or f'exit {result.returncode}'}", path=path,
                           line=int(found.group(1)) if found else None)
+    if quote_errors:
+        _log_warnings(result.stderr, path)
+    elif _WARNING.search(result.stderr or ""):
+        logger.warning("%spandoc warned while formatting citations (its text is not shown: "
+                       "it may quote a file the user did not write)", f"{path}: " if path else "")
     return result.stdout

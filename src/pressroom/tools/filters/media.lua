@@ -34,13 +34,21 @@ local function is_ours(img)
   return allowed[decode(img.src)] == true
 end
 
+-- The type a raster file's bytes say, whatever its name: a PNG saved as .jpg is listed as
+-- image/png, which EPUB reading systems (and EPUBCheck) compare with the bytes.
+local function sniffed(data)
+  if data:sub(1, 8) == "\137PNG\r\n\26\n" then return "png" end
+  if data:sub(1, 3) == "\255\216\255" then return "jpg" end
+  return nil
+end
+
 local function embed(img)
   local path = decode(img.src):gsub("^file://", "")
-  local ext = path:match("%.(%w+)$"):lower()
   local file = io.open(path, "rb")
   if not file then error("cannot read image " .. path) end
   local data = file:read("a")
   file:close()
+  local ext = sniffed(data) or path:match("%.(%w+)$"):lower()
   local name = "images/" .. pandoc.utils.sha1(data) .. "." .. ext
   pandoc.mediabag.insert(name, media_types[ext], data)
   img.src = name

@@ -16,8 +16,20 @@ local stringify = pandoc.utils.stringify
 local is_epub = FORMAT:match("epub") ~= nil
 
 local citations = {}
+-- Metadata `pressroom-note-numbers` maps "reading-id" -> the numbers its notes print as, in
+-- the order they are called: the source's own labels where they are numbers ([^2], [^3] in
+-- an excerpt that starts at note 2), else 1, 2, 3 (see sources/notes.py).
+local note_numbers = {}
 -- Ids written in raw HTML (EPUB notes and their section): check_links counts them too.
 local raw_ids = {}
+
+local function read_note_numbers(meta)
+  for reading, numbers in pairs(meta["pressroom-note-numbers"] or {}) do
+    local list = {}
+    for _, number in ipairs(numbers) do table.insert(list, stringify(number)) end
+    note_numbers[reading] = list
+  end
+end
 
 local function read_citations(meta)
   local raw = meta["pressroom-citations"]
@@ -117,7 +129,11 @@ local function epub_note(reading, number, note)
   return blocks
 end
 
-local function notes_section(reading, gathered, level)
+-- The edition's language: the "Notes" heading is the editors' word, marked as theirs in a
+-- reading in another language.
+local edition_lang = nil
+
+local function notes_section(reading, gathered, level, reading_lang)
   -- The heading is raw too: a Pandoc Header would open a section of its own that the raw
   -- closing tag could not close.
   local section, heading = reading .. "-notes", reading .. "-notes-heading"
@@ -126,8 +142,11 @@ local function notes_section(reading, gathered, level)
     raw('<section id="' .. html_escape(section) .. '" class="footnotes" epub:type="endnotes" '
       .. 'role="doc-endnotes" aria-labelledby="' .. html_escape(heading) .. '">'),
     -- One level below the reading's own heading (an h3 under a reading that is in a part).
-    raw('<h' .. (level + 1) .. ' id="' .. html_escape(heading) .. '" class="notes-heading">Notes</h'
-      .. (level + 1) .. '>'),
+    raw('<h' .. (level + 1) .. ' id="' .. html_escape(heading) .. '" class="notes-heading"'
+      .. ((reading_lang and edition_lang and reading_lang ~= edition_lang)
+        and (' lang="' .. html_escape(edition_lang) .. '" xml:lang="' .. html_escape(edition_lang) .. '"')
+        or "")
+      .. '>Notes</h' .. (level + 1) .. '>'),
   })
   blocks:extend(gathered)
   blocks:insert(raw("</section>"))
@@ -139,8 +158,11 @@ local function number_notes(doc)
   -- A reading starts at a header of class "reading" (level 1, or 2 inside a part) and ends
   -- at the next header of its level or above.
   local reading, level, count, gathered = nil, 1, 0, pandoc.Blocks({})
+  local reading_lang = nil
   local function flush()
-    if is_epub and reading and #gathered > 0 then out:extend(notes_section(reading, gathered, level)) end
+    if is_epub and reading and #gathered > 0 then
+      out:extend(notes_section(reading, gathered, level, reading_lang))
+    end
     gathered = pandoc.Blocks({})
   end
   for _, block in ipairs(doc.blocks) do
@@ -149,6 +171,7 @@ local function number_notes(doc)
       flush()
       if starts then
         reading, level, count = block.identifier, block.level, 0
+        reading_lang = block.attributes["lang"]
       else
         reading = nil
       end
@@ -157,11 +180,14 @@ local function number_notes(doc)
       block = pandoc.walk_block(block, {
         Note = function(note)
           count = count + 1
+          -- A note the source did not number (one citeproc made for a note style) takes
+          -- its place in the count.
+          local number = (note_numbers[reading] or {})[count] or tostring(count)
           if is_epub then
-            gathered:extend(epub_note(reading, count, note))
-            return call_link(reading, count)
+            gathered:extend(epub_note(reading, number, note))
+            return call_link(reading, number)
           end
-          return pandoc.Inlines({ call_link(reading, count), print_note(reading, count, note) })
+          return pandoc.Inlines({ call_link(reading, number), print_note(reading, number, note) })
         end,
       })
     end
@@ -251,6 +277,8 @@ end
 function Pandoc(doc)
   check_untrusted(doc)
   read_citations(doc.meta)
+  read_note_numbers(doc.meta)
+  edition_lang = doc.meta.lang and stringify(doc.meta.lang) or nil
   doc = number_notes(doc)
   check_links(doc)
   return doc

@@ -272,11 +272,38 @@ local function subtitle(div)
   if div.classes:includes("subtitle") then return join_display(div) end
 end
 
+-- An ordered list keeps its numbering in print: WeasyPrint reads neither the start nor the
+-- type attribute Pandoc writes, and no HTML attribute says "(2)" or "9)". So the list is
+-- written with its own tags around its items' blocks (which stay Pandoc's, for every other
+-- filter): its first number as a counter-reset, its style and delimiter as classes that
+-- print.css gives a ::marker.
+local LIST_STYLES = { Decimal = "decimal", Example = "decimal", DefaultStyle = "decimal",
+  LowerRoman = "lower-roman", UpperRoman = "upper-roman", LowerAlpha = "lower-alpha",
+  UpperAlpha = "upper-alpha" }
+local DELIMITERS = { OneParen = "one-paren", TwoParens = "two-parens", Period = "period",
+  DefaultDelim = "period" }
+
+local function ordered_list(list)
+  local style = LIST_STYLES[list.listAttributes.style] or "decimal"
+  local delim = DELIMITERS[list.listAttributes.delimiter] or "period"
+  local start = math.tointeger(list.listAttributes.start) or 1
+  local blocks = pandoc.Blocks({ pandoc.RawBlock("html", '<ol class="numbered ' .. style
+    .. " " .. delim .. '" style="counter-reset: list-item ' .. (start - 1) .. '">') })
+  for _, item in ipairs(list.content) do
+    blocks:insert(pandoc.RawBlock("html", "<li>"))
+    blocks:extend(item)
+    blocks:insert(pandoc.RawBlock("html", "</li>"))
+  end
+  blocks:insert(pandoc.RawBlock("html", "</ol>"))
+  return blocks
+end
+
 -- One walk over the inlines does all of the above in order (each walk costs the whole
 -- document's conversion to Lua and back), then one over the blocks.
 return {
   { Inlines = function(inlines)
       return attach_lone_spaces(bind_note_calls(mark_words(join_days(flatten_quotes(inlines)))))
     end },
-  { Str = join_compound, Para = tie_last_words, Header = join_display, Div = subtitle },
+  { Str = join_compound, Para = tie_last_words, Header = join_display, Div = subtitle,
+    OrderedList = ordered_list },
 }
