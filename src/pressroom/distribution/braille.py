@@ -28,10 +28,9 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from pressroom.engine.build import stopped_by_sigterm
+from pressroom.engine.build import commit, stopped_by_sigterm
 from pressroom.engine.executors import executor_for
 from pressroom.engine.layout import lay_out, print_body
-from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging, build_lock
@@ -308,12 +307,7 @@ def build_brf(settings: Settings, *, table: str = DEFAULT_TABLE,
                 name = f"{prepared.id}-{_BRF_NAME.sub('-', reading.id)}.brf"
                 outputs.append(Output("brf", staging.write(name, brf.encode("ascii")),
                                       pages=brf.count("\f")))
-            entries = [Entry.of(o, settings.out_dir, staging.path(o.path.name))
-                       for o in outputs]
-            manifest = (Manifest.load(settings.out_dir) or Manifest()).merged(
-                settings.out_dir, entries, complete=False)
-            staging.write(NAME, manifest.dumps().encode("utf-8"))
-            staging.commit()
+            commit(settings, staging, outputs)
         finally:
             staging.discard()
     return outputs

@@ -18,11 +18,10 @@ from pressroom.distribution.cartridge import (
     manifest,
 )
 from pressroom.distribution.readinglist import reading_list_bibtex, reading_list_ris
-from pressroom.engine.build import stopped_by_sigterm
+from pressroom.engine.build import commit, stopped_by_sigterm
 from pressroom.engine.executors import executor_for
 from pressroom.engine.handout import HANDOUT_VARIANTS, handout_layouts, reading_pages
 from pressroom.engine.layout import lay_out, print_body
-from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging, build_lock
@@ -119,12 +118,7 @@ def build_lms(settings: Settings, *,
                 Output("bibtex", staging.write(f"{prepared.id}-reading-list.bib",
                                                reading_list_bibtex(
                                                    edition, settings.limits).encode("utf-8")))]
-            entries = [Entry.of(o, settings.out_dir, staging.path(o.path.name))
-                       for o in outputs]
-            manifest_ = (Manifest.load(settings.out_dir) or Manifest()).merged(
-                settings.out_dir, entries, complete=False)
-            staging.write(NAME, manifest_.dumps().encode("utf-8"))
-            staging.commit()
+            commit(settings, staging, outputs)
         finally:
             staging.discard()
     return outputs

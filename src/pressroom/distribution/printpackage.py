@@ -25,12 +25,11 @@ from typing import Any
 import pikepdf
 
 from pressroom.cache import digest
-from pressroom.engine.build import stopped_by_sigterm
+from pressroom.engine.build import commit, stopped_by_sigterm
 from pressroom.engine.executors import executor_for
 from pressroom.engine.graph import Node, run_graph
 from pressroom.engine.jobs import Layout, LayoutJob
 from pressroom.engine.layout import lay_out, print_body, report_job
-from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare
 from pressroom.engine.settings import Output, Settings
 from pressroom.errors import ConfigError, RenderError
@@ -227,12 +226,7 @@ def build_print_package(settings: Settings, profile_name: str, *,
                 Output("pdf", staging.write(f"{stem}-cover.pdf", cover_layout.data),
                        f"{profile.variant.label} cover", f"print-{profile.name}-cover", 1,
                        rebuilt=not cover_layout.reused)]
-            entries = [Entry.of(o, settings.out_dir, staging.path(o.path.name))
-                       for o in outputs]
-            manifest = (Manifest.load(settings.out_dir) or Manifest()).merged(
-                settings.out_dir, entries, complete=False)
-            staging.write(NAME, manifest.dumps().encode("utf-8"))
-            staging.commit()
+            commit(settings, staging, outputs)
         finally:
             staging.discard()
     return outputs

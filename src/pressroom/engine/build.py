@@ -126,7 +126,7 @@ def build_batch(collections: Sequence[Settings], formats: Iterable[str] = FORMAT
                     warnings.check()
                 for (index, settings, last, shared), staging, making in zip(
                         todo, stagings, made, strict=True):
-                    _commit(settings, staging, making, complete)
+                    commit(settings, staging, making.outputs, complete)
                     _record(settings, (formats, papers, kinds), last, shared, making)
                     results[index] = making.outputs
             finally:
@@ -135,10 +135,14 @@ def build_batch(collections: Sequence[Settings], formats: Iterable[str] = FORMAT
     return [r if r is not None else [] for r in results]
 
 
-def _commit(settings: Settings, staging: Staging, made, complete: bool) -> None:
+def commit(settings: Settings, staging: Staging, outputs: Iterable[Output],
+           complete: bool = False) -> None:
+    """Add the staged outputs to the collection's manifest and commit them with it (a
+    handout, a print package, braille, an LMS package: ``complete`` False keeps the
+    manifest's other entries)."""
     out = settings.out_dir
     entries = [Entry.of(o, out, staging.path(o.path.relative_to(out).as_posix()))
-               for o in made.outputs]
+               for o in outputs]
     manifest = (Manifest.load(out) or Manifest()).merged(out, entries, complete)
     staging.write(NAME, manifest.dumps().encode("utf-8"))
     staging.commit()

@@ -12,12 +12,11 @@ import dataclasses
 from collections.abc import Callable
 
 from pressroom.assemble.chunks import Handout
-from pressroom.engine.build import stopped_by_sigterm
+from pressroom.engine.build import commit, stopped_by_sigterm
 from pressroom.engine.executor import Executor
 from pressroom.engine.executors import executor_for
 from pressroom.engine.jobs import JoinJob, Layout
 from pressroom.engine.layout import lay_out, print_body
-from pressroom.engine.manifest import NAME, Entry, Manifest
 from pressroom.engine.prepare import Prepared, prepare, write_prepared
 from pressroom.engine.settings import Output, Settings
 from pressroom.errors import ConfigError
@@ -100,10 +99,7 @@ def build_handout(settings: Settings, reading_id: str, *, restart: bool = False,
                 path = staging.write(f"{stem}{variant.suffix}", layout.data)
                 outputs.append(Output("pdf", path, variant.label, "handout",
                                                layout.pages, rebuilt=not layout.reused))
-            entries = [Entry.of(o, out, staging.path(o.path.name)) for o in outputs]
-            manifest = (Manifest.load(out) or Manifest()).merged(out, entries, complete=False)
-            staging.write(NAME, manifest.dumps().encode("utf-8"))
-            staging.commit()
+            commit(settings, staging, outputs)
         finally:
             staging.discard()
     return outputs
