@@ -146,7 +146,7 @@ def test_citations_go_through_citeproc_in_print_and_epub(real_build: Built):
 
 
 def test_math_is_drawn_in_print_and_mathml_in_the_epub(real_build: Built):
-    html = (real_build.settings.build_dir / "pandoc-real.html").read_text()
+    html = (real_build.settings.out_dir / "pandoc-real.html").read_text()
     assert html.count('class="math-drawing"') == 3
     assert "$$" not in html and "\\frac" not in re.sub(r'<span class="math-tex"[^<]*</span>',
                                                       "", html).split("alt=")[0]
@@ -181,7 +181,7 @@ def test_a_png_named_jpg_is_listed_as_a_png(real_build: Built):
 
 
 def test_deep_headings_stay_distinct(real_build: Built):
-    html = (real_build.settings.build_dir / "pandoc-real.html").read_text()
+    html = (real_build.settings.out_dir / "pandoc-real.html").read_text()
     # In a reader with parts, the lesson's ####, ##### and ###### sit at levels 5, 6 and 7;
     # past 6 Pandoc writes a paragraph of class "heading" opening a section.level7, so no
     # two levels become one.
