@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import zipfile
@@ -90,3 +91,14 @@ def variant_html(settings, name: str = "a4") -> str:
     prepared = prepare(settings)
     variant = next(v for v in VARIANTS if v.name == name)
     return print_html(settings, prepared, print_body(settings, prepared), variant)
+
+
+def system_font_caches() -> dict[str, str]:
+    """The machine's fontconfig cache files (as this process's configuration reads them), by
+    the sha256 of their bytes: what a program must never write over."""
+    listing = subprocess.run(["fc-cat", "-r", "-v"], capture_output=True, text=True,
+                             check=True, timeout=60).stdout
+    files = {line.split(":", 1)[1].strip() for line in listing.splitlines()
+             if line.startswith("Cache:")}
+    assert files, "fontconfig lists no cache file"
+    return {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in sorted(files)}

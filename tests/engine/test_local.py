@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, MINIMAL, ROOT, TEMPLATES
+from helpers import FIXTURES, MINIMAL, ROOT, TEMPLATES, system_font_caches
 from pressroom.engine import jobs, state
 from pressroom.engine.build import build
 from pressroom.engine.executor import WorkerError
@@ -134,10 +134,14 @@ def test_a_layout_over_its_time_limit_is_stopped_and_named():
 
 
 def test_a_layout_over_its_memory_limit_is_stopped_and_named():
+    caches = system_font_caches()
     job = LayoutJob("PDF, big", "<p>text</p>", ROOT, pdf_variant=None)
     with LocalExecutor(Limits(layout_memory_mb=64)) as executor, pytest.raises(
             LimitError, match=r"PDF, big: .*out of memory \(limit layout_memory_mb = 64;"):
         executor.submit(job).result()
+    # Starved, fontconfig cannot map its caches, scans the font folders, opens none of their
+    # fonts and writes the empty result back: the worker's must go to a folder of its own.
+    assert system_font_caches() == caches
 
 
 def test_a_bug_in_a_worker_keeps_its_traceback():

@@ -20,19 +20,23 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import resource
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import traceback
 from collections import deque
 from concurrent.futures import Future
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import Job
 from pressroom.errors import LimitError, PressroomError
 from pressroom.files import DISK_ERRORS, cannot_write
+from pressroom.tools.fontcache import write_config
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
 
 #: What the fork server imports before it forks any worker.
@@ -47,11 +51,14 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _child(job: Job, memory_mb: int, conn: Connection) -> None:
+def _child(job: Job, memory_mb: int, fonts: str, conn: Connection) -> None:
     try:
         # Told to stop (the build was): unwind, so that the programs the job started are
         # killed and its scratch folders removed by their context managers.
         signal.signal(signal.SIGTERM, _stop)
+        # Before the limit, and before anything in this process asks fontconfig: a layout
+        # short of memory must not write over the machine's font caches (tools.fontcache).
+        os.environ.update(write_config(Path(fonts, str(os.getpid())), os.environ))
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         # Deferred (see pressroom.engine): the fork server has imported it already, so this
@@ -99,8 +106,11 @@ class LocalExecutor:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._running: dict[Connection, tuple[Job, Future[Any], Any, float]] = {}
+        #: Where each worker's private font cache goes (tools.fontcache); removed on exit.
+        self._fonts = ""
 
     def __enter__(self) -> LocalExecutor:
+        self._fonts = tempfile.mkdtemp(prefix="pressroom-workers-")
         self._context.set_forkserver_preload(PRELOAD)
         # Start the fork server now: it imports WeasyPrint while the build does other work.
         multiprocessing.forkserver.ensure_running()
@@ -121,6 +131,7 @@ class LocalExecutor:
             self._thread.join()
         self._wake_receive.close()
         self._wake_send.close()
+        shutil.rmtree(self._fonts, ignore_errors=True)
 
     def submit(self, job: Job) -> Future[Any]:
         future: Future[Any] = Future()
@@ -166,7 +177,7 @@ class LocalExecutor:
     def _start(self, job: Job, future: Future[Any]) -> None:
         receive, send = self._context.Pipe(duplex=False)
         process = self._context.Process(target=_child, args=(job, self.limits.layout_memory_mb,
-                                                             send), daemon=True)
+                                                             self._fonts, send), daemon=True)
         try:
             process.start()
         except BaseException as exc:
