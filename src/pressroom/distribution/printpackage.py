@@ -177,7 +177,8 @@ def _job(name: str, html: str, settings: Settings, profile: PrintProfile,
          prepared: Prepared | None = None) -> LayoutJob:
     return LayoutJob(name, html, settings.project_root, pdf_variant=profile.pdf_variant,
                      identity=digest(name, html),
-                     inserts=inserts(prepared.pdfs) if prepared is not None else ())
+                     inserts=inserts(prepared.pdfs, langs=prepared.reading_langs)
+                     if prepared is not None else ())
 
 
 def build_print_package(settings: Settings, profile_name: str, *,

@@ -135,7 +135,8 @@ class _Variant:
         self.own: list[dict[str, int]] = [{} for _ in self.pieces]
         self.unsettled: list[str] = []
         self.result: tuple[JoinJob, Layout] | None = None
-        self.inserts = inserts(plan.prepared.pdfs, enlarge=variant.kind == "large-print")
+        self.inserts = inserts(plan.prepared.pdfs, enlarge=variant.kind == "large-print",
+                               langs=plan.prepared.reading_langs)
 
     @property
     def hints_path(self) -> Path:

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pressroom.assemble.chunks import Handout, assemble
@@ -51,8 +51,14 @@ class Prepared:
     @property
     def tagged(self) -> bool:
         """Whether every page of the volume is tagged, so that it may claim PDF/UA-1: a PDF
-        reading's pages are drawn in untagged (their own tags, if any, are not carried)."""
-        return not self.pdfs
+        reading's pages are tagged from their text layer (printing.sourcetags) unless one is
+        a scan without text or has a figure its sidecar does not describe."""
+        return all(material.taggable for material in self.pdfs.values())
+
+    @property
+    def reading_langs(self) -> dict[str, str | None]:
+        """Each reading's language, where it has one of its own."""
+        return {r.id: r.meta.lang for r in self.edition.readings}
 
     @property
     def id(self) -> str:
@@ -86,7 +92,22 @@ def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]
         material = prepare_pdf(reading.id, reading.pdf, reading.meta.lang or
                                edition.config.language, settings.local_cache, ocr=settings.ocr,
                                limits=settings.limits)
+        alts: dict[int, tuple[str | None, ...]] = {}
+        for figure in getattr(reading.meta, "figures", ()):
+            alts[figure.page - 1] = (*alts.get(figure.page - 1, ()),
+                                     None if figure.decorative else figure.alt)
+        material = replace(material, alts=alts)
         out[reading.id] = material
+        for page in material.pages:
+            described = len(alts.get(page.index, ()))
+            if described != page.figures:
+                line = reading.line_of("figures")
+                log.warning("%s%s: page %d of the PDF draws %d figure%s and the sidecar "
+                            "describes %d%s", reading.path, f":{line}" if line else "",
+                            page.index + 1, page.figures, "" if page.figures == 1 else "s",
+                            described, " (figures: - page: …, alt: …): without alt text the "
+                            "volume cannot claim PDF/UA-1" if page.figures > described else
+                            "; the rest are not used")
         if material.scanned:
             many = len(material.scanned) > 1
             log.warning("%s: %s %s of the PDF %s without a text layer: %s cannot be searched "
@@ -101,12 +122,13 @@ def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]
                         reading.pdf.path, "pages" if many else "page",
                         describe_pages(material.blank), "are" if many else "is",
                         "blank pages" if many else "a blank page")
-    if out:
-        names = [str(r.pdf.path) for r in edition.readings if r.pdf is not None]
-        log.warning("the print volume does not claim PDF/UA-1: the pages of %s %s are drawn "
-                    "in without tags (a PDF's own tags are not carried over)",
-                    "the PDF reading" if len(names) == 1 else "the PDF readings",
-                    ", ".join(names))
+    untagged = [str(r.pdf.path) for r in edition.readings
+                if r.pdf is not None and not out[r.id].taggable]
+    if untagged:
+        log.warning("the print volume does not claim PDF/UA-1: the pages of %s %s cannot be "
+                    "tagged (a scan without text, or a figure without alt text)",
+                    "the PDF reading" if len(untagged) == 1 else "the PDF readings",
+                    ", ".join(untagged))
     return out
 
 

@@ -35,6 +35,7 @@ from pressroom.printing.imposition import impose_booklet
 from pressroom.printing.join import join
 from pressroom.printing.layout import render_pdf
 from pressroom.printing.placement import place_pages
+from pressroom.printing.sourcetags import tag_source_pages
 
 
 def lay_out(job: LayoutJob) -> Layout:
@@ -46,6 +47,7 @@ def lay_out(job: LayoutJob) -> Layout:
     # A draft with wrong numbers has no data: nothing to place.
     if job.inserts and data:
         data = place_pages(data, rendered.placements, job.inserts)
+        data = tag_source_pages(data, rendered.placements, job.inserts)
     return Layout(data, rendered.pages, rendered.page_map, rendered.warnings,
                   time.perf_counter() - start, False,
                   {k: list(v) for k, v in rendered.printed_pages.items()},

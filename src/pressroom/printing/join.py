@@ -107,6 +107,7 @@ class _Joiner:
                 _append_kids(into, _kids(copied[0]))
                 copied = copied[1:]
             _append_kids(self.document, copied)
+        renumbered: set[tuple[int, int]] = set()
         for page in new_pages:
             if "/StructParents" in page:
                 page.StructParents = int(page.StructParents) + offset
@@ -115,6 +116,14 @@ class _Joiner:
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + offset
                     highest = max(highest, int(annot.StructParent) - offset)
+            # A PDF reading's page, drawn as a form with tags of its own (sourcetags).
+            xobjects = page.get("/Resources", {}).get("/XObject", {})
+            for name in list(xobjects.keys()):
+                form = xobjects[name]
+                if "/StructParents" in form and form.objgen not in renumbered:
+                    renumbered.add(form.objgen)
+                    form.StructParents = int(form.StructParents) + offset
+                    highest = max(highest, int(form.StructParents) - offset)
         self.next_key = offset + highest + 1
         if "/Names" in source.Root and "/Dests" in source.Root.Names:
             for name, dest in NameTree(source.Root.Names.Dests).items():

@@ -40,20 +40,71 @@ class Insert:
     #: Large print: scaled up to fill the page; elsewhere a page is drawn at its own size
     #: unless the page is too small for it.
     enlarge: bool = False
+    #: What the page is tagged by (printing.sourcetags); None: it is not tagged (a scan
+    #: without text, a figure without alt text).
+    tags: PageTags | None = None
 
 
-def inserts(materials: Mapping[str, PdfMaterial], *, enlarge: bool = False
-            ) -> tuple[Insert, ...]:
+@dataclass(frozen=True)
+class Unit:
+    """A paragraph, heading or note of the text layer, as a structure element: ``key``
+    is the same on every page it is on; ``role`` the element's type (P, H1-H6, Note);
+    ``boxes`` its lines on this page (left, top, right, bottom, as poppler gives them)."""
+
+    key: int
+    role: str
+    boxes: tuple[tuple[float, float, float, float], ...]
+    #: Its text as the text layer reads it (words joined across line ends).
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PageTags:
+    """A source page's structure: its units in reading order, its figures' alt texts in
+    drawing order (None: decorative), the reading's id and language."""
+
+    reading: str
+    units: tuple[Unit, ...]
+    alts: tuple[str | None, ...]
+    lang: str | None = None
+
+
+def _units(material: PdfMaterial) -> dict[int, list[Unit]]:
+    """Every page's units, in reading order: a paragraph that runs on from the page before
+    comes first on the page it runs on to (the pages are read in order)."""
+    out: dict[int, list[Unit]] = {page.index: [] for page in material.pages}
+    key = 0
+    for page in material.pages:
+        for block in page.blocks:
+            role = "Note" if block.note else f"H{block.level}" if block.level else "P"
+            for index in dict.fromkeys(box[0] for box in block.boxes):
+                if index in out:
+                    out[index].append(Unit(key, role, tuple(tuple(box[1:]) for box in block.boxes
+                                                            if box[0] == index), block.text))
+            key += 1
+    return out
+
+
+def inserts(materials: Mapping[str, PdfMaterial], *, enlarge: bool = False,
+            langs: Mapping[str, str | None] | None = None) -> tuple[Insert, ...]:
     """What each layout draws: every page of every PDF reading, framed by the ink of all the
     reading's pages together, so that its pages keep one scale and one position, as a
-    photocopy would (a short last page is not blown up, nor moved to the middle)."""
+    photocopy would (a short last page is not blown up, nor moved to the middle); with
+    what each page is tagged by when the reading can be (``langs``: each reading's
+    language)."""
     out: list[Insert] = []
     for material in materials.values():
         inked = [page.ink for page in material.pages if not page.blank]
         frame = (min(b[0] for b in inked), min(b[1] for b in inked),
                  max(b[2] for b in inked), max(b[3] for b in inked)) if inked else _WHOLE
+        units = _units(material) if material.taggable else {}
+        lang = (langs or {}).get(material.reading)
         out += [Insert(placeholder_id(material.reading, n), str(material.file), page.index,
-                       frame, enlarge) for n, page in enumerate(material.pages, start=1)]
+                       frame, enlarge,
+                       PageTags(material.reading, tuple(units[page.index]),
+                                material.alts.get(page.index, ()), lang)
+                       if material.taggable else None)
+                for n, page in enumerate(material.pages, start=1)]
     return tuple(out)
 
 

@@ -93,6 +93,11 @@ def load_pdf_reading(path: Path, max_mb: int = DEFAULT_LIMITS.source_mb,
                          f"{WHERE_TO_RAISE})", path=path)
     spec = None if meta.pages is None else str(meta.pages)
     pdf = inspect_pdf(path, spec, doc.line_of(("pages",)), sidecar, max_pdf_pages)
+    for k, figure in enumerate(meta.figures):
+        if figure.page - 1 not in pdf.pages:
+            raise ContentError(f"page {figure.page} is not among the pages the reading "
+                               "reproduces", path=sidecar,
+                               line=doc.line_of(("figures", k, "page")), field="figures")
     return Reading(sidecar, meta, "", 1, (), doc, pdf=pdf)
 
 

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     Tag,
     field_validator,
+    model_validator,
 )
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
@@ -207,13 +208,33 @@ class ReadingMeta(Strict):
         return join_title(self.title, self.subtitle)
 
 
+class FigureText(Strict):
+    """What a figure on a PDF reading's page shows, for those who cannot see it: its alt
+    text, or that it is decorative (drawn, and passed over when read aloud)."""
+
+    #: The page of the PDF file it is on (as ``pages`` counts them); a page's figures are
+    #: listed in the order the page draws them (for most pages, top to bottom).
+    page: int = Field(ge=1)
+    alt: Text | None = None
+    decorative: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> FigureText:
+        if (self.alt is None) == (not self.decorative):
+            raise ValueError("give a figure its alt text (alt: …) or say it is decorative "
+                             "(decorative: true), one or the other")
+        return self
+
+
 class PdfReadingMeta(ReadingMeta):
     """The sidecar of a PDF reading (``chen-2001.yaml`` beside ``chen-2001.pdf``): the keys
-    of a Markdown reading's front matter, and which of the PDF's pages to include."""
+    of a Markdown reading's front matter, which of the PDF's pages to include, and what its
+    figures show."""
 
     #: Pages of the PDF file (not the source's printed numbers), "3-17" or "1, 4-6"; all of
     #: them when absent.
     pages: Text | int | None = None
+    figures: list[FigureText] = []
 
 
 def join_title(title: str, subtitle: str | None) -> str:

@@ -25,18 +25,21 @@ notice that the reading is in print only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
 
 from pressroom.cache import Cache, code_version, digest, file_digest
 from pressroom.errors import ContentError, RenderError
+from pressroom.sources.pdfcontent import figures, page_objects
 from pressroom.sources.pdffile import PdfFile, pdf_faults, visible_box
 from pressroom.sources.pdftext import TextBlock, page_blocks, read_layout
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded, run_tool
@@ -74,6 +77,8 @@ class SourcePage:
     blocks: tuple[TextBlock, ...] = ()
     #: Nothing printed on it.
     blank: bool = False
+    #: The images it draws that are figures (not its background: sources.pdfcontent).
+    figures: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,9 @@ class PdfMaterial:
     digest: str
     pages: tuple[SourcePage, ...]
     ocr: bool = False
+    #: Each figure's alt text by 0-based page, in drawing order; None: decorative (from
+    #: the sidecar, not the cache: editing it re-tags the pages without reading them again).
+    alts: Mapping[int, tuple[str | None, ...]] = field(default_factory=dict)
 
     @property
     def has_text(self) -> bool:
@@ -98,6 +106,18 @@ class PdfMaterial:
     @property
     def blank(self) -> tuple[int, ...]:
         return tuple(page.index for page in self.pages if page.blank)
+
+    @property
+    def without_alt(self) -> tuple[int, ...]:
+        """Pages with more figures than the sidecar describes."""
+        return tuple(page.index for page in self.pages
+                     if page.figures > len(self.alts.get(page.index, ())))
+
+    @property
+    def taggable(self) -> bool:
+        """Whether every page can be tagged: text on every page that is not blank (a scan
+        needs --ocr), and every figure described."""
+        return not self.scanned and not self.without_alt
 
 
 def _ocr_language(lang: str | None) -> str:
@@ -155,7 +175,8 @@ def prepare_pdf(reading_id: str, pdf: PdfFile, lang: str | None, cache: Cache, *
 
 def _material_from_record(reading_id: str, ocr_file: Path, record: dict) -> PdfMaterial:
     pages = tuple(SourcePage(**{**p, "ink": tuple(p["ink"]),
-                                "blocks": tuple(TextBlock(**b) for b in p["blocks"])})
+                                "blocks": tuple(TextBlock(**{**b, "boxes": tuple(
+                                    tuple(box) for box in b["boxes"])}) for b in p["blocks"])})
                   for p in record["pages"])
     return PdfMaterial(reading_id, ocr_file, record["digest"], pages, record["ocr"])
 
@@ -172,14 +193,26 @@ def _read_pages(reading_id: str, path: Path, indexes: tuple[int, ...],
     inks = _ink_boxes(path, reader, first, last, limits)
     blocks = page_blocks(layout)
     pages = []
-    for index in indexes:
-        page = reader.pages[index]
-        has_text = bool(layout.get(index))
-        ink = inks.get(index)
-        pages.append(SourcePage(index, ink or _WHOLE, has_text,
-                                not has_text and _has_image(page),
-                                tuple(blocks.get(index, ())), blank=ink is None))
+    with _content_faults(path), pikepdf.open(path) as drawing:
+        for index in indexes:
+            page = reader.pages[index]
+            has_text = bool(layout.get(index))
+            ink = inks.get(index)
+            drawn = page_objects(drawing.pages[index])
+            pages.append(SourcePage(index, ink or _WHOLE, has_text,
+                                    not has_text and _has_image(page),
+                                    tuple(blocks.get(index, ())), blank=ink is None,
+                                    figures=len(figures(drawn, has_text))))
     return PdfMaterial(reading_id, path, file_digest(path), tuple(pages))
+
+
+@contextlib.contextmanager
+def _content_faults(path: Path) -> Iterator[None]:
+    """qpdf (under pikepdf) failing on a page pypdf could read: one line naming the file."""
+    try:
+        yield
+    except pikepdf.PdfError as exc:
+        raise ContentError(f"the PDF's page content cannot be read: {exc}", path=path) from exc
 
 
 def _xobjects(page) -> Iterator[tuple[Any, int]]:

@@ -43,6 +43,10 @@ class TextBlock:
     text: str
     level: int = 0
     note: bool = False
+    #: Its lines on the page (and on the next, for a paragraph that runs on): the 0-based
+    #: page, then left, top, right, bottom in points from the page's top left, as poppler
+    #: gives them. The tagging of the page finds what the content draws by them.
+    boxes: tuple[tuple[int, float, float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,11 @@ def _join(left: str, right: str, compounds: set[str]) -> str:
     return f"{left} {right}"
 
 
+def _boxes(index: int, lines: Sequence[_Line]) -> tuple[tuple[int, float, float, float, float],
+                                                        ...]:
+    return tuple((index, line.x0, line.top, line.x1, line.bottom) for line in lines)
+
+
 def _line_text(lines: Sequence[_Line], compounds: set[str]) -> str:
     text = ""
     for line in lines:
@@ -335,29 +344,35 @@ def page_blocks(pages: Mapping[int, list[_Block]]) -> dict[int, list[TextBlock]]
         here: list[TextBlock] = []
         out[index] = here
         for block in ordered[index]:
+            boxes = _boxes(index, block.lines)
             if is_note(block):
-                here.append(TextBlock(_line_text(block.lines, compounds), note=True))
+                here.append(TextBlock(_line_text(block.lines, compounds), note=True,
+                                      boxes=boxes))
                 continue
             if is_heading(block):
-                here.append(TextBlock(_line_text(block.lines, compounds), levels(block.size)))
+                here.append(TextBlock(_line_text(block.lines, compounds), levels(block.size),
+                                      boxes=boxes))
                 open_at = None
                 continue
             depth = numbered_depth(block)
             if depth:
                 # Below the headings set larger: their levels come first.
                 here.append(TextBlock(_line_text(block.lines, compounds),
-                                      min(3, sized_levels + depth)))
+                                      min(3, sized_levels + depth), boxes=boxes))
                 open_at = None
                 continue
             for number, paragraph in enumerate(_paragraphs(block)):
                 text = _line_text(paragraph, compounds)
+                boxes = _boxes(index, paragraph)
                 if number == 0 and open_at is not None and text[:1].islower():
                     # One paragraph across the break, kept where it begins.
                     page, place = open_at
-                    out[page][place] = TextBlock(_join(out[page][place].text, text, compounds))
+                    before = out[page][place]
+                    out[page][place] = TextBlock(_join(before.text, text, compounds),
+                                                 boxes=before.boxes + boxes)
                     text = out[page][place].text
                 else:
-                    here.append(TextBlock(text))
+                    here.append(TextBlock(text, boxes=boxes))
                     page, place = index, len(here) - 1
                 open_at = None if _SENTENCE_END.search(text) else (page, place)
         if not pages[index]:
