@@ -384,13 +384,32 @@ def test_the_booklets_impose_the_pdf_pages(mixed: Built):
 
 
 def test_the_volume_claims_pdf_ua_only_when_every_part_is_tagged(mixed: Built,
-                                                                  minimal_build: Built):
+                                                                  minimal_build: Built,
+                                                                  tmp_path: Path):
+    import pikepdf
+
+    from pressroom.checks.pdfua import claims_pdfua
+    from pressroom.printing.placement import FORM_PREFIX
+
+    # The scan has no text (no --ocr): its page is drawn untagged, and the volume says so.
     untagged = mixed.one("pdf", "reading", "A4")
+    result = check_claim(untagged)
+    assert not claims_pdfua(untagged)
+    assert result.ok and result.detail.startswith("no PDF/UA-1 claim: pages ")
     tagged = minimal_build.one("pdf", "reading", "A4")
-    assert check_claim(untagged, ["unequal-allies", "scanned-chapter"]).ok
-    assert not check_claim(untagged, []).ok
-    assert check_claim(tagged, []).ok
-    assert not check_claim(tagged, ["a-pdf-reading"]).ok
+    assert claims_pdfua(tagged) and check_claim(tagged).ok
+    # A claim over a source page drawn without tags fails.
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(tagged) as pdf:
+        page = pdf.pages[-1]
+        form = pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                               BBox=[0, 0, 10, 10])
+        page.obj.Resources.XObject = pikepdf.Dictionary({f"{FORM_PREFIX}0": form})
+        pdf.save(broken)
+    result = check_claim(broken)
+    assert not result.ok and result.detail == (
+        f"claims PDF/UA-1, but the PDF reading's page drawn on page {len(pdf.pages)} is "
+        "not tagged")
     # The tags of the volume's own parts are still written.
     assert "/StructTreeRoot" in PdfReader(untagged).trailer["/Root"]
 
@@ -406,11 +425,11 @@ def test_the_build_says_which_readings_break_the_claim_and_which_are_scans(tmp_p
         f"{folder / 'readings' / 'scanned-chapter.pdf'}: page 1 of the PDF is a scanned image")
     assert "--ocr" in scans[0]
     claims = [m for m in messages if "does not claim PDF/UA-1" in m]
+    # The publisher's PDF has a text layer and no figure: it is tagged; the scan is not.
     assert claims == [
-        "the print volume does not claim PDF/UA-1: the pages of the PDF readings "
-        f"{folder / 'readings' / 'unequal-allies.pdf'}, "
-        f"{folder / 'readings' / 'scanned-chapter.pdf'} are drawn in without tags (a PDF's "
-        "own tags are not carried over)"]
+        "the print volume does not claim PDF/UA-1: the pages of the PDF reading "
+        f"{folder / 'readings' / 'scanned-chapter.pdf'} cannot be tagged (a scan without "
+        "text, or a figure without alt text)"]
 
 
 def test_every_check_passes_on_the_mixed_reader(mixed: Built):

@@ -53,7 +53,6 @@ def check_outputs(settings) -> list[CheckResult]:
     edition = load_edition(settings.edition, settings.boundary, max_source_mb=limits.source_mb)
     notes = sum(len(r.notes) for r in edition.readings) + (
         len(edition.introduction.notes) if edition.introduction else 0)
-    untagged = [r.id for r in edition.readings if r.pdf]
     # The self-check names the piece of each page by the readings' titles in the outline.
     pieces = [r.meta.title for r in edition.readings]
     results: list[CheckResult] = []
@@ -86,7 +85,7 @@ def check_outputs(settings) -> list[CheckResult]:
             # Not a booklet or handout (imposed, or one reading), nor a print package's PDF
             # (PDF/X, links removed for some printers): the editions themselves.
             results.append(check_pdf(path, entry.pages, notes))
-            results.append(check_claim(path, untagged))
+            results.append(check_claim(path))
             results.append(check_pdfua(path, pieces))
         elif entry.format == "pdf" and entry.variant == "lms":
             # A reading's PDF for the LMS: its tags, as for the volume.

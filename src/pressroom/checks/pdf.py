@@ -15,7 +15,9 @@ from pressroom.checks import faces
 from pressroom.checks.faces import source_fonts
 from pressroom.checks.result import CheckResult
 from pressroom.errors import LimitError, RenderError
+from pressroom.printing.placement import FORM_PREFIX
 from pressroom.sources.links import is_web_link, link_scheme
+from pressroom.sources.pdffile import describe_pages
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
 
 
@@ -131,22 +133,41 @@ def check_pdf(pdf: Path, expected_pages: object, expected_notes: int) -> CheckRe
                        f"{pages} pages, readable, {calls} notes linked both ways")
 
 
-def check_claim(pdf: Path, untagged: list[str]) -> CheckResult:
+def untagged_source_pages(reader: PdfReader) -> list[int]:
+    """The pages (1-based) that draw a PDF reading's page without tags: its form has no
+    place in the structure's parent tree (printing.sourcetags did not tag it)."""
+    found = []
+    for number, page in enumerate(reader.pages, 1):
+        resources = page.get("/Resources")
+        xobjects = (resources.get_object().get("/XObject") if resources is not None else None)
+        xobjects = xobjects.get_object() if xobjects is not None else {}
+        if any(str(name).startswith(FORM_PREFIX)
+               and "/StructParents" not in xobjects[name].get_object() for name in xobjects):
+            found.append(number)
+    return found
+
+
+def check_claim(pdf: Path) -> CheckResult:
     """The PDF claims PDF/UA-1 exactly when every part of it is tagged: never when a PDF
-    reading's pages (drawn in untagged) are in it."""
+    reading's page is drawn in untagged (a scan without text, a figure without alt)."""
     try:
-        metadata = PdfReader(pdf).trailer["/Root"].get("/Metadata")
+        reader = PdfReader(pdf)
+        metadata = reader.trailer["/Root"].get("/Metadata")
         xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata else ""
+        untagged = untagged_source_pages(reader)
     except Exception as exc:  # pypdf raises many types for broken files
         return CheckResult(f"pdf/ua {pdf.name}", False, f"unreadable: {exc}")
     claims = "pdfuaid:part" in xmp
+    pages = describe_pages([n - 1 for n in untagged])
     if untagged and claims:
         return CheckResult(f"pdf/ua {pdf.name}", False,
-                           f"claims PDF/UA-1, but {untagged[0]}'s pages are not tagged")
+                           f"claims PDF/UA-1, but the PDF reading's page drawn on page "
+                           f"{pages} is not tagged")
     if not untagged and not claims:
         return CheckResult(f"pdf/ua {pdf.name}", False, "does not claim PDF/UA-1")
     return CheckResult(f"pdf/ua {pdf.name}", True, "claims PDF/UA-1, every part tagged"
-                       if claims else f"no PDF/UA-1 claim: {', '.join(untagged)} untagged")
+                       if claims else f"no PDF/UA-1 claim: pages {pages} are a PDF "
+                       "reading's, untagged")
 
 
 def run_qpdf(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> CheckResult:

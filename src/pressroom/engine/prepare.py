@@ -101,7 +101,7 @@ def prepare_pdfs(settings: Settings, edition: Edition) -> dict[str, PdfMaterial]
         for page in material.pages:
             described = len(alts.get(page.index, ()))
             if described != page.figures:
-                line = reading.line_of("figures")
+                line = reading.line_of("figures") if alts else None
                 log.warning("%s%s: page %d of the PDF draws %d figure%s and the sidecar "
                             "describes %d%s", reading.path, f":{line}" if line else "",
                             page.index + 1, page.figures, "" if page.figures == 1 else "s",
