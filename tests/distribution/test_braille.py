@@ -147,6 +147,22 @@ def test_notes_follow_the_text_and_their_calls_stay_as_numbers():
     assert not any(isinstance(b, PageBreak) for b in with_page_breaks(blocks, PageMap(), None))
 
 
+def test_a_figure_is_its_alt_text_and_a_table_is_read_row_by_row():
+    body = ('<section id="r"><p>Before.</p><figure><img src="m.png" alt="A map of the '
+            'border"><figcaption>The border in 1969.</figcaption></figure>'
+            '<figure><img src="c.png" alt="Same words"><figcaption>Same words</figcaption>'
+            '</figure><table><caption>Treaties</caption><tr><th>Year</th><th>Treaty</th>'
+            '</tr><tr><td>1950</td><td>Alliance</td></tr></table><p>After.</p></section>')
+
+    class Reading:
+        id = "r"
+
+    assert reading_blocks(body, Reading()) == [
+        Block("Before."), Block("Figure: A map of the border. The border in 1969."),
+        Block("Figure: Same words"), Block("Table: Treaties"), Block("Year; Treaty"),
+        Block("1950; Alliance"), Block("After.")]
+
+
 @pytest.mark.slow
 def test_the_default_editions_brf_translates_back(tmp_path: Path):
     settings = Settings(ROOT, CONTENT, TEMPLATES, tmp_path / "build")

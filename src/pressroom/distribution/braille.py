@@ -2,9 +2,10 @@
 in Unified English Braille grade 2 by default (liblouis, tools/louis.py), on pages of 40
 cells by 25 lines, with print page references as BANA's Braille Formats give them.
 
-The text is the reading's blocks in the print HTML (its opener, headings, paragraphs; its
-notes gathered after the text under "Notes", each call left in the text as its number in
-brackets; for a PDF reading, the text of its pages' text layer, as the EPUB has it). The
+The text is the reading's blocks in the print HTML (its opener, headings, paragraphs; a
+figure as "Figure:" with its alt text and caption; a table in linear form, a block a row, its
+cells separated by semicolons; its notes gathered after the text under "Notes", each call
+left in the text as its number in brackets; for a PDF reading, the text of its pages' text layer, as the EPUB has it). The
 print pages are the A4 reader's, from its page map: where each print page begins, by block
 anchor and how many characters of the block came before. So, as BANA's formats have it:
 
@@ -47,7 +48,10 @@ LINES = 25
 #: Lines of text on a page: line 1 carries the print page, line 25 the braille page number.
 TEXT_LINES = LINES - 2
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_BLOCKS = frozenset({"p", "li", "dt", "dd", "td", "th", *_HEADINGS})
+_BLOCKS = frozenset({"p", "li", "dt", "dd", *_HEADINGS})
+#: Read whole, as one block (a figure) or a block a row (a table): what is inside them is
+#: not read again.
+_WHOLES = frozenset({"figure", "table"})
 _HINTS = str.maketrans({"\u2060": "", "\u00ad": "", "\u00a0": " ", "\u202f": " "})
 
 
@@ -92,6 +96,32 @@ def _text(element, notes: list[str]) -> str:
     return "".join(parts)
 
 
+def _clean(text: str) -> str:
+    return " ".join(text.translate(_HINTS).split())
+
+
+def _whole(element, notes: list[str]) -> list[Block]:
+    """A figure as one block, "Figure:" and what it shows (its images' alt text, then its
+    caption where that says more); a table in the linear form, "Table:" and its caption,
+    then a block a row with its cells in order, separated by semicolons."""
+    caption = element.find("figcaption" if element.tag == "figure" else "caption")
+    said = _clean(_text(caption, notes)) if caption is not None else ""
+    if element.tag == "figure":
+        alts = [_clean(img.get("alt", "")) for img in element.iter("img")]
+        alts += [_clean(title.text_content()) for title in element.iter("title")]
+        shown = "; ".join(a for a in alts if a and a != said)
+        if shown and said and shown[-1] not in ".!?":
+            shown += "."
+        text = " ".join(filter(None, (shown, said)))
+        return [Block(f"Figure: {text}" if text else "Figure")]
+    rows = []
+    for row in element.iter("tr"):
+        cells = [_clean(_text(cell, notes)) for cell in row if cell.tag in ("td", "th")]
+        if any(cells):
+            rows.append(Block("; ".join(cells)))
+    return [Block(f"Table: {said}" if said else "Table"), *rows]
+
+
 def reading_blocks(body: str, reading: Reading, material: PdfMaterial | None = None
                    ) -> list[Block]:
     """The reading's blocks in the print body, in order, with its notes as blocks after; a
@@ -114,12 +144,16 @@ def reading_blocks(body: str, reading: Reading, material: PdfMaterial | None = N
                 if text:
                     blocks.append(Block(text, heading=text_block.level > 0))
             continue
-        if element.tag not in _BLOCKS or any(a.tag in _BLOCKS
-                                             for a in element.iterancestors()):
+        if any(a.tag in _BLOCKS or a.tag in _WHOLES for a in element.iterancestors()):
+            continue
+        if element.tag in _WHOLES:
+            blocks += _whole(element, notes)
+            continue
+        if element.tag not in _BLOCKS:
             continue
         anchor = next((s.get("id") for s in element.iter("span")
                        if (s.get("id") or "").startswith("pm-")), None)
-        text = " ".join(_text(element, notes).translate(_HINTS).split())
+        text = _clean(_text(element, notes))
         if text:
             blocks.append(Block(text, element.tag in _HEADINGS, anchor))
     if notes:
