@@ -191,3 +191,14 @@ def test_a_figure_entry_that_cannot_be_used_names_its_line(tmp_path: Path, entry
     message = str(caught.value)
     assert message.startswith(f"{sidecar}:{line}") and words in message
     shutil.rmtree(folder)
+
+
+def test_each_lms_pdf_of_the_reader_claims_pdf_ua_and_passes(tagged: Path):
+    from pressroom.distribution.lms import build_lms
+
+    folder = tagged.parents[2]
+    pdfs = [o.path for o in build_lms(settings_for(folder, ocr=True)) if o.format == "pdf"]
+    assert len(pdfs) == 3
+    for pdf in pdfs:
+        assert claims_pdfua(pdf), pdf.name
+        assert pdfua_problems(pdf) == [], pdf.name
