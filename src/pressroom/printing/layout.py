@@ -15,13 +15,12 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pressroom.errors import RenderError, SafetyError
-from pressroom.printing import pagehints
+from pressroom.printing import footnotes, pagehints
 from pressroom.printing.boxes import page_starts, placeholder_ids, text_boxes
 from pressroom.printing.fetcher import url_refusal
 from pressroom.printing.pagemap import PageMap, PageStart
 from pressroom.printing.pieces import PIECE_LINK
 
-_FOOTNOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
 #: Characters that only steer line breaking (word joiner, soft hyphen): not words.
 _BREAK_HINTS = str.maketrans("", "", "\u2060\u00ad")
 
@@ -176,31 +175,48 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     it will be laid out again with the right ones, and writing a tagged PDF costs a fifth of
     a layout. Its data is then empty; its page map and pages are what the next round needs.
 
-    Every footnote must come out laid out on some page: WeasyPrint has dropped a footnote
-    whose call was pushed to the next page by widow/orphan control, and a lost note is a
-    broken edition, so we check the anchors of the laid-out pages before writing.
+    Every note must come out at the foot of its call's page: WeasyPrint has dropped a note,
+    or set it a page late, where widow and orphan control held its call's lines together, so
+    the notes are checked after the layout and a piece with one out of place is laid out
+    again (printing.footnotes). A note still dropped stops the build; one still a page late
+    is said in a warning.
     """
     fetcher = ConfinedFetcher(project_root)
     try:
-        with _weasyprint_warnings() as warnings:
-            parsed = weasyprint.HTML(
-                string=html if first_page == 1 else _numbered_from(html, first_page),
-                base_url=str(project_root) + "/", url_fetcher=fetcher)
-            document = parsed.render()
-        anchor_pages: dict[str, int] = {}
-        for number, page in enumerate(document.pages, start=first_page):
-            for name in page.anchors:
-                anchor_pages.setdefault(name, number)
-        lost = [note for note in _FOOTNOTE_ID.findall(html) if note not in anchor_pages]
-        if lost:
-            call = anchor_pages.get(lost[0].replace("-note-", "-noteref-"))
+        numbered = html if first_page == 1 else _numbered_from(html, first_page)
+        best = None
+        notes: list[str] = []
+        for step in range(len(footnotes.STEPS)):
+            page = footnotes.with_step(footnotes.loosen(numbered, notes), step)
+            with _weasyprint_warnings() as said:
+                parsed = weasyprint.HTML(string=page, base_url=str(project_root) + "/",
+                                         url_fetcher=fetcher)
+                document = parsed.render()
+            anchor_pages: dict[str, int] = {}
+            for number, laid in enumerate(document.pages, start=first_page):
+                for name in laid.anchors:
+                    anchor_pages.setdefault(name, number)
+            wrong = footnotes.misplaced(html, anchor_pages)
+            if best is None or wrong.weight < best[0].weight:
+                best = (wrong, parsed, document, anchor_pages, said)
+            if not wrong:
+                break
+            notes += [n for n in wrong.notes if n not in notes]
+        wrong, parsed, document, anchor_pages, warnings = best
+        if wrong.lost:
+            lost = wrong.lost
+            call = anchor_pages.get(footnotes.call_of(lost[0]))
             raise RenderError(
                 f"WeasyPrint dropped footnote {lost[0]} (reading "
                 f"{lost[0].rsplit('-note-', 1)[0]!r}, its call on page {call or '?'}) "
                 "while paginating"
-                f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}; "
-                "check footnote-policy in the print stylesheet"
+                f"{f' (and {len(lost) - 1} more)' if len(lost) > 1 else ''}, "
+                "however the notes were spaced; check footnote-policy in the print stylesheet"
             )
+        warnings = [*warnings, *(
+            f"note {note.rsplit('-note-', 1)[1]} of {note.rsplit('-note-', 1)[0]!r} is "
+            f"printed on page {page}, its call on page {call}"
+            for note, page, call in wrong.moved)]
         printed = printed_pages(document)
         if draft and pagehints.wrong(printed, anchor_pages):
             data = b""

@@ -1,0 +1,56 @@
+"""Every note on its call's page: misplaced notes found from the layout's anchors, the
+paragraphs that call them loosened, and a layout WeasyPrint sets wrong laid out again."""
+
+from __future__ import annotations
+
+import pytest
+import weasyprint
+
+from helpers import FIXTURES, ROOT, TEMPLATES, variant_html
+from pressroom.engine.settings import Settings
+from pressroom.printing import footnotes
+from pressroom.printing.layout import render_pdf
+
+_PAGE = ('<html><head><style>p {{ orphans: 3 }}</style></head><body>'
+         '<p class="x">One.<a id="r-noteref-1">1</a><span id="r-note-1" class="footnote">'
+         'Note.</span></p><li>Two.<span id="r-note-2" class="footnote">N.</span></li>{more}'
+         '</body></html>')
+
+
+def test_a_note_dropped_or_a_page_late_is_found():
+    html = _PAGE.format(more="")
+    assert not footnotes.misplaced(html, {"r-note-1": 3, "r-noteref-1": 3, "r-note-2": 4,
+                                          "r-noteref-2": 4})
+    wrong = footnotes.misplaced(html, {"r-note-1": 4, "r-noteref-1": 3, "r-noteref-2": 4})
+    assert wrong.lost == ("r-note-2",) and wrong.moved == (("r-note-1", 4, 3),)
+    assert wrong.notes == ("r-note-2", "r-note-1") and wrong.weight == 101
+
+
+def test_the_blocks_that_call_the_notes_are_marked_once():
+    html = _PAGE.format(more="")
+    loose = footnotes.loosen(footnotes.loosen(html, ["r-note-1", "r-note-2"]), ["r-note-1"])
+    assert '<p data-notes-loose="" class="x">' in loose
+    assert '<li data-notes-loose="">Two.' in loose
+    assert loose.count(footnotes.LOOSE) == 2
+    assert footnotes.loosen(html, ["r-note-9"]) == html
+    assert footnotes.with_step(html, 0) == html
+    assert footnotes.with_step(html, 2).count("<style>") == 2
+
+
+@pytest.mark.slow
+def test_a_layout_with_a_note_out_of_place_is_laid_out_again_until_none_is(tmp_path):
+    # The real-shaped article's paragraph of seven notes in three lines, in US Letter:
+    # WeasyPrint 70 sets it a line a page, each line's notes on the page after.
+    settings = Settings(ROOT, FIXTURES / "pandoc-real" / "reader.yaml", TEMPLATES,
+                        tmp_path / "build")
+    html = variant_html(settings, "letter")
+    first = weasyprint.HTML(string=html, base_url=f"{ROOT}/").render()
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(first.pages, 1):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    assert footnotes.misplaced(html, anchors).moved  # the fault is WeasyPrint's, and real
+    rendered = render_pdf(html, ROOT, variant=None)
+    assert not footnotes.misplaced(html, rendered.page_map.anchors)
+    assert rendered.pages < len(first.pages)
+    assert not [w for w in rendered.warnings if "is printed on page" in w]
