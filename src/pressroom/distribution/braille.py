@@ -5,9 +5,10 @@ cells by 25 lines, with print page references as BANA's Braille Formats give the
 The text is the reading's blocks in the print HTML (its opener, headings, paragraphs; a
 figure as "Figure:" with its alt text and caption; a table in linear form, a block a row, its
 cells separated by semicolons; its notes gathered after the text under "Notes", each call
-left in the text as its number in brackets; for a PDF reading, the text of its pages' text layer, as the EPUB has it). The
-print pages are the A4 reader's, from its page map: where each print page begins, by block
-anchor and how many characters of the block came before. So, as BANA's formats have it:
+left in the text as its number in brackets; for a PDF reading, the text of its pages' text
+layer, as the EPUB has it). The print pages are the A4 reader's, from its page map: where
+each print page begins, by block anchor and how many characters of the block came before.
+So, as BANA's formats have it:
 
 - a print page change inside the text is a line of dots 3-6 (``-`` in braille ASCII) ending
   at the right margin with the new print page number; a change that falls at the top of a
