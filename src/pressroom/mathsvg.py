@@ -45,7 +45,10 @@ def _drawn(tex: str, display: bool) -> tuple[str, float, float, float]:
                              inline=not display, margin=0)
         svg = math.svg()
     except Exception as exc:  # latex2mathml and ziamath raise many types for bad TeX
-        raise ContentError(f"cannot typeset the TeX math ${tex}$: {exc}") from exc
+        # Some parse errors carry no text (an IndexError on an unclosed brace): name the
+        # kind then, so the line never ends in an empty reason.
+        reason = str(exc).strip() or f"the TeX is incomplete ({type(exc).__name__})"
+        raise ContentError(f"cannot typeset the TeX math ${tex}$: {reason}") from exc
     # The drawing's box is its viewBox, whose y = 0 is the baseline.
     found = _VIEWBOX.search(svg)
     if not found:

@@ -104,6 +104,16 @@ def test_tex_that_cannot_be_typeset_is_named_at_its_line(tmp_path):
     assert str(caught.value).startswith(f"{path}:5: cannot typeset the TeX math $\\frac{{1}}$")
 
 
+def test_tex_whose_parser_gives_no_reason_still_says_why(tmp_path):
+    # latex2mathml stops on an unclosed brace with an error that has no text.
+    path = tmp_path / "reading.md"
+    with pytest.raises(ContentError) as caught:
+        chunk_ast(Chunk("Bad $\\frac{1}{$ here.\n", path))
+    message = str(caught.value)
+    assert message.startswith(f"{path}:1: cannot typeset the TeX math $\\frac{{1}}{{$: ")
+    assert not message.endswith(": ") and "incomplete" in message
+
+
 def test_an_unclosed_raw_div_is_a_warning_as_in_plain_pandoc(tmp_path: Path, caplog):
     path = tmp_path / "reading.md"
     with caplog.at_level(logging.WARNING, "pressroom"):
