@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pressroom.engine.local import LocalExecutor
 from pressroom.engine.settings import Settings
 from pressroom.engine.state import STATE
 from pressroom.errors import ConfigError, LimitError
+from pressroom.faces import font_face_css
 from pressroom.tools.run import Limits
 
 
@@ -142,6 +144,23 @@ def test_a_layout_over_its_memory_limit_is_stopped_and_named():
     # Starved, fontconfig cannot map its caches, scans the font folders, opens none of their
     # fonts and writes the empty result back: the worker's must go to a folder of its own.
     assert system_font_caches() == caches
+
+
+def test_a_layout_leaves_nothing_in_the_temporary_folder():
+    # WeasyPrint writes the fonts @font-face loads into a weasyprint-* folder of the
+    # temporary folder and removes it only when garbage-collected, which a worker process
+    # that exits never is: the worker's temporary folder is its own scratch.
+    html = (f"<style>{font_face_css()}</style>"
+            "<p style='font-family: \"EB Garamond\"'>text</p>")
+    job = LayoutJob("PDF, fonts", html, ROOT, pdf_variant=None)
+    temporary = Path(tempfile.gettempdir())
+    before = set(temporary.glob("weasyprint-*"))
+    with LocalExecutor(workers=1) as executor:
+        assert executor.submit(job).result().pages == 1
+        workers = Path(executor._fonts)
+        assert workers.is_dir() and not any(workers.iterdir())
+    assert set(temporary.glob("weasyprint-*")) <= before
+    assert not workers.exists()
 
 
 def test_a_bug_in_a_worker_keeps_its_traceback():

@@ -27,8 +27,8 @@ from pressroom.cache import Cache, code_version, fonts_fingerprint, tool_version
 from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import Job
 from pressroom.errors import ConfigError, LimitError
-from pressroom.tools.fontcache import private_cache
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits, limited
+from pressroom.tools.scratch import private_scratch
 
 #: How often the scheduler runs a job again whose worker died under it.
 RETRIES = 2
@@ -47,7 +47,7 @@ def run_bounded_job(job: Job, limits: Limits, store: str | None = None) -> tuple
     back: the building process takes it from the store."""
     args = limited([sys.executable, "-m", "pressroom.engine.work"], limits.layout_memory_mb)
     try:
-        with private_cache() as env:
+        with private_scratch() as env:
             done = subprocess.run(args, input=pickle.dumps(job), capture_output=True,
                                   timeout=limits.layout_seconds, check=False, env=env)
     except subprocess.TimeoutExpired:

@@ -36,8 +36,8 @@ from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import Job
 from pressroom.errors import LimitError, PressroomError
 from pressroom.files import DISK_ERRORS, cannot_write
-from pressroom.tools.fontcache import write_config
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
+from pressroom.tools.scratch import scratch_env
 
 #: What the fork server imports before it forks any worker.
 PRELOAD = ["pressroom.engine.work"]
@@ -52,13 +52,16 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 def _child(job: Job, memory_mb: int, fonts: str, conn: Connection) -> None:
+    scratch = Path(fonts, str(os.getpid()))
     try:
         # Told to stop (the build was): unwind, so that the programs the job started are
         # killed and its scratch folders removed by their context managers.
         signal.signal(signal.SIGTERM, _stop)
         # Before the limit, and before anything in this process asks fontconfig: a layout
-        # short of memory must not write over the machine's font caches (tools.fontcache).
-        os.environ.update(write_config(Path(fonts, str(os.getpid())), os.environ))
+        # short of memory must not write over the machine's font caches, and what WeasyPrint
+        # leaves in the temporary folder goes with the job (tools.scratch).
+        os.environ.update(scratch_env(scratch, os.environ))
+        tempfile.tempdir = os.environ["TMPDIR"]
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         # Deferred (see pressroom.engine): the fork server has imported it already, so this
@@ -83,6 +86,8 @@ def _child(job: Job, memory_mb: int, fonts: str, conn: Connection) -> None:
         conn.send(("bug", traceback.format_exc()))
     finally:
         conn.close()
+        # A job killed at its limit never gets here: the executor removes what it left.
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def default_workers(limits: Limits) -> int:
@@ -106,7 +111,7 @@ class LocalExecutor:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._running: dict[Connection, tuple[Job, Future[Any], Any, float]] = {}
-        #: Where each worker's private font cache goes (tools.fontcache); removed on exit.
+        #: Where each worker's scratch folder goes (tools.scratch); removed on exit.
         self._fonts = ""
 
     def __enter__(self) -> LocalExecutor:

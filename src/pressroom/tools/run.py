@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pressroom.errors import ConfigError, LimitError, RenderError
-from pressroom.tools.fontcache import private_cache
+from pressroom.tools.scratch import private_scratch
 
 #: Where a user raises a limit; every limit error says so.
 WHERE_TO_RAISE = "raise it in invoke.yaml under pressroom.limits"
@@ -159,10 +159,10 @@ def run_bounded(
     if shutil.which(program, path=(env or os.environ).get("PATH")) is None:
         # prlimit would start and then fail to run it: say so the way Popen does.
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
-    with private_cache(env) as fonts_env, subprocess.Popen(
+    with private_scratch(env) as scratch, subprocess.Popen(
         limited(args, memory_mb + overhead_mb, memory),
         cwd=cwd,
-        env=fonts_env,
+        env=scratch,
         stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
