@@ -185,9 +185,8 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     try:
         numbered = html if first_page == 1 else _numbered_from(html, first_page)
         best = None
-        notes: list[str] = []
         for step in range(len(footnotes.STEPS)):
-            page = footnotes.with_step(footnotes.loosen(numbered, notes), step)
+            page = footnotes.with_step(numbered, step)
             with _weasyprint_warnings() as said:
                 parsed = weasyprint.HTML(string=page, base_url=str(project_root) + "/",
                                          url_fetcher=fetcher)
@@ -201,7 +200,6 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 best = (wrong, parsed, document, anchor_pages, said)
             if not wrong:
                 break
-            notes += [n for n in wrong.notes if n not in notes]
         wrong, parsed, document, anchor_pages, warnings = best
         if wrong.lost:
             lost = wrong.lost
