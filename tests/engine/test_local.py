@@ -157,7 +157,7 @@ def test_a_layout_leaves_nothing_in_the_temporary_folder():
     before = set(temporary.glob("weasyprint-*"))
     with LocalExecutor(workers=1) as executor:
         assert executor.submit(job).result().pages == 1
-        workers = Path(executor._fonts)
+        workers = Path(executor._scratches)
         assert workers.is_dir() and not any(workers.iterdir())
     assert set(temporary.glob("weasyprint-*")) <= before
     assert not workers.exists()

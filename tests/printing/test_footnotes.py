@@ -9,7 +9,7 @@ import weasyprint
 from helpers import FIXTURES, ROOT, TEMPLATES, variant_html
 from pressroom.engine.settings import Settings
 from pressroom.printing import footnotes
-from pressroom.printing.layout import render_pdf
+from pressroom.printing.layout import page_of_anchors, render_pdf
 
 _PAGE = ('<html><head><style>p {{ orphans: 3 }}</style></head><body>'
          '<p class="x">One.<a id="r-noteref-1">1</a><span id="r-note-1" class="footnote">'
@@ -44,10 +44,7 @@ def test_a_layout_with_a_note_out_of_place_is_laid_out_again_until_none_is(tmp_p
                         tmp_path / "build")
     html = variant_html(settings, "letter")
     first = weasyprint.HTML(string=html, base_url=f"{ROOT}/").render()
-    anchors: dict[str, int] = {}
-    for number, page in enumerate(first.pages, 1):
-        for name in page.anchors:
-            anchors.setdefault(name, number)
+    anchors = page_of_anchors(first)
     assert footnotes.misplaced(html, anchors).moved  # the fault is WeasyPrint's, and real
     rendered = render_pdf(html, ROOT, variant=None)
     assert not footnotes.misplaced(html, rendered.page_map.anchors)
@@ -61,10 +58,7 @@ def test_the_default_editions_large_print_sets_every_note_on_its_calls_page(tmp_
     settings = Settings.for_project(ROOT, build=str(tmp_path / "build"))
     html = variant_html(settings, "large-print-a4")
     first = weasyprint.HTML(string=html, base_url=f"{ROOT}/").render()
-    anchors: dict[str, int] = {}
-    for number, page in enumerate(first.pages, 1):
-        for name in page.anchors:
-            anchors.setdefault(name, number)
+    anchors = page_of_anchors(first)
     assert footnotes.misplaced(html, anchors).moved
     rendered = render_pdf(html, ROOT, variant=None)
     assert not footnotes.misplaced(html, rendered.page_map.anchors)

@@ -51,8 +51,8 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _child(job: Job, memory_mb: int, fonts: str, conn: Connection) -> None:
-    scratch = Path(fonts, str(os.getpid()))
+def _child(job: Job, memory_mb: int, scratches: str, conn: Connection) -> None:
+    scratch = Path(scratches, str(os.getpid()))
     try:
         # Told to stop (the build was): unwind, so that the programs the job started are
         # killed and its scratch folders removed by their context managers.
@@ -112,10 +112,10 @@ class LocalExecutor:
         self._thread: threading.Thread | None = None
         self._running: dict[Connection, tuple[Job, Future[Any], Any, float]] = {}
         #: Where each worker's scratch folder goes (tools.scratch); removed on exit.
-        self._fonts = ""
+        self._scratches = ""
 
     def __enter__(self) -> LocalExecutor:
-        self._fonts = tempfile.mkdtemp(prefix="pressroom-workers-")
+        self._scratches = tempfile.mkdtemp(prefix="pressroom-workers-")
         self._context.set_forkserver_preload(PRELOAD)
         # Start the fork server now: it imports WeasyPrint while the build does other work.
         multiprocessing.forkserver.ensure_running()
@@ -136,7 +136,7 @@ class LocalExecutor:
             self._thread.join()
         self._wake_receive.close()
         self._wake_send.close()
-        shutil.rmtree(self._fonts, ignore_errors=True)
+        shutil.rmtree(self._scratches, ignore_errors=True)
 
     def submit(self, job: Job) -> Future[Any]:
         future: Future[Any] = Future()
@@ -182,7 +182,7 @@ class LocalExecutor:
     def _start(self, job: Job, future: Future[Any]) -> None:
         receive, send = self._context.Pipe(duplex=False)
         process = self._context.Process(target=_child, args=(job, self.limits.layout_memory_mb,
-                                                             self._fonts, send), daemon=True)
+                                                             self._scratches, send), daemon=True)
         try:
             process.start()
         except BaseException as exc:

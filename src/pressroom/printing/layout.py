@@ -103,6 +103,16 @@ def printed_pages(document: weasyprint.Document) -> dict[str, tuple[int, ...]]:
 _PT = 0.75
 
 
+def page_of_anchors(document: weasyprint.Document, first_page: int = 1) -> dict[str, int]:
+    """The page number each anchor (element id) first falls on, the first page numbered
+    ``first_page``."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=first_page):
+        for name in page.anchors:
+            pages.setdefault(name, number)
+    return pages
+
+
 def placements(document: weasyprint.Document
                ) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
     """Where each PDF reading's placeholder fell: its page, and that page's area (inside
@@ -191,10 +201,7 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 parsed = weasyprint.HTML(string=page, base_url=str(project_root) + "/",
                                          url_fetcher=fetcher)
                 document = parsed.render()
-            anchor_pages: dict[str, int] = {}
-            for number, laid in enumerate(document.pages, start=first_page):
-                for name in laid.anchors:
-                    anchor_pages.setdefault(name, number)
+            anchor_pages = page_of_anchors(document, first_page)
             wrong = footnotes.misplaced(html, anchor_pages)
             if best is None or wrong.weight < best[0].weight:
                 best = (wrong, parsed, document, anchor_pages, said)

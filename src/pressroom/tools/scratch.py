@@ -62,12 +62,11 @@ def scratch_env(folder: Path, env: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def private_scratch(env: Mapping[str, str] | None = None,
-                    parent: str | None = None) -> Iterator[dict[str, str]]:
+def private_scratch(env: Mapping[str, str] | None = None) -> Iterator[dict[str, str]]:
     """The environment (env, else this process's) for one bounded program, with a scratch
     folder of its own (scratch_env) that is removed when the block ends."""
     base = os.environ if env is None else env
-    folder = Path(tempfile.mkdtemp(prefix="pressroom-scratch-", dir=parent))
+    folder = Path(tempfile.mkdtemp(prefix="pressroom-scratch-"))
     try:
         made = scratch_env(folder, base)
         if base.get("TMPDIR", "") not in ("", os.environ.get("TMPDIR", "")):
