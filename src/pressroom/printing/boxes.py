@@ -46,6 +46,44 @@ def _anchor_of(element, parents: dict) -> str | None:
     return None
 
 
+def _body_lines(box: boxes.Box) -> Iterator[boxes.LineBox]:
+    if _skipped(box):
+        return
+    if isinstance(box, boxes.LineBox):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _body_lines(child)
+
+
+def _line_anchor(line: boxes.LineBox, parents: dict) -> str | None:
+    return next((anchor for anchor in (_anchor_of(text.element, parents)
+                                       for text in _bodytext_boxes(line)) if anchor), None)
+
+
+def parents_of(root) -> dict:
+    """Each element's parent in the parsed HTML, for the readers below that need it."""
+    return {child: parent for parent in root.iter() for child in parent}
+
+
+def split_at_foot(document: weasyprint.Document, parents: dict, index: int
+                  ) -> tuple[str, int, int] | None:
+    """The block whose lines end page ``index`` (0-based) and go on at the head of the next:
+    its anchor, how many of its lines that page holds and its ``orphans``; None if the page
+    ends with a whole block."""
+    if index + 1 >= len(document.pages):
+        return None
+    following = next((anchor for anchor in (_line_anchor(line, parents) for line in
+                                            _body_lines(document.pages[index + 1]._page_box))
+                      if anchor), None)
+    lines = [(anchor, line) for line in _body_lines(document.pages[index]._page_box)
+             if (anchor := _line_anchor(line, parents))]
+    if not lines or following is None or lines[-1][0] != following:
+        return None
+    count = sum(1 for anchor, _ in lines if anchor == following)
+    return following, count, lines[-1][1].style["orphans"]
+
+
 def text_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
     if isinstance(box, boxes.TextBox):
         yield box
@@ -67,7 +105,7 @@ def page_starts(document: weasyprint.Document, root) -> tuple[PageStart, ...]:
     """Where every page of the laid-out document begins, by block anchor and offset; root is
     the parsed HTML (its tree gives each text box's enclosing block). A PDF reading's page
     has no text line of ours: it begins at its placeholder, named by the placeholder's id."""
-    parents = {child: parent for parent in root.iter() for child in parent}
+    parents = parents_of(root)
     counted: dict[str, int] = {}
     starts: list[PageStart] = []
     for index, page in enumerate(document.pages):

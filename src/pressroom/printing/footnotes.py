@@ -1,48 +1,43 @@
 """Every note at the foot of its call's page: found after a layout, mended by another.
 
 The print stylesheet asks for it (``footnote-policy: line``: a line whose note does not fit
-moves to the next page with its note), and WeasyPrint mostly does it. Not always: where a
-paragraph's lines are held together by widow and orphan control, a note can be set on the
-page after its call, or dropped; in US Letter a paragraph of many short notes has been set a
-line a page, each line's notes on the page after it. None of this can be seen from the
-stylesheet, and which paragraph it strikes depends on the paper.
+moves to the next page with its note), and WeasyPrint mostly does it. Not always. When the
+page is full at a paragraph's last line that orphan control allows on it (its second, with
+``orphans: 2``), WeasyPrint 70 would rather keep that line than move the paragraph's first
+lines over: it moves the page's last note to the next page instead, away from its call
+(``weasyprint/layout/block.py``, the "report footnotes" branch of the line-box layout; no
+property turns it off). On a page of notes that is about one page break in every dozen or
+so, and which breaks it strikes depends on the paper.
 
-So after each layout the notes are checked against their calls, and a piece with a note out
-of place is laid out again, at most twice:
+So after each layout the notes are checked against their calls. Where a note came out a
+page after its call's page, or was lost, the paragraph split across the foot of that page
+is *held*: laid out again asking for one more line at the foot than it got (``orphans``,
+for that paragraph alone), so it moves over whole and the note stays with its call, as a
+compositor would make a short page rather than part a note from its call. A hold is
+harmless where the paragraph no longer falls at a page's foot, so every paragraph found is
+held at once, and the holds of a second check are added to the first's.
 
-1. with every paragraph of the piece allowed to leave a single line at the foot or head of a
-   page (orphans and widows 1): the line with the call can then stay with its note (it is
-   often the paragraph before that holds it back). This set the default edition's large
-   print note 6 on its call's page;
-2. then, as well, with the space between notes put above each note instead of below it
-   (the same space; WeasyPrint counts the space below the last note of a page against the
-   text, and, for a page of many notes, too often). This undid US Letter's line a page.
-
-The first layout with every note in place is kept; if none has them all, the one with the
-fewest misplaced (a dropped note counts most), and what is still wrong is said.
-
-Each step is a whole layout of the piece, so there are two, no more. On a generated reader
-whose every reading has a few notes a page late (bench/bench_volume.py, two readings), a
-cold build took 11 s with no step, 27 s with four (two more, which loosened only the
-calling paragraphs or spaced the notes by their line height, mended nothing there) and
-20 s with these two: a piece WeasyPrint cannot set right costs three layouts.
+At most two layouts follow the first. The first layout with every note in place is kept;
+if none has them all, the one with the fewest misplaced (a dropped note counts most), and
+what is still wrong is said. On the generated bench reader (bench/bench_volume.py) every
+reading had a note or two a page late in every variant; the earlier remedy (loosening every
+paragraph's widows and orphans, then spacing the notes differently) moved them about and
+set none right in three layouts, where the holds set every one right in one or two.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 #: A note: the footnote span Pandoc's print filter writes inside the calling paragraph.
 NOTE_ID = re.compile(r'<span id="([^"]+)" class="footnote"')
-#: What each step adds to the page (the first, nothing).
-_LOOSE = "p, li, dd, dt, blockquote { orphans: 1; widows: 1 }"
-STEPS = (
-    "",
-    _LOOSE,
-    f"{_LOOSE} .footnote {{ margin-bottom: 0; margin-top: 1.2mm }}",
-)
+#: How many layouts may follow the first, each with the holds found so far.
+RETRIES = 2
+#: The space between notes put above each note instead of below it (print.css): the
+#: remedy when no paragraph can be held.
+SPACED = ".footnote { margin-bottom: 0; margin-top: 1.2mm }"
 
 
 def call_of(note: str) -> str:
@@ -57,6 +52,8 @@ class Misplaced:
     lost: tuple[str, ...] = ()
     #: (note, the page it is on, its call's page).
     moved: tuple[tuple[str, int, int], ...] = ()
+    #: The pages of the lost notes' calls (those laid out).
+    lost_calls: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.lost or self.moved)
@@ -65,31 +62,47 @@ class Misplaced:
     def weight(self) -> int:
         return 100 * len(self.lost) + len(self.moved)
 
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return self.lost + tuple(note for note, _, _ in self.moved)
-
 
 def misplaced(html: str, anchor_pages: Mapping[str, int]) -> Misplaced:
     """The notes of the page that the layout dropped or set away from their call."""
     lost: list[str] = []
+    lost_calls: list[int] = []
     moved: list[tuple[str, int, int]] = []
     for note in NOTE_ID.findall(html):
         page = anchor_pages.get(note)
         call = anchor_pages.get(call_of(note))
         if page is None:
             lost.append(note)
+            if call is not None:
+                lost_calls.append(call)
         elif call is not None and page != call:
             moved.append((note, page, call))
-    return Misplaced(tuple(lost), tuple(moved))
+    return Misplaced(tuple(lost), tuple(moved), tuple(lost_calls))
 
 
-def with_step(html: str, step: int) -> str:
-    """The page with step ``step``'s rules added at the end of its head."""
-    rules = STEPS[step]
-    if not rules:
-        return html
+def holds(wrong: Misplaced, first_page: int,
+          split_at_foot: Callable[[int], tuple[str, int, int] | None]) -> dict[str, int]:
+    """The paragraphs to hold for the notes out of place: block anchor -> the lines it must
+    have at a page's foot to be split there (one more than it had). ``split_at_foot`` reads
+    the layout: the block split at the foot of a page (0-based index in the piece), its
+    lines there and its ``orphans``. A block split with fewer lines than its orphans began
+    its page (WeasyPrint sets something on every page): holding it would change nothing."""
+    found: dict[str, int] = {}
+    for call in (*(call for _, _, call in wrong.moved), *wrong.lost_calls):
+        split = split_at_foot(call - first_page)
+        if split is not None and split[1] >= split[2]:
+            block, lines, _ = split
+            found[block] = max(found.get(block, 0), lines + 1)
+    return found
+
+
+def with_holds(html: str, held: Mapping[str, int], spaced: bool = False) -> str:
+    """The page with each held paragraph asking for its lines at a page's foot (its anchor is
+    its first child, written by the pages filter), and the notes ``spaced`` from above."""
+    rules = [f":has(> #{block}) {{ orphans: {lines} }}" for block, lines in sorted(held.items())]
+    if spaced:
+        rules.append(SPACED)
     head_end = html.find("</head>")
-    if head_end < 0:
+    if not rules or head_end < 0:
         return html
-    return f"{html[:head_end]}<style>{rules}</style>{html[head_end:]}"
+    return f"{html[:head_end]}<style>{' '.join(rules)}</style>{html[head_end:]}"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -16,7 +17,13 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pressroom.errors import RenderError, SafetyError
 from pressroom.printing import footnotes, pagehints
-from pressroom.printing.boxes import page_starts, placeholder_ids, text_boxes
+from pressroom.printing.boxes import (
+    page_starts,
+    parents_of,
+    placeholder_ids,
+    split_at_foot,
+    text_boxes,
+)
 from pressroom.printing.fetcher import url_refusal
 from pressroom.printing.pagemap import PageMap, PageStart
 from pressroom.printing.pieces import PIECE_LINK
@@ -185,20 +192,22 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     it will be laid out again with the right ones, and writing a tagged PDF costs a fifth of
     a layout. Its data is then empty; its page map and pages are what the next round needs.
 
-    Every note must come out at the foot of its call's page: WeasyPrint has dropped a note,
-    or set it a page late, where widow and orphan control held its call's lines together, so
-    the notes are checked after the layout and a piece with one out of place is laid out
-    again (printing.footnotes). A note still dropped stops the build; one still a page late
-    is said in a warning.
+    Every note must come out at the foot of its call's page: WeasyPrint sets a note a page
+    late (or drops it) where the page fills at a paragraph's orphan line, so the notes are
+    checked after the layout, and a piece with one out of place is laid out again with the
+    paragraph at that page's foot held together (printing.footnotes). A note still dropped
+    stops the build; one still a page late is said in a warning.
     """
     fetcher = ConfinedFetcher(project_root)
     try:
         numbered = html if first_page == 1 else _numbered_from(html, first_page)
         best = None
-        for step in range(len(footnotes.STEPS)):
-            page = footnotes.with_step(numbered, step)
+        held: dict[str, int] = {}
+        spaced = False
+        for _ in range(1 + footnotes.RETRIES):
             with _weasyprint_warnings() as said:
-                parsed = weasyprint.HTML(string=page, base_url=str(project_root) + "/",
+                parsed = weasyprint.HTML(string=footnotes.with_holds(numbered, held, spaced),
+                                         base_url=str(project_root) + "/",
                                          url_fetcher=fetcher)
                 document = parsed.render()
             anchor_pages = page_of_anchors(document, first_page)
@@ -207,6 +216,16 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
                 best = (wrong, parsed, document, anchor_pages, said)
             if not wrong:
                 break
+            splits = functools.partial(split_at_foot, document,
+                                       parents_of(parsed.etree_element))
+            more = {block: lines for block, lines in footnotes.holds(wrong, first_page, splits)
+                    .items() if held.get(block, 0) < lines}
+            if more:
+                held.update(more)
+            elif not spaced:
+                spaced = True
+            else:
+                break  # nothing left to try: another layout would be the same
         wrong, parsed, document, anchor_pages, warnings = best
         if wrong.lost:
             lost = wrong.lost
