@@ -121,7 +121,7 @@ def test_the_pages_filter_puts_a_marker_before_the_word_where_the_count_is_reach
     probe = _epub(tmp_path / "probe.epub", prepared, PageMap())
     docs = {n: t for n, t in _documents(probe).items()}
     block = next(m.group(1) for t in docs.values()
-                 for m in re.finditer(r'<span id="(pm-\d+)"></span>This article', t))
+                 for m in re.finditer(r'<span id="(pm-[\w-]+)"></span>This article', t))
     text = next(t for t in docs.values() if f'id="{block}"' in t)
     para = text[text.index(f'id="{block}"'):]
     para = re.sub(r"<[^>]+>", "", para[para.index(">") + 1:para.index("</p>")])

@@ -279,4 +279,19 @@ def build_document(chunks: Iterable[Chunk],
         if chunk.end_anchor:
             blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})
     _fill_citations(blocks, citations() if callable(citations) else citations)
-    return {"pandoc-api-version": version or [], "meta": {}, "blocks": blocks}
+    units = {"t": "MetaList", "c": [{"t": "MetaString", "c": ident}
+                                    for ident in unit_headings(blocks)]}
+    return {"pandoc-api-version": version or [], "meta": {UNITS: units}, "blocks": blocks}
+
+
+#: The document's metadata naming the headings its units start at.
+UNITS = "pressroom-units"
+
+
+def unit_headings(blocks: list[dict[str, Any]]) -> list[str]:
+    """The ids of the top-level headings that start the document's units: every level-1
+    heading (a part, an unparted reading, the note on the text, an appendix) and every
+    reading's. A unit runs to the next; the pages filter numbers its anchors within it, and
+    the print body is converted unit by unit (printing.html)."""
+    return [block["c"][1][0] for block in blocks if block["t"] == "Header" and block["c"][1][0]
+            and (block["c"][0] == 1 or "reading" in block["c"][1][1])]

@@ -37,7 +37,7 @@ from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging, build_lock
 from pressroom.papers import PAGE_SOURCE
-from pressroom.printing.pagemap import PageMap, visible_length
+from pressroom.printing.pagemap import ANCHOR_PREFIX, PageMap, visible_length
 from pressroom.sources.edition import Reading
 from pressroom.sources.pdfmaterial import PdfMaterial
 from pressroom.tools.louis import DEFAULT_TABLE, check_table, translate
@@ -153,7 +153,7 @@ def reading_blocks(body: str, reading: Reading, material: PdfMaterial | None = N
         if element.tag not in _BLOCKS:
             continue
         anchor = next((s.get("id") for s in element.iter("span")
-                       if (s.get("id") or "").startswith("pm-")), None)
+                       if (s.get("id") or "").startswith(ANCHOR_PREFIX)), None)
         text = _clean(_text(element, notes))
         if text:
             blocks.append(Block(text, element.tag in _HEADINGS, anchor))

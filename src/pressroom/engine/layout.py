@@ -47,21 +47,27 @@ log = logging.getLogger(__name__)
 
 
 def print_body(settings: Settings, prepared: Prepared) -> str:
-    """The edition's body as an HTML fragment: Pandoc once per build, shared by every
-    variant (they differ only in stylesheet), cached by the Markdown it comes from."""
+    """The edition's body as an HTML fragment, shared by every variant (they differ only in
+    stylesheet): Pandoc once a unit (a reading, an appendix), each unit's fragment cached by
+    its blocks, so that an edit to one reading converts that one."""
     cache = settings.cache
     hyphenate_min = html.hyphenation_minimum(settings.templates_dir)
-    key = digest("body", prepared.document.read_text(encoding="utf-8"),
-                 prepared.metadata.read_text(encoding="utf-8"), str(hyphenate_min),
-                 code_version(), tool_versions())
-    cached = cache.get("pandoc", key, ".html")
-    if cached is not None:
-        return cached.decode("utf-8")
+    common = (prepared.metadata.read_text(encoding="utf-8"), str(hyphenate_min),
+              code_version(), tool_versions())
+
+    def convert(unit: html.Unit, make: Callable[[], str]) -> str:
+        key = digest("body-unit", unit.name, json.dumps(unit.blocks, ensure_ascii=False,
+                                                        sort_keys=True), *common)
+        cached = cache.get("pandoc", key, ".html")
+        if cached is not None:
+            return cached.decode("utf-8")
+        made = make()
+        cache.put("pandoc", key, ".html", made.encode("utf-8"))
+        return made
+
     with blame_the_reading(prepared):
-        body = html.render_body(prepared.document, prepared.metadata, settings.limits,
-                                hyphenate_min)
-    cache.put("pandoc", key, ".html", body.encode("utf-8"))
-    return body
+        return html.render_body(prepared.document, prepared.metadata, settings.limits,
+                                hyphenate_min, convert)
 
 
 def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant,

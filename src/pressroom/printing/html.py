@@ -4,16 +4,22 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tinycss2
+from lxml import html as lxml_html
 from markupsafe import Markup
 
 from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
+from pressroom.assemble.document import UNITS
+from pressroom.errors import RenderError
 from pressroom.mathsvg import typeset_math
 from pressroom.printing.pagemap import filter_arguments
 from pressroom.sources.citations import Citation
@@ -59,28 +65,138 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
     return entries
 
 
-def render_body(document_path: Path, metadata_path: Path,
+@dataclass(frozen=True)
+class Unit:
+    """Top-level blocks of the document that Pandoc converts for print on its own: from the
+    heading of one of its units (assemble.document.unit_headings) to the next. The first
+    unit holds what comes before any heading of a unit, and has no name."""
+
+    name: str
+    blocks: list[Any]
+    #: The level of its heading (0: the first unit, which has none).
+    level: int
+    #: The levels of the sections still open at its end, outermost first.
+    open_levels: tuple[int, ...]
+
+
+def body_units(document: Mapping[str, Any]) -> list[Unit]:
+    """The document's units, in order (the first may be empty)."""
+    starts = {item["c"] for item in document["meta"].get(UNITS, {}).get("c", ())}
+    found: list[tuple[str, int, list[Any]]] = [("", 0, [])]
+    for block in document["blocks"]:
+        if block["t"] == "Header" and block["c"][1][0] in starts:
+            found.append((block["c"][1][0], block["c"][0], []))
+        found[-1][2].append(block)
+    units: list[Unit] = []
+    for name, level, blocks in found:
+        # --section-divs: a heading closes the open sections of its level and below.
+        levels: list[int] = []
+        for block in blocks:
+            if block["t"] == "Header":
+                while levels and levels[-1] >= block["c"][0]:
+                    levels.pop()
+                levels.append(block["c"][0])
+        units.append(Unit(name, blocks, level, tuple(levels)))
+    return units
+
+
+def render_unit(document: Mapping[str, Any], unit: Unit, metadata_path: Path,
                 limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5) -> str:
-    """The edition's body as an HTML fragment, notes inline for footnote floats.
+    """One unit of the document's body as an HTML fragment, notes inline for footnote
+    floats (the document gives Pandoc's API version and its metadata).
 
     print.lua (after the notes filter) marks where lines may not break: names and hyphenated
     compounds, note calls and their words, day and month. ``hyphenate_min`` is the shortest
     word the stylesheets let WeasyPrint hyphenate (hyphenation_minimum): names shorter than
     that need no protecting, and get no span to lay out.
     """
-    document = json.loads(document_path.read_text(encoding="utf-8"))
-    if _has_math(document["blocks"]):
+    blocks = unit.blocks
+    if _has_math(blocks):
         # TeX math is drawn for print (mathsvg); the EPUB keeps it as MathML.
-        document["blocks"] = typeset_math(document["blocks"])
+        blocks = typeset_math(blocks)
     with tempfile.TemporaryDirectory(prefix="pressroom-print-") as work:
         printed = Path(work) / "print.json"
-        printed.write_text(json.dumps(document), encoding="utf-8")
+        printed.write_text(json.dumps({"pandoc-api-version": document["pandoc-api-version"],
+                                       "meta": document["meta"], "blocks": blocks}),
+                           encoding="utf-8")
         return run_pandoc(printed, "html5", metadata=metadata_path, format="json",
                           extra_args=("--section-divs", "--wrap=none",
                                       "-V", f"pressroom-hyphenate-min={hyphenate_min}",
+                                      "--metadata", f"pressroom-unit={unit.name}",
                                       *filter_arguments(),
                                       "--lua-filter", str(FILTERS / "print.lua")),
                           limits=limits)
+
+
+def render_body(document_path: Path, metadata_path: Path, limits: Limits = DEFAULT_LIMITS,
+                hyphenate_min: int = 5,
+                convert: Callable[[Unit, Callable[[], str]], str] | None = None) -> str:
+    """The edition's body as an HTML fragment: its units converted side by side (one Pandoc
+    per core), joined and checked. ``convert(unit, make)`` returns a unit's fragment, calling
+    ``make`` if it has none (a cache: an edit to one reading converts that reading's unit)."""
+    document = json.loads(document_path.read_text(encoding="utf-8"))
+    units = body_units(document)
+    convert = convert or (lambda unit, make: make())
+
+    def one(unit: Unit) -> str:
+        if not unit.blocks:
+            return ""
+        return convert(unit, lambda: render_unit(document, unit, metadata_path, limits,
+                                                 hyphenate_min))
+
+    workers = max(1, min(len(units), len(os.sched_getaffinity(0))))
+    with ThreadPoolExecutor(workers) as pool:
+        htmls = list(pool.map(one, units))
+    body = join_units(units, htmls)
+    check_links(body)
+    return body
+
+
+_CLOSE = "\n</section>"
+
+
+def join_units(units: list[Unit], htmls: list[str]) -> str:
+    """The body the units' fragments make together: what Pandoc writes for the whole
+    document, sections nested across units (a part's section holds its readings')."""
+    out: list[str] = []
+    open_levels: list[int] = []
+    for unit, html in zip(units, htmls, strict=True):
+        if unit.level:
+            while open_levels and open_levels[-1] >= unit.level:
+                open_levels.pop()
+                out.append("</section>")
+        text = html.rstrip("\n")
+        # Pandoc closed the unit's sections at its end; some go on into the next units.
+        closing = _CLOSE * len(unit.open_levels)
+        if not text.endswith(closing):
+            raise RenderError(f"pandoc's print HTML of {unit.name or 'the front matter'} "
+                              "does not end with its sections closed")
+        text = text[:len(text) - len(closing)]
+        if text:
+            out.append(text.lstrip("\n"))
+        open_levels.extend(unit.open_levels)
+    out.extend("</section>" for _ in open_levels)
+    return "\n".join(out) + "\n"
+
+
+def check_links(body: str) -> None:
+    """Every id of the joined body once, and every internal link to one of them (the notes
+    filter checks a whole document itself; a unit sees only its own ids)."""
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    seen: set[str] = set()
+    for element in root.iter():
+        ident = element.get("id") if isinstance(element.tag, str) else None
+        if ident:
+            if ident in seen:
+                raise RenderError(f"pandoc (html5): duplicate id #{ident} (links to it would "
+                                  "be ambiguous)")
+            seen.add(ident)
+    missing = [href[1:] for a in root.iter("a") if (href := a.get("href") or "")[:1] == "#"
+               and href[1:] not in seen]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise RenderError(f"pandoc (html5): dangling internal link: #{missing[0]} (no element "
+                          f"has that id){more}")
 
 
 def _has_math(node: object) -> bool:

@@ -10,7 +10,10 @@
 -- writer reads the ids in raw HTML, so links from other chapters still find the notes.
 -- Metadata `pressroom-citations` maps "reading-id" -> "note number" -> list of {id, label}
 -- entries that cite the note; each note links back to them ("See App. A, 16 Apr. 1960; ...").
--- Finally every internal link is checked: a link to a missing id stops the build.
+-- Finally every internal link is checked: a link to a missing id stops the build. A document
+-- that is one unit of the edition (`pressroom-unit`: the print body, converted unit by
+-- unit) cannot see the others' ids: its ids and links are checked once the units are
+-- joined (printing/html.py), and only what a link may point to is checked here.
 
 local stringify = pandoc.utils.stringify
 local is_epub = FORMAT:match("epub") ~= nil
@@ -198,7 +201,7 @@ local function number_notes(doc)
   return doc
 end
 
-local function check_links(doc)
+local function check_links(doc, whole)
   local ids, missing, duplicate = {}, {}, nil
   for id, count in pairs(raw_ids) do
     if count > 1 then duplicate = duplicate or id end
@@ -212,7 +215,7 @@ local function check_links(doc)
   end
   doc:walk({ Header = note_id, Div = note_id, Span = note_id, Link = note_id,
     Image = note_id, CodeBlock = note_id, Code = note_id, Figure = note_id, Table = note_id })
-  if duplicate then
+  if duplicate and whole then
     error("duplicate id #" .. duplicate .. " (links to it would be ambiguous)")
   end
   local refused = nil
@@ -220,7 +223,7 @@ local function check_links(doc)
     Link = function(link)
       local target = link.target:match("^#(.+)$")
       if target then
-        if not ids[target] then table.insert(missing, target) end
+        if whole and not ids[target] then table.insert(missing, target) end
       elseif not (link.target:match("^https?://") or link.target:match("^mailto:")) then
         -- javascript:, data:, file: and relative paths have no place in a reading edition.
         refused = refused or link.target
@@ -280,6 +283,6 @@ function Pandoc(doc)
   read_note_numbers(doc.meta)
   edition_lang = doc.meta.lang and stringify(doc.meta.lang) or nil
   doc = number_notes(doc)
-  check_links(doc)
+  check_links(doc, doc.meta["pressroom-unit"] == nil)
   return doc
 end

@@ -2,7 +2,12 @@
 -- EPUB without searching its text.
 --
 -- Every paragraph, plain block and heading gets an empty anchor span with a sequential id
--- ("pm-12") as its first inline. The print HTML and the EPUB are written from the same
+-- as its first inline, numbered within its unit: the document's units (its readings,
+-- appendices and parts) start at the top-level headings the metadata names
+-- (`pressroom-units`, or `pressroom-unit` for a document that is one unit), and an anchor
+-- is named for its unit ("pm-reading-12-5"; before the first unit, "pm-5"). The print body
+-- is converted unit by unit (printing/html.py) and the EPUB whole: the ids agree, and an
+-- edit to one reading leaves every other reading's ids as they were. The print HTML and the EPUB are written from the same
 -- document, so the ids are the same in both. After layout, the page map records for each
 -- print page the anchor of the block its first line belongs to and how many visible
 -- characters of that block came before the page (pdf.page_map). When the metadata carries
@@ -21,6 +26,7 @@ local is_epub = FORMAT:match("epub") ~= nil
 
 local SPACES = {}
 local PREFIX = nil
+local UNITS = {}
 
 local function read_rule(meta)
   local prefix, spaces = meta["pressroom-anchor-prefix"], meta["pressroom-spaces"]
@@ -28,6 +34,11 @@ local function read_rule(meta)
     error("the pages filter needs pressroom-anchor-prefix and pressroom-spaces in the metadata")
   end
   PREFIX = pandoc.utils.stringify(prefix)
+  for _, unit in ipairs(meta["pressroom-units"] or {}) do
+    UNITS[pandoc.utils.stringify(unit)] = true
+  end
+  local one = meta["pressroom-unit"] and pandoc.utils.stringify(meta["pressroom-unit"]) or ""
+  if one ~= "" then UNITS[one] = true end
   for cp in pandoc.utils.stringify(spaces):gmatch("%d+") do SPACES[tonumber(cp)] = true end
 end
 
@@ -102,6 +113,8 @@ local function place(inlines, state)
 end
 
 local counter = 0
+-- The prefix of the current unit's anchors.
+local unit = nil
 
 local function pending_for(id)
   local pending = is_epub and wanted[id] or nil
@@ -111,7 +124,7 @@ end
 
 local function anchored(block)
   counter = counter + 1
-  local id = PREFIX .. counter
+  local id = unit .. counter
   local inlines = pandoc.Inlines({ pandoc.Span({}, pandoc.Attr(id)) })
   local pending = pending_for(id)
   if pending then
@@ -146,7 +159,7 @@ end
 local function heading(block)
   if not is_epub then return { anchored(block) } end
   counter = counter + 1
-  local pending = pending_for(PREFIX .. counter)
+  local pending = pending_for(unit .. counter)
   if not pending then return { block } end
   return { block, marker_block(pending) }
 end
@@ -173,10 +186,13 @@ local function has_text(block)
   return found
 end
 
-local function walk(blocks)
+local function walk(blocks, top)
   local out = pandoc.Blocks({})
   for _, block in ipairs(blocks) do
     local t = block.t
+    if top and t == "Header" and UNITS[block.identifier] then
+      unit, counter = PREFIX .. block.identifier .. "-", 0
+    end
     if (t == "Para" or t == "Plain") and not has_text(block) then
       out:insert(block)
     elseif t == "Para" or t == "Plain" then
@@ -204,6 +220,7 @@ end
 function Pandoc(doc)
   read_rule(doc.meta)
   read_map(doc.meta)
-  doc.blocks = walk(doc.blocks)
+  unit = PREFIX
+  doc.blocks = walk(doc.blocks, true)
   return doc
 end
