@@ -25,7 +25,10 @@ from generated import write_reader
 from PIL import Image, ImageDraw
 
 from pressroom.engine.build import build, build_batch
+from pressroom.engine.layout import print_body, print_html
+from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
+from pressroom.papers import VARIANTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -132,6 +135,30 @@ def _a4_pages(settings: Settings) -> int:
                     if line.startswith("Pages:")))
 
 
+def _cli_every_variant(settings: Settings, folder: Path) -> None:
+    """WeasyPrint's command line on the whole print HTML of every variant, as many at once as
+    there are cores: the cost of one plain layout of each, with no pieces, notes check, tags
+    or join."""
+    folder.mkdir(parents=True, exist_ok=True)
+    prepared = prepare(settings)
+    body = print_body(settings, prepared)
+    pages = []
+    for variant in VARIANTS:
+        page = folder / f"{variant.name}.html"
+        page.write_text(print_html(settings, prepared, body, variant), encoding="utf-8")
+        pages.append(page)
+    cores = len(os.sched_getaffinity(0))
+    running: list[subprocess.Popen] = []
+    for page in pages:
+        if len(running) == cores:
+            running.pop(0).wait(timeout=3600)
+        running.append(subprocess.Popen([sys.executable, "-m", "weasyprint", str(page),
+                                         str(page.with_suffix(".pdf"))], cwd=ROOT,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for process in running:
+        process.wait(timeout=3600)
+
+
 def main() -> None:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,6 +188,10 @@ def main() -> None:
                      f"{cli:8.1f} s", f"1.00x; its process {memory.peak_kb / 1024:.0f} MB"))
         rows.append(("cold inv build of all five variants, 20 readings", f"{big_cold:8.1f} s",
                      f"{big_cold / cli:.2f}x WeasyPrint CLI A4"))
+        floor = timed(lambda: _cli_every_variant(big, work / "floor"))
+        rows.append(("WeasyPrint CLI on each of the five variants' print HTML, two at a time",
+                     f"{floor:8.1f} s", f"{floor / cli:.2f}x WeasyPrint CLI A4: what laying "
+                     "out each variant once, untagged, costs on these cores"))
 
         reading = big.content_dir / "readings" / "reading-12.md"
         text = reading.read_text(encoding="utf-8")

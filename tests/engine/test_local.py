@@ -182,6 +182,27 @@ def test_jobs_run_in_order_and_every_worker_is_stopped_when_the_executor_is_left
                if child.name.startswith("ForkServerProcess"))
 
 
+def test_an_urgent_job_runs_before_the_jobs_queued_ahead_of_it():
+    # The A4 edition's layouts and join, and the EPUB after them: the EPUB waits for A4's
+    # page map, so the others wait instead.
+    jobs = [LayoutJob(f"PDF, {n}", f"<p>page {n}</p>", ROOT, pdf_variant=None)
+            for n in range(4)]
+    finished: list[str] = []
+    with LocalExecutor(workers=1) as executor:
+        futures = [executor.submit(jobs[0])]
+        deadline = time.monotonic() + 60
+        while not futures[0].running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        futures += [executor.submit(job) for job in jobs[1:3]]
+        futures.append(executor.submit(jobs[3], urgent=True))
+        for job, future in zip(jobs, futures, strict=True):
+            future.add_done_callback(lambda _, name=job.name: finished.append(name))
+        for future in futures:
+            future.result()
+    # The first was running already; the urgent one went before the other two.
+    assert finished == ["PDF, 0", "PDF, 3", "PDF, 1", "PDF, 2"]
+
+
 @pytest.mark.slow
 def test_a_build_killed_half_way_leaves_every_output_and_the_manifest_as_they_were(tmp_path):
     settings = _project(tmp_path)

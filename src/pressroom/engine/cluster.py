@@ -107,11 +107,11 @@ class DaskExecutor:
                     "this machine's (build it from the same set-up and lock: see README, "
                     "Running on a cluster)")
 
-    def submit(self, job: Job) -> Future[Any]:
+    def submit(self, job: Job, urgent: bool = False) -> Future[Any]:
         future: Future[Any] = Future()
         remote = self._client().submit(run_bounded_job, job, self.limits, self.store,
-                                       pure=False,
-                                    retries=RETRIES, key=f"{job.name}-{job.key[:16]}")
+                                       pure=False, priority=1 if urgent else 0,
+                                       retries=RETRIES, key=f"{job.name}-{job.key[:16]}")
 
         def settle(done: Any) -> None:
             try:

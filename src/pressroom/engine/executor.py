@@ -17,8 +17,9 @@ from pressroom.engine.jobs import Job
 
 
 class Executor(Protocol):
-    def submit(self, job: Job) -> Future[Any]:
-        """Start running ``job`` (or queue it); its future holds the result or the error."""
+    def submit(self, job: Job, urgent: bool = False) -> Future[Any]:
+        """Start running ``job`` (or queue it, an ``urgent`` one before those that are not);
+        its future holds the result or the error."""
         ...
 
     def __enter__(self) -> Executor: ...

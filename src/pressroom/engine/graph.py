@@ -27,6 +27,9 @@ class Node:
     job: Job
     #: Told the job's result (from the cache or just made); answers the nodes that follow.
     then: Callable[[Any], Iterable[Node]] | None = None
+    #: Run before the jobs that are not (others wait for what it leads to: the A4
+    #: edition's page map, which the EPUB follows).
+    urgent: bool = False
 
 
 def run_graph(nodes: Iterable[Node], executor: Executor, cache: Cache,
@@ -47,7 +50,7 @@ def run_graph(nodes: Iterable[Node], executor: Executor, cache: Cache,
                 node = ready.popleft()
                 result = node.job.cached(cache)
                 if result is None:
-                    pending[executor.submit(node.job)] = node
+                    pending[executor.submit(node.job, urgent=node.urgent)] = node
                 else:
                     finished(node, result)
             if not pending:

@@ -183,7 +183,8 @@ class _Variant:
             pdf_variant=self.plan.pdf_variant(),
             inserts=tuple(i for i in self.inserts if i.id in piece.ids),
             draft=self.rounds[index] < LAYOUT_ROUNDS - 1, first_page=first)
-        return Node(job, lambda layout: self.after(index, job, layout))
+        return Node(job, lambda layout: self.after(index, job, layout),
+                    self.variant is PAGE_SOURCE)
 
     def after(self, index: int, job: LayoutJob, layout: Layout) -> list[Node]:
         self.rounds[index] += 1
@@ -228,7 +229,7 @@ class _Variant:
         job = JoinJob(f"{self.plan.label}PDF, {self.variant.name}, joined", tuple(
             LaidPiece(layout.data, start, layout.bookmarks, piece.continues)
             for piece, start, layout in zip(self.pieces, self.starts, laid, strict=True)))
-        return Node(job, lambda made: self.joined(job, made))
+        return Node(job, lambda made: self.joined(job, made), self.variant is PAGE_SOURCE)
 
     def joined(self, job: JoinJob, made: Made) -> list[Node]:
         laid = [layout for layout in self.laid if layout is not None]

@@ -99,13 +99,16 @@ def default_workers(limits: Limits) -> int:
 
 
 class LocalExecutor:
-    """Jobs in worker processes of this machine, in the order submitted."""
+    """Jobs in worker processes of this machine, in the order submitted (urgent ones
+    first)."""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, workers: int | None = None) -> None:
         self.limits = limits
         self.workers = workers or default_workers(limits)
         self._context = multiprocessing.get_context("forkserver")
         self._queue: deque[tuple[Job, Future[Any]]] = deque()
+        #: Jobs submitted as urgent: each runs before any of ``_queue``.
+        self._urgent: deque[tuple[Job, Future[Any]]] = deque()
         self._lock = threading.Lock()
         self._wake_receive, self._wake_send = multiprocessing.Pipe(duplex=False)
         self._stopping = False
@@ -127,7 +130,8 @@ class LocalExecutor:
     def __exit__(self, *exc_info: object) -> None:
         with self._lock:
             self._stopping = True
-            abandoned = list(self._queue)
+            abandoned = [*self._urgent, *self._queue]
+            self._urgent.clear()
             self._queue.clear()
         for _, future in abandoned:
             future.cancel()
@@ -138,12 +142,12 @@ class LocalExecutor:
         self._wake_send.close()
         shutil.rmtree(self._scratches, ignore_errors=True)
 
-    def submit(self, job: Job) -> Future[Any]:
+    def submit(self, job: Job, urgent: bool = False) -> Future[Any]:
         future: Future[Any] = Future()
         with self._lock:
             if self._stopping:
                 raise RuntimeError("the executor is stopped")
-            self._queue.append((job, future))
+            (self._urgent if urgent else self._queue).append((job, future))
         self._wake()
         return future
 
@@ -159,8 +163,8 @@ class LocalExecutor:
                 with self._lock:
                     if self._stopping:
                         return
-                    while self._queue and len(self._running) < self.workers:
-                        job, future = self._queue.popleft()
+                    while (self._urgent or self._queue) and len(self._running) < self.workers:
+                        job, future = (self._urgent or self._queue).popleft()
                         if future.set_running_or_notify_cancel():
                             self._start(job, future)
                 self._collect()

@@ -85,7 +85,7 @@ class _Collection:
         if variant is not PAGE_SOURCE or "epub" not in self.formats:
             return []
         return [Node(epub_job(self.settings, self.prepared, layout.page_map, self.label),
-                     lambda made: self.epub.append(made) or [])]
+                     lambda made: self.epub.append(made) or [], urgent=True)]
 
     def finish(self, staging: Staging, say: Callable[[str], None]) -> Making:
         settings, prepared, name = self.settings, self.prepared, self.prepared.id
