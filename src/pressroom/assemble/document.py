@@ -30,19 +30,29 @@ _ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
             "CodeBlock": 0, "Table": 0, "Figure": 0}
 
 
+#: Elements that hold only text: nothing here looks at them, and they are most of an AST.
+_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak"})
+
+
+def _walked(value: Any) -> bool:
+    return isinstance(value, list) or (isinstance(value, dict)
+                                       and value.get("t") not in _LEAVES)
+
+
 def _nodes(node: Any) -> Iterable[dict[str, Any]]:
-    """Every element of a Pandoc AST (a dict with "t"), in document order. A loop over a
-    stack, not nested generators: a reader's AST has millions of values, and each level of
-    generator costs every value below it a resumption."""
+    """Every element of a Pandoc AST (a dict with "t") but the leaves of text (``_LEAVES``),
+    in document order. A loop over a stack, not nested generators: a reader's AST has
+    millions of values, and each level of generator costs every value below it a
+    resumption."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
             if "t" in item:
                 yield item
-            stack.extend(v for v in reversed(item.values()) if isinstance(v, list | dict))
-        elif isinstance(item, list):
-            stack.extend(v for v in reversed(item) if isinstance(v, list | dict))
+            stack.extend(v for v in reversed(item.values()) if _walked(v))
+        else:
+            stack.extend(v for v in reversed(item) if _walked(v))
 
 
 def _attr(node: dict[str, Any]) -> list[Any] | None:
