@@ -22,14 +22,19 @@ def _skipped(box: boxes.Box) -> bool:
         getattr(box, "element_tag", "") or "")
 
 
-def _bodytext_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
+def _body_boxes(box: boxes.Box, kind: type[boxes.Box]) -> Iterator[boxes.Box]:
+    """The outermost boxes of ``kind`` in the body text (not in running heads or notes)."""
     if _skipped(box):
         return
-    if isinstance(box, boxes.TextBox):
+    if isinstance(box, kind):
         yield box
         return
     for child in getattr(box, "children", ()):
-        yield from _bodytext_boxes(child)
+        yield from _body_boxes(child, kind)
+
+
+def _bodytext_boxes(box: boxes.Box) -> Iterator[boxes.TextBox]:
+    return _body_boxes(box, boxes.TextBox)  # type: ignore[return-value]
 
 
 def _anchor_of(element, parents: dict) -> str | None:
@@ -47,13 +52,7 @@ def _anchor_of(element, parents: dict) -> str | None:
 
 
 def _body_lines(box: boxes.Box) -> Iterator[boxes.LineBox]:
-    if _skipped(box):
-        return
-    if isinstance(box, boxes.LineBox):
-        yield box
-        return
-    for child in getattr(box, "children", ()):
-        yield from _body_lines(child)
+    return _body_boxes(box, boxes.LineBox)  # type: ignore[return-value]
 
 
 def _line_anchor(line: boxes.LineBox, parents: dict) -> str | None:
