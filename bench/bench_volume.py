@@ -159,8 +159,17 @@ def _cli_every_variant(settings: Settings, folder: Path) -> None:
         process.wait(timeout=3600)
 
 
+class Rows(list):
+    """The table's rows; each is also said as it is measured, so that a run that fails late
+    keeps what it measured."""
+
+    def append(self, row: tuple[str, str, str]) -> None:
+        super().append(row)
+        print("  ".join(row), flush=True)
+
+
 def main() -> None:
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str]] = Rows()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         per_page: dict[int, float] = {}
