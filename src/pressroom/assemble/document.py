@@ -11,10 +11,8 @@ openers' places for them.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pressroom.assemble.chunks import Chunk
@@ -22,7 +20,7 @@ from pressroom.cache import Cache, code_version, digest, tool_versions
 from pressroom.errors import ContentError, PressroomError, RenderError, raise_together
 from pressroom.mathsvg import check_math
 from pressroom.sources.citations import Citation, stringify, unlink_unsafe
-from pressroom.tools.pandoc import convert_text
+from pressroom.tools.pandoc import convert_text, side_by_side
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
 #: The AST elements with an Attr, and where it is among their contents.
@@ -276,9 +274,7 @@ def build_document(chunks: Iterable[Chunk],
     chunks = list(chunks)
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
-    workers = max(1, min(len(chunks), len(os.sched_getaffinity(0))))
-    with ThreadPoolExecutor(workers) as pool:
-        docs = list(pool.map(lambda chunk: chunk_ast(chunk, limits, cache), chunks))
+    docs = side_by_side(lambda chunk: chunk_ast(chunk, limits, cache), chunks)
     for chunk, doc in zip(chunks, docs, strict=True):
         if chunk.prefix:
             own_ids(doc["blocks"], chunk.prefix)

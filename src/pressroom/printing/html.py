@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from pressroom.printing.pagemap import filter_arguments
 from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition, Part, Reading
 from pressroom.templating import make_environment, read_template_file, render_template
-from pressroom.tools.pandoc import FILTERS, run_pandoc
+from pressroom.tools.pandoc import FILTERS, run_pandoc, side_by_side
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
 
@@ -144,9 +142,7 @@ def render_body(document_path: Path, metadata_path: Path, limits: Limits = DEFAU
         return convert(unit, lambda: render_unit(document, unit, metadata_path, limits,
                                                  hyphenate_min))
 
-    workers = max(1, min(len(units), len(os.sched_getaffinity(0))))
-    with ThreadPoolExecutor(workers) as pool:
-        htmls = list(pool.map(one, units))
+    htmls = side_by_side(one, units)
     body = join_units(units, htmls)
     check_links(body)
     return body

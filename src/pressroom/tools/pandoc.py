@@ -8,10 +8,14 @@ itself runs through ``_run.run_bounded``, under the time and memory limits of ``
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pypandoc
 
@@ -19,6 +23,8 @@ from pressroom.errors import RenderError
 from pressroom.tools.run import DEFAULT_LIMITS, Limits, run_bounded
 
 FILTERS = Path(__file__).parent / "filters"
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Pandoc's Markdown as Pandoc reads it (citations, TeX math, inline notes, raw HTML parsed,
 #: so that a comment is a comment and a <div> a div), less what could smuggle markup or files
@@ -66,6 +72,14 @@ def pandoc_binary() -> str:
         raise RenderError(f"pandoc {version} found at {path}; pressroom needs Pandoc 3.x "
                           "(reinstall with scripts/setup.sh)")
     return str(path)
+
+
+def side_by_side(convert: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``convert`` over ``items``, one Pandoc per core (each its own process), the results
+    in order; an error is the first item's in order that failed, as one by one."""
+    workers = max(1, min(len(items), len(os.sched_getaffinity(0))))
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(convert, items))
 
 
 def run_pandoc(
