@@ -17,6 +17,7 @@ from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.epub.package import render_epub
 from pressroom.epub.pagelist import Marker, find_markers, page_list_nav
+from pressroom.epub.units import filter_document
 from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
 from pressroom.printing.pagemap import PageMap
@@ -138,10 +139,12 @@ def test_the_pages_filter_puts_a_marker_before_the_word_where_the_count_is_reach
 
 
 def _epub(path: Path, prepared, page_map: PageMap) -> Path:
-    # The EPUB writer alone, given a page map made for the test.
+    # The filters and the EPUB writer alone, given a page map made for the test.
     work = path.with_suffix(".work")
     work.mkdir()
-    path.write_bytes(render_epub(prepared.edition, prepared.document, prepared.metadata,
+    filtered = work / "filtered.json"
+    filter_document(prepared.document, prepared.metadata, page_map, filtered)
+    path.write_bytes(render_epub(prepared.edition, filtered, prepared.metadata,
                                  TEMPLATES, work, page_map=page_map))
     return path
 

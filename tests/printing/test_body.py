@@ -8,6 +8,7 @@ import json
 import pytest
 
 from helpers import FIXTURES, ROOT, TEMPLATES
+from pressroom.assemble.document import Unit, units_of
 from pressroom.engine.layout import print_body
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
@@ -18,8 +19,8 @@ from pressroom.printing import html
 def _whole(prepared) -> str:
     """Pandoc on the whole document in one run: what the units must add up to."""
     document = json.loads(prepared.document.read_text(encoding="utf-8"))
-    units = html.body_units(document)
-    one = html.Unit("", document["blocks"], 0,
+    units = units_of(document)
+    one = Unit("", document["blocks"], 0,
                     tuple(level for unit in units for level in unit.open_levels))
     return html.render_unit(document, one, prepared.metadata,
                             hyphenate_min=html.hyphenation_minimum(TEMPLATES))
@@ -29,7 +30,7 @@ def _whole(prepared) -> str:
 def test_the_units_make_the_body_pandoc_writes_for_the_whole_document(tmp_path, reader):
     settings = Settings(ROOT, FIXTURES / reader / "reader.yaml", TEMPLATES, tmp_path / "b")
     prepared = prepare(settings)
-    units = html.body_units(json.loads(prepared.document.read_text(encoding="utf-8")))
+    units = units_of(json.loads(prepared.document.read_text(encoding="utf-8")))
     assert len([unit for unit in units if unit.name]) >= 3
     body = print_body(settings, prepared)
     assert body == _whole(prepared)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pressroom.assemble.chunks import Chunk
@@ -37,7 +38,7 @@ def _walked(value: Any) -> bool:
                                        and value.get("t") not in _LEAVES)
 
 
-def _nodes(node: Any) -> Iterable[dict[str, Any]]:
+def elements(node: Any) -> Iterable[dict[str, Any]]:
     """Every element of a Pandoc AST (a dict with "t") but the leaves of text (``_LEAVES``),
     in document order. A loop over a stack, not nested generators: a reader's AST has
     millions of values, and each level of generator costs every value below it a
@@ -53,7 +54,7 @@ def _nodes(node: Any) -> Iterable[dict[str, Any]]:
             stack.extend(v for v in reversed(item) if _walked(v))
 
 
-def _attr(node: dict[str, Any]) -> list[Any] | None:
+def attributes_of(node: dict[str, Any]) -> list[Any] | None:
     at = _ATTR_AT.get(node["t"])
     return node["c"][at] if at is not None else None
 
@@ -61,12 +62,12 @@ def _attr(node: dict[str, Any]) -> list[Any] | None:
 def own_ids(blocks: list[dict[str, Any]], prefix: str) -> None:
     """Prefix every id in a chunk, and the chunk's links to them, with ``prefix-``."""
     renamed: dict[str, str] = {}
-    for node in _nodes(blocks):
-        attr = _attr(node)
+    for node in elements(blocks):
+        attr = attributes_of(node)
         if attr and attr[0]:
             renamed[attr[0]] = f"{prefix}-{attr[0]}"
             attr[0] = renamed[attr[0]]
-    for node in _nodes(blocks):
+    for node in elements(blocks):
         if node["t"] == "Link":
             target = node["c"][2]
             if target[0].startswith("#") and target[0][1:] in renamed:
@@ -74,7 +75,7 @@ def own_ids(blocks: list[dict[str, Any]], prefix: str) -> None:
 
 
 def _fill_citations(blocks: list[dict[str, Any]], citations: Mapping[str, Citation]) -> None:
-    for node in _nodes(blocks):
+    for node in elements(blocks):
         if node["t"] != "Div":
             continue
         attr, content = node["c"]
@@ -94,7 +95,7 @@ def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
     Levels past 6 stay distinct: Pandoc's HTML writers set them as paragraphs of class
     "heading" opening a section of their level, where two levels clamped to h6 would be one.
     """
-    headers = [node for node in _nodes(blocks) if node["t"] == "Header"]
+    headers = [node for node in elements(blocks) if node["t"] == "Header"]
     # The levels the text uses, in order, become consecutive levels from ``top``: a text
     # that goes from ## to #### skips no level in the edition (a reader's outline, and
     # accessibility checkers, refuse a skipped level).
@@ -120,7 +121,7 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
     fetch). Every such problem of the chunk is reported in one run. The notes filter checks
     the joined document again."""
     problems: list[PressroomError] = []
-    for node in _nodes(doc["blocks"]):
+    for node in elements(doc["blocks"]):
         if node["t"] == "Link":
             target = node["c"][2][0]
             if not target.strip():
@@ -133,7 +134,7 @@ def check_untrusted(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
                 problems.append(ContentError(f"link to unsupported target {target} (use "
                                              "http(s), mailto or #id)", path=chunk.source,
                                              line=_line_of(text, target)))
-        attr = _attr(node)
+        attr = attributes_of(node)
         for key, _ in (attr[2] if attr else []):
             name = key.lower()
             if name.startswith("on") or name in ("style", "srcset"):
@@ -147,7 +148,7 @@ def check_chunk_math(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
     """TeX that cannot be typeset, every formula of the chunk, reported at its line (print
     draws each formula; see mathsvg)."""
     problems: list[PressroomError] = []
-    for node in _nodes(doc["blocks"]):
+    for node in elements(doc["blocks"]):
         if node["t"] == "Math":
             kind, tex = node["c"]
             try:
@@ -165,15 +166,15 @@ _FILTER_IDS = re.compile(r".+-note(?:ref)?-\w+|.+-notes")
 def check_internal_links(chunks: list[Chunk], docs: list[dict[str, Any]]) -> None:
     """A reading's link to a place in the edition that nothing has (a section left out of
     an excerpt), reported against the file and line that has the link, every one at once."""
-    ids = {attr[0] for doc in docs for node in _nodes(doc["blocks"])
-           if (attr := _attr(node)) and attr[0]}
+    ids = {attr[0] for doc in docs for node in elements(doc["blocks"])
+           if (attr := attributes_of(node)) and attr[0]}
     ids |= {chunk.end_anchor for chunk in chunks if chunk.end_anchor}
     problems: list[PressroomError] = []
     for chunk, doc in zip(chunks, docs, strict=True):
         if chunk.source is None:
             continue  # a template's link: the notes filter names it, as a template's bug
         text = "\n" * (chunk.first_line - 1) + chunk.markdown
-        for node in _nodes(doc["blocks"]):
+        for node in elements(doc["blocks"]):
             target = node["c"][2][0] if node["t"] == "Link" else ""
             if target.startswith("#") and target[1:] not in ids and \
                     not _FILTER_IDS.fullmatch(target[1:]):
@@ -216,7 +217,7 @@ def _raw_html_as_text(node: Any) -> Any:
 def _unlink_citations(blocks: list[dict[str, Any]]) -> None:
     """What citeproc wrote (in-text citations and the list of references) keeps only safe
     links, as the openers' citations do: a source's URL may be anything."""
-    for node in _nodes(blocks):
+    for node in elements(blocks):
         if node["t"] == "Cite" or (node["t"] == "Div" and node["c"][0][0] == "refs"):
             node["c"][1] = unlink_unsafe(node["c"][1])
 
@@ -301,3 +302,39 @@ def unit_headings(blocks: list[dict[str, Any]]) -> list[str]:
     the print body is converted unit by unit (printing.html)."""
     return [block["c"][1][0] for block in blocks if block["t"] == "Header" and block["c"][1][0]
             and (block["c"][0] == 1 or "reading" in block["c"][1][1])]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Top-level blocks of the document that Pandoc reads on its own (the print body is
+    converted, and the EPUB's document filtered, unit by unit): from the heading of one of
+    its units (unit_headings) to the next. The first unit holds what comes before any
+    heading of a unit, and has no name."""
+
+    name: str
+    blocks: list[Any]
+    #: The level of its heading (0: the first unit, which has none).
+    level: int
+    #: The levels of the sections still open at its end, outermost first.
+    open_levels: tuple[int, ...]
+
+
+def units_of(document: Mapping[str, Any]) -> list[Unit]:
+    """The document's units, in order (the first may be empty)."""
+    starts = {item["c"] for item in document["meta"].get(UNITS, {}).get("c", ())}
+    found: list[tuple[str, int, list[Any]]] = [("", 0, [])]
+    for block in document["blocks"]:
+        if block["t"] == "Header" and block["c"][1][0] in starts:
+            found.append((block["c"][1][0], block["c"][0], []))
+        found[-1][2].append(block)
+    units: list[Unit] = []
+    for name, level, blocks in found:
+        # --section-divs: a heading closes the open sections of its level and below.
+        levels: list[int] = []
+        for block in blocks:
+            if block["t"] == "Header":
+                while levels and levels[-1] >= block["c"][0]:
+                    levels.pop()
+                levels.append(block["c"][0])
+        units.append(Unit(name, blocks, level, tuple(levels)))
+    return units

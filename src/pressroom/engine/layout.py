@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pressroom import faces
+from pressroom.assemble.document import Unit
 from pressroom.cache import code_version, digest, tool_versions
 from pressroom.engine.executor import Executor
 from pressroom.engine.graph import Node, run_graph
@@ -55,7 +56,7 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
     common = (prepared.metadata.read_text(encoding="utf-8"), str(hyphenate_min),
               code_version(), tool_versions())
 
-    def convert(unit: html.Unit, make: Callable[[], str]) -> str:
+    def convert(unit: Unit, make: Callable[[], str]) -> str:
         key = digest("body-unit", unit.name, json.dumps(unit.blocks, ensure_ascii=False,
                                                         sort_keys=True), *common)
         cached = cache.get("pandoc", key, ".html")

@@ -13,7 +13,6 @@ navigation document its page list. The zip is written byte-reproducibly.
 from __future__ import annotations
 
 import io
-import json
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from pressroom.epub import pagelist, xmltree
 from pressroom.epub.cover import cover_page, cover_png, title_page
 from pressroom.epub.xmltree import DC, OPF, XHTML
 from pressroom.errors import RenderError
-from pressroom.printing.pagemap import PageMap, filter_metadata
+from pressroom.printing.pagemap import PageMap
 from pressroom.sources.edition import Edition
 from pressroom.templating import read_template_file
 from pressroom.tools.pandoc import run_pandoc
@@ -249,15 +248,10 @@ def render_epub(
     sources: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
-    """The EPUB's bytes; work_dir (private to this call) holds Pandoc's scratch files.
-
-    page_map (of the A4 layout) tells the pages filter where to put a page-break marker for
-    each print page. A reader with parts has them at level 1 and their
+    """The EPUB's bytes, written from the document filtered for it (epub.units, which put
+    a page-break marker where each page of ``page_map`` begins); work_dir (private to this
+    call) holds Pandoc's scratch files. A reader with parts has them at level 1 and their
     readings at level 2: one chapter per reading, and a navigation grouped by part."""
-    pages_meta = work_dir / "pages-meta.json"
-    placed = page_map.placed() if page_map is not None else []
-    pages_meta.write_text(json.dumps({"pressroom-pagemap": placed, **filter_metadata()}),
-                          encoding="utf-8")
     raw = work_dir / ".pandoc.epub"
     depth = 2 if edition.has_parts else 1
     run_pandoc(
@@ -280,12 +274,15 @@ def render_epub(
             # Code is highlighted in bold and italic only: the coloured styles have
             # colours below WCAG's 4.5:1 contrast on white (DAISY Ace refuses them).
             "--syntax-highlighting=monochrome",
-            "--metadata-file",
-            str(pages_meta.resolve()),
             "--metadata",
             "toc-title=Contents",
+            # The filters ran unit by unit (epub.units); the media filter only reads the
+            # images into the media bag again.
+            "--metadata",
+            "pressroom-embed-only=true",
         ),
         limits=limits,
+        filters=("media.lua",),
     )
     return finish_epub(raw, edition, templates_dir, bool(page_map and page_map.starts), page_source,
                        sources)

@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from markupsafe import Markup
 
 from pressroom.assemble.chunks import APPENDIX_LETTERS, appendix_id
-from pressroom.assemble.document import UNITS
+from pressroom.assemble.document import Unit, units_of
 from pressroom.errors import RenderError
 from pressroom.mathsvg import typeset_math
 from pressroom.printing.pagemap import filter_arguments
@@ -63,41 +63,6 @@ def toc_entries(edition: Edition) -> list[TocEntry]:
     return entries
 
 
-@dataclass(frozen=True)
-class Unit:
-    """Top-level blocks of the document that Pandoc converts for print on its own: from the
-    heading of one of its units (assemble.document.unit_headings) to the next. The first
-    unit holds what comes before any heading of a unit, and has no name."""
-
-    name: str
-    blocks: list[Any]
-    #: The level of its heading (0: the first unit, which has none).
-    level: int
-    #: The levels of the sections still open at its end, outermost first.
-    open_levels: tuple[int, ...]
-
-
-def body_units(document: Mapping[str, Any]) -> list[Unit]:
-    """The document's units, in order (the first may be empty)."""
-    starts = {item["c"] for item in document["meta"].get(UNITS, {}).get("c", ())}
-    found: list[tuple[str, int, list[Any]]] = [("", 0, [])]
-    for block in document["blocks"]:
-        if block["t"] == "Header" and block["c"][1][0] in starts:
-            found.append((block["c"][1][0], block["c"][0], []))
-        found[-1][2].append(block)
-    units: list[Unit] = []
-    for name, level, blocks in found:
-        # --section-divs: a heading closes the open sections of its level and below.
-        levels: list[int] = []
-        for block in blocks:
-            if block["t"] == "Header":
-                while levels and levels[-1] >= block["c"][0]:
-                    levels.pop()
-                levels.append(block["c"][0])
-        units.append(Unit(name, blocks, level, tuple(levels)))
-    return units
-
-
 def render_unit(document: Mapping[str, Any], unit: Unit, metadata_path: Path,
                 limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5) -> str:
     """One unit of the document's body as an HTML fragment, notes inline for footnote
@@ -133,7 +98,7 @@ def render_body(document_path: Path, metadata_path: Path, limits: Limits = DEFAU
     per core), joined and checked. ``convert(unit, make)`` returns a unit's fragment, calling
     ``make`` if it has none (a cache: an edit to one reading converts that reading's unit)."""
     document = json.loads(document_path.read_text(encoding="utf-8"))
-    units = body_units(document)
+    units = units_of(document)
     convert = convert or (lambda unit, make: make())
 
     def one(unit: Unit) -> str:

@@ -92,8 +92,10 @@ def run_pandoc(
     cwd: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     format: str = READER,
+    filters: Sequence[str] = LUA_FILTERS,
 ) -> str:
     """Convert source (a file in the project) with our filters; return text output.
+    ``filters`` empty: a document they have already been run on (the EPUB's units).
 
     --sandbox confines Pandoc's readers and writers to the files named on its command line,
     so a Markdown image or link can never pull a file from elsewhere into an EPUB. Pandoc's
@@ -109,7 +111,7 @@ def run_pandoc(
         str(source.resolve()),
         *([f"--output={output.resolve()}"] if output else []),
         "--sandbox",
-        *(arg for name in LUA_FILTERS for arg in ("--lua-filter", str(FILTERS / name))),
+        *(arg for name in filters for arg in ("--lua-filter", str(FILTERS / name))),
         *(["--metadata-file", str(metadata.resolve())] if metadata else []),
         *extra_args,
     ]

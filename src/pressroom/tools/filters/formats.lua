@@ -5,11 +5,18 @@
 -- they are. It runs after pages.lua, so that the block anchors (pm-N) are numbered alike in
 -- both outputs and the print edition's page map finds its blocks in the EPUB.
 
-local is_epub = FORMAT:match("epub") ~= nil
-local unwanted = is_epub and "print-only" or "epub-only"
+-- The output the filter works for: the writer's, or `pressroom-target` when the EPUB's
+-- units are filtered on their own, to JSON, before one EPUB is written of them.
+local function epub_target(meta)
+  return FORMAT:match("epub") ~= nil
+    or pandoc.utils.stringify(meta["pressroom-target"] or "") == "epub"
+end
 
-function Div(div)
-  if div.classes:includes(unwanted) then
-    return {}
-  end
+function Pandoc(doc)
+  local unwanted = epub_target(doc.meta) and "print-only" or "epub-only"
+  return doc:walk({
+    Div = function(div)
+      if div.classes:includes(unwanted) then return {} end
+    end,
+  })
 end

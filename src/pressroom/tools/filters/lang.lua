@@ -2,7 +2,12 @@
 -- same `xml:lang`, which XHTML reading systems that predate HTML5's `lang` still read (EPUB
 -- requires the two to agree when both are present). Print HTML needs `lang` only.
 
-if not FORMAT:match("epub") then return {} end
+-- The output the filter works for: the writer's, or `pressroom-target` when the EPUB's
+-- units are filtered on their own, to JSON, before one EPUB is written of them.
+local function epub_target(meta)
+  return FORMAT:match("epub") ~= nil
+    or pandoc.utils.stringify(meta["pressroom-target"] or "") == "epub"
+end
 
 local function mark(el)
   local lang = el.attributes["lang"]
@@ -10,4 +15,7 @@ local function mark(el)
   return el
 end
 
-return { { Span = mark, Div = mark, Header = mark } }
+function Pandoc(doc)
+  if not epub_target(doc.meta) then return nil end
+  return doc:walk({ Span = mark, Div = mark, Header = mark })
+end

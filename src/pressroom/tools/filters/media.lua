@@ -10,10 +10,18 @@
 --   files, and only those, into Pandoc's media bag. Any other image is left to the sandbox,
 --   which refuses it.
 -- * For EPUB, a table is wrapped in a focusable region that scrolls sideways on a narrow
---   screen instead of overflowing the page.
+--   screen instead of overflowing the page; one without a caption is named by its place in
+--   the volume ("Table 3"), counted from `pressroom-tables-before` in a unit of the EPUB's
+--   document filtered on its own (epub/units.py).
 
 local stringify = pandoc.utils.stringify
-local is_epub = FORMAT:match("epub") ~= nil
+local is_epub = false
+-- The output the filter works for: the writer's, or `pressroom-target` when the EPUB's
+-- units are filtered on their own, to JSON, before one EPUB is written of them.
+local function epub_target(meta)
+  return FORMAT:match("epub") ~= nil
+    or pandoc.utils.stringify(meta["pressroom-target"] or "") == "epub"
+end
 
 local allowed = {}
 
@@ -42,8 +50,9 @@ local function sniffed(data)
   return nil
 end
 
-local function embed(img)
-  local path = decode(img.src):gsub("^file://", "")
+-- The file an image names, read into Pandoc's media bag under a name of its bytes; the name.
+local function embedded(src)
+  local path = decode(src):gsub("^file://", "")
   local file = io.open(path, "rb")
   if not file then error("cannot read image " .. path) end
   local data = file:read("a")
@@ -51,7 +60,11 @@ local function embed(img)
   local ext = sniffed(data) or path:match("%.(%w+)$"):lower()
   local name = "images/" .. pandoc.utils.sha1(data) .. "." .. ext
   pandoc.mediabag.insert(name, media_types[ext], data)
-  img.src = name
+  return name
+end
+
+local function embed(img)
+  img.src = embedded(img.src)
   return img
 end
 
@@ -73,6 +86,15 @@ local function scrolling(tbl)
 end
 
 function Pandoc(doc)
+  if doc.meta["pressroom-embed-only"] then
+    -- The EPUB written from units this filter has run on (epub/units.py): their images
+    -- already name their media-bag entries, which a JSON document does not carry, so the
+    -- listed files are read in again; the document itself is not walked.
+    for _, item in ipairs(doc.meta["pressroom-images"] or {}) do embedded(stringify(item)) end
+    return nil
+  end
+  is_epub = epub_target(doc.meta)
+  count = tonumber(pandoc.utils.stringify(doc.meta["pressroom-tables-before"] or "0")) or 0
   read_allowed(doc.meta)
   doc = doc:walk({ Para = figure })
   if is_epub then

@@ -16,7 +16,13 @@
 -- joined (printing/html.py), and only what a link may point to is checked here.
 
 local stringify = pandoc.utils.stringify
-local is_epub = FORMAT:match("epub") ~= nil
+local is_epub = false
+-- The output the filter works for: the writer's, or `pressroom-target` when the EPUB's
+-- units are filtered on their own, to JSON, before one EPUB is written of them.
+local function epub_target(meta)
+  return FORMAT:match("epub") ~= nil
+    or pandoc.utils.stringify(meta["pressroom-target"] or "") == "epub"
+end
 
 local citations = {}
 -- Metadata `pressroom-note-numbers` maps "reading-id" -> the numbers its notes print as, in
@@ -285,6 +291,7 @@ local function check_untrusted(doc)
 end
 
 function Pandoc(doc)
+  is_epub = epub_target(doc.meta)
   check_untrusted(doc)
   read_citations(doc.meta)
   read_note_numbers(doc.meta)

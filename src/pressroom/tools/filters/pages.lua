@@ -22,7 +22,13 @@
 -- once in pressroom/printing/pagemap.py and come in the metadata
 -- (`pressroom-spaces`, `pressroom-anchor-prefix`).
 
-local is_epub = FORMAT:match("epub") ~= nil
+local is_epub = false
+-- The output the filter works for: the writer's, or `pressroom-target` when the EPUB's
+-- units are filtered on their own, to JSON, before one EPUB is written of them.
+local function epub_target(meta)
+  return FORMAT:match("epub") ~= nil
+    or pandoc.utils.stringify(meta["pressroom-target"] or "") == "epub"
+end
 
 local SPACES = {}
 local PREFIX = nil
@@ -219,6 +225,7 @@ local function walk(blocks, top)
 end
 
 function Pandoc(doc)
+  is_epub = epub_target(doc.meta)
   read_rule(doc.meta)
   read_map(doc.meta)
   unit = PREFIX
