@@ -17,7 +17,7 @@ from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
 from pressroom.epub.package import render_epub
 from pressroom.epub.pagelist import Marker, find_markers, page_list_nav
-from pressroom.epub.units import filter_document
+from pressroom.epub.units import filter_document, plan
 from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
 from pressroom.printing.pagemap import PageMap
@@ -142,8 +142,10 @@ def _epub(path: Path, prepared, page_map: PageMap) -> Path:
     # The filters and the EPUB writer alone, given a page map made for the test.
     work = path.with_suffix(".work")
     work.mkdir()
+    document = json.loads(prepared.document.read_text(encoding="utf-8"))
     filtered = work / "filtered.json"
-    filter_document(prepared.document, prepared.metadata, page_map, filtered)
+    filtered.write_text(filter_document(document, prepared.metadata,
+                                        plan(document, page_map))[0], encoding="utf-8")
     path.write_bytes(render_epub(prepared.edition, filtered, prepared.metadata,
                                  TEMPLATES, work, page_map=page_map))
     return path

@@ -13,8 +13,9 @@ from pressroom.assemble.document import Unit, units_of
 from pressroom.engine.ebook import epub_job
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
+from pressroom.engine.work import make_epub
 from pressroom.epub import units as epub_units
-from pressroom.epub.units import Filtered, check_ids, filter_document, filter_unit
+from pressroom.epub.units import Filtered, check_ids, filter_document, filter_unit, plan
 from pressroom.errors import RenderError
 from pressroom.printing.pagemap import PageMap, PageStart
 
@@ -45,9 +46,9 @@ def test_the_units_filtered_make_what_the_filters_make_of_the_whole_document(tmp
     prepared = prepare(settings)
     document = json.loads(prepared.document.read_text(encoding="utf-8"))
     page_map = _page_map(document)
-    joined = json.loads(filter_document(prepared.document, prepared.metadata, page_map,
-                                        tmp_path / "epub.json"))
-    assert json.loads((tmp_path / "epub.json").read_text(encoding="utf-8")) == joined
+    text, units = filter_document(document, prepared.metadata, plan(document, page_map))
+    joined = json.loads(text)
+    assert len(units) == len(units_of(document))
     whole = filter_unit(document, Unit("", document["blocks"], 0, ()), prepared.metadata,
                         page_map.placed(), 0)
     assert joined["blocks"] == json.loads(whole.blocks)
@@ -63,7 +64,6 @@ def test_an_edit_to_one_reading_filters_that_readings_unit_alone(tmp_path, monke
     settings = _project(tmp_path, "reader")
     prepared = prepare(settings)
     page_map = _page_map(json.loads(prepared.document.read_text(encoding="utf-8")))
-    first = epub_job(settings, prepared, page_map)
     filtered: list[str] = []
     real = epub_units.filter_unit
 
@@ -72,14 +72,31 @@ def test_an_edit_to_one_reading_filters_that_readings_unit_alone(tmp_path, monke
         return real(document, unit, *args, **kwargs)
 
     monkeypatch.setattr(epub_units, "filter_unit", counting)
-    assert epub_job(settings, prepare(settings), page_map).key == first.key
-    assert filtered == []
+
+    def made(prepared):
+        # As the graph runs it: the job's EPUB and the units it filtered reach the cache.
+        job = epub_job(settings, prepared, page_map)
+        result = make_epub(job)
+        job.remember(settings.cache, result)
+        return job, result
+
+    first, cold = made(prepared)
+    assert len(filtered) > 3 and len(cold.units) == len(first.payload.unit_keys)
+    filtered.clear()
+    again = epub_job(settings, prepare(settings), page_map)
+    assert again.key == first.key and None not in again.payload.known
     reading = settings.content_dir / "readings" / "alpha.md"
     text = reading.read_text(encoding="utf-8")
     assert "alliance" in text
     reading.write_text(text.replace("alliance", "treaty", 1), encoding="utf-8")
-    edited = epub_job(settings, prepare(settings), page_map)
+    edited, result = made(prepare(settings))
     assert filtered == ["alpha-1995"] and edited.key != first.key
+    assert [key for key, _ in result.units] == [
+        key for key, known in zip(edited.payload.unit_keys, edited.payload.known,
+                                  strict=True) if known is None]
+    # What the edit made is what a clean build makes.
+    clean = Settings(ROOT, settings.edition, TEMPLATES, tmp_path / "clean")
+    assert make_epub(epub_job(clean, prepare(clean), page_map)).data == result.data
 
 
 def test_a_link_to_nothing_or_an_id_twice_in_the_joined_document_stops_the_build():

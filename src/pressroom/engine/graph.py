@@ -34,8 +34,14 @@ class Node:
 
 def run_graph(nodes: Iterable[Node], executor: Executor, cache: Cache,
               report: Callable[[Job, Any], None] | None = None) -> None:
-    """Run the nodes and everything that follows from them."""
-    ready: deque[Node] = deque(nodes)
+    """Run the nodes and everything that follows from them. ``nodes`` may be a generator
+    that does work of its own to make each (the next variant's pieces, the next
+    collection's conversion): it is drawn from one node at a time, between looks at the
+    jobs that finished, so that the workers lay out the first nodes while it makes the
+    rest."""
+    source = iter(nodes)
+    drawing = True
+    ready: deque[Node] = deque()
     pending: dict[Future[Any], Node] = {}
 
     def finished(node: Node, result: Any) -> None:
@@ -45,7 +51,7 @@ def run_graph(nodes: Iterable[Node], executor: Executor, cache: Cache,
             ready.extend(node.then(result))
 
     try:
-        while ready or pending:
+        while True:
             while ready:
                 node = ready.popleft()
                 result = node.job.cached(cache)
@@ -53,9 +59,16 @@ def run_graph(nodes: Iterable[Node], executor: Executor, cache: Cache,
                     pending[executor.submit(node.job, urgent=node.urgent)] = node
                 else:
                     finished(node, result)
-            if not pending:
+            if drawing:
+                try:
+                    ready.append(next(source))
+                except StopIteration:
+                    drawing = False
+                done = [future for future in pending if future.done()]
+            elif pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            else:
                 break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 node = pending.pop(future)
                 result = future.result()

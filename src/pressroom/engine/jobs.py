@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pressroom.cache import Cache, code_version, digest, fonts_fingerprint, tool_versions
+from pressroom.epub.units import Filtered
 from pressroom.printing.pagemap import PageMap
 from pressroom.printing.pieces import LaidPiece
 from pressroom.printing.placement import Insert
@@ -185,23 +186,29 @@ class EpubPayload:
     page_source: str
     sources: tuple[str, ...]
     limits: Limits
+    #: Each unit's key (epub.units.plan, in order), and its filtered blocks where the cache
+    #: had them: the job filters the others.
+    unit_keys: tuple[str, ...] = ()
+    known: tuple[Filtered | None, ...] = ()
 
 
 @dataclass(frozen=True)
 class EpubJob:
-    """The EPUB, with page-break markers where the A4 page map says its pages begin."""
+    """The EPUB, with page-break markers where the A4 page map says its pages begin: the
+    document's units filtered (those the cache lacks), then Pandoc's EPUB writer."""
 
     name: str
-    #: What the key is made of: the documents, the templates the EPUB reads, the page map
-    #: and the page source as text (engine.ebook).
+    #: What the key is made of besides the units' keys: the metadata, the templates the EPUB
+    #: reads, the page map and the page source as text (engine.ebook).
     inputs: tuple[str, ...]
     #: What the worker needs to make it (engine.work.make_epub): the edition, the paths of
-    #: its Pandoc document and metadata, the templates, the page map, the citations, limits.
+    #: its Pandoc document and metadata, the templates, the page map, the citations, limits,
+    #: the units' keys and the filtered units known.
     payload: EpubPayload = field(repr=False, compare=False)
 
     @property
     def key(self) -> str:
-        return digest("epub", *self.inputs, *_environment())
+        return digest("epub", *self.inputs, *self.payload.unit_keys, *_environment())
 
     def cached(self, cache: Cache) -> Made | None:
         data = cache.get("epub", self.key, ".epub")
@@ -209,6 +216,22 @@ class EpubJob:
 
     def remember(self, cache: Cache, made: Made) -> None:
         cache.put("epub", self.key, ".epub", made.data)
+        for key, unit in made.units:
+            remember_unit(cache, key, unit)
+
+
+def known_unit(cache: Cache, key: str) -> Filtered | None:
+    """A unit of the EPUB's document filtered by an earlier build, if the cache has it."""
+    blocks = cache.get("epub-unit", key, ".blocks")
+    record = cache.get_json("epub-unit", key)
+    if blocks is None or not isinstance(record, dict):
+        return None
+    return Filtered(blocks.decode("utf-8"), tuple(record["ids"]), tuple(record["links"]))
+
+
+def remember_unit(cache: Cache, key: str, unit: Filtered) -> None:
+    cache.put("epub-unit", key, ".blocks", unit.blocks.encode("utf-8"))
+    cache.put_json("epub-unit", key, unit.record())
 
 
 @dataclass(frozen=True)
@@ -216,3 +239,5 @@ class Made:
     data: bytes
     seconds: float
     reused: bool
+    #: An EPUB's units filtered by the job, by key, for the cache.
+    units: tuple[tuple[str, Filtered], ...] = ()

@@ -23,7 +23,7 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -316,16 +316,25 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
                  final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
                  first_page: int = 1, whole: bool = False, label: str = "",
                  pdf_variant: str | None = AUTO, record: str = "",
-                 ) -> tuple[list[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
-    """The first nodes of the variants' layouts, and what answers their results once the
-    graph has run (a batch runs many collections' nodes in one graph)."""
+                 ) -> tuple[Iterator[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
+    """The first nodes of the variants' layouts, made as the graph draws them, and what
+    answers their results once the graph has run (a batch runs many collections' nodes in
+    one graph)."""
     plan = _Plan(settings, prepared, body, final, first_page, whole, label, pdf_variant,
                  record)
     # The A4 edition first: the EPUB and the permissions report wait for its page map, and
     # the EPUB is then made while the others are laid out. Then the longest, so that the
     # last to finish is a short one.
     order = sorted(variants, key=lambda v: (v is not PAGE_SOURCE, -KINDS.index(v.kind)))
-    states = [_Variant(plan, v) for v in order]
+    states: list[_Variant] = []
+
+    def nodes() -> Iterator[Node]:
+        # Each variant's pieces are made as the graph draws its first node, while the
+        # workers lay out those of the variants before it.
+        for variant in order:
+            state = _Variant(plan, variant)
+            states.append(state)
+            yield from state.start()
 
     def results() -> dict[Variant, tuple[JoinJob, Layout]]:
         out = {}
@@ -337,7 +346,7 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
             out[state.variant] = state.result
         return {v: out[v] for v in variants}
 
-    return [node for state in states for node in state.start()], results
+    return nodes(), results
 
 
 def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],

@@ -9,8 +9,9 @@ Pandoc works, and left when the last job is done, stopping every process it star
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,8 +66,10 @@ class _Collection:
         self.label = label
         self.epub: list[Made] = []
 
-    def start(self, say: Callable[[str], None]) -> list[Node]:
-        """Prepare the collection and convert it; the first nodes of its layouts."""
+    def start(self, say: Callable[[str], None]) -> Iterator[Node]:
+        """Prepare the collection and convert it; the first nodes of its layouts (made as
+        the graph draws them: a batch's next collection is prepared while the workers lay
+        out the one before)."""
         say(f"{self.label}checking and assembling the sources")
         self.prepared = prepare(self.settings)
         wanted = list(self.variants)
@@ -76,10 +79,10 @@ class _Collection:
             wanted.insert(0, PAGE_SOURCE)
         say(f"{self.label}converting the edition with Pandoc")
         self.body = print_body(self.settings, self.prepared)
+        nodes, self.results = layout_nodes(self.settings, self.prepared, self.body,
+                                           wanted, self.final, label=self.label)
         with blame_the_reading(self.prepared):
-            nodes, self.results = layout_nodes(self.settings, self.prepared, self.body,
-                                               wanted, self.final, label=self.label)
-        return nodes
+            yield from nodes
 
     def final(self, variant: Variant, layout: Layout) -> list[Node]:
         if variant is not PAGE_SOURCE or "epub" not in self.formats:
@@ -145,10 +148,8 @@ def make_batch(collections: Sequence[tuple[Settings, Staging, Mapping[str, str]]
             for settings, _staging, previous in collections]
     first = collections[0][0]
     with executor_for(first) as executor:
-        nodes: list[Node] = []
-        for collection in work:
-            nodes += collection.start(say)
-        run_graph(nodes, executor, first.cache, report_job(say))
+        run_graph(itertools.chain.from_iterable(c.start(say) for c in work), executor,
+                  first.cache, report_job(say))
     return [collection.finish(staging, say)
             for collection, (_s, staging, _p) in zip(work, collections, strict=True)]
 

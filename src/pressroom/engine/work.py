@@ -8,6 +8,7 @@ another machine imports it when it unpickles its first job.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sys
@@ -29,6 +30,7 @@ from pressroom.engine.jobs import (
     Made,
 )
 from pressroom.epub.package import render_epub
+from pressroom.epub.units import filter_document, plan
 from pressroom.errors import PressroomError
 from pressroom.printing.artifacts import mark_pagination_artifacts
 from pressroom.printing.imposition import impose_booklet
@@ -69,11 +71,18 @@ def make_epub(job: EpubJob) -> Made:
     start = time.perf_counter()
     p: EpubPayload = job.payload
     p.scratch_dir.mkdir(parents=True, exist_ok=True)
+    document = json.loads(p.document.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix=".epub-", dir=p.scratch_dir) as work:
-        data = render_epub(p.edition, p.document, p.metadata, p.templates_dir, Path(work),
+        text, units = filter_document(document, p.metadata, plan(document, p.page_map),
+                                      p.known, p.limits)
+        filtered = Path(work) / "epub.json"
+        filtered.write_text(text, encoding="utf-8")
+        data = render_epub(p.edition, filtered, p.metadata, p.templates_dir, Path(work),
                            page_map=p.page_map, page_source=p.page_source,
                            sources=p.sources, limits=p.limits)
-    return Made(data, time.perf_counter() - start, False)
+    fresh = tuple((key, unit) for key, unit, known in zip(p.unit_keys, units, p.known,
+                                                          strict=True) if known is None)
+    return Made(data, time.perf_counter() - start, False, fresh)
 
 
 _RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub, JoinJob: join_pieces}

@@ -8,7 +8,9 @@ print pages that begin in it and how many tables come before it (an untitled tab
 named by its place in the volume), and each unit's result kept by what it was made of. The
 units' filtered blocks, joined, are what the filters make of the whole document; the writer
 then reads them with no filter. An edit to one reading filters that reading again, and a
-reading that grows by a page filters again the units whose pages moved.
+reading that grows by a page filters again the units whose pages moved. The EPUB's job
+(engine.work) does the filtering, on whichever worker runs it; the building process sends
+it the units its cache has and keeps those the job made.
 
 A unit cannot see the others' ids, so the notes filter checks only what a link may point
 to; every id of the joined document once, and every internal link to one of them, is
@@ -20,14 +22,13 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pressroom.assemble.document import Unit, attributes_of, elements, units_of
 from pressroom.errors import RenderError
-from pressroom.files import write_text_atomic
 from pressroom.printing.pagemap import ANCHOR_PREFIX, PageMap, filter_arguments
 from pressroom.tools.pandoc import run_pandoc, side_by_side
 from pressroom.tools.run import DEFAULT_LIMITS, Limits
@@ -45,10 +46,6 @@ class Filtered:
     def record(self) -> dict[str, list[str]]:
         return {"ids": list(self.ids), "links": list(self.links)}
 
-
-#: What makes a unit's filtered blocks: the unit's name, its blocks (JSON, keys sorted),
-#: the page starts that fall in it and the tables before it; ``make`` filters it.
-Keep = Callable[[tuple[str, ...], Callable[[], Filtered]], Filtered]
 
 #: A table in a unit's JSON with sorted keys ("t" after "c"); in text, quotes are escaped.
 _TABLE = '"t": "Table"}'
@@ -137,41 +134,56 @@ def check_ids(filtered: Sequence[Filtered]) -> None:
                           f"has that id){more}")
 
 
-def filter_document(document_path: Path, metadata_path: Path, page_map: PageMap | None,
-                    out_path: Path, limits: Limits = DEFAULT_LIMITS,
-                    keep: Keep | None = None) -> str:
-    """The document filtered for the EPUB, written to ``out_path`` (if it changed); its
-    text. ``keep(material, make)`` answers a unit's filtered blocks, calling ``make`` if it
-    has none (a cache)."""
-    document = json.loads(document_path.read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class UnitPlan:
+    """What one unit's filtered blocks are made of: its name and blocks (JSON, keys
+    sorted), the page starts that fall in it, the tables before it."""
+
+    unit: Unit
+    text: str
+    places: list[Mapping[str, object]]
+    tables_before: int
+
+    @property
+    def material(self) -> tuple[str, ...]:
+        """What its result is kept by."""
+        return (self.unit.name, self.text, json.dumps(self.places, sort_keys=True),
+                str(self.tables_before))
+
+
+def plan(document: Mapping[str, Any], page_map: PageMap | None) -> list[UnitPlan]:
+    """The units of the document (units_of), each with what its filtering is told."""
     units = units_of(document)
     texts = [json.dumps(unit.blocks, ensure_ascii=False, sort_keys=True) for unit in units]
     places = unit_places(units, texts, page_map.placed() if page_map is not None else [])
-    before, counted = [], 0
-    for text in texts:
-        before.append(counted)
+    plans, counted = [], 0
+    for unit, text, where in zip(units, texts, places, strict=True):
+        plans.append(UnitPlan(unit, text, where, counted))
         counted += text.count(_TABLE)
-    keep = keep or (lambda _material, make: make())
+    return plans
+
+
+def filter_document(document: Mapping[str, Any], metadata_path: Path,
+                    plans: Sequence[UnitPlan], known: Sequence[Filtered | None] = (),
+                    limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Filtered]]:
+    """The document filtered for the EPUB, as JSON text, and each unit's result: those
+    ``known`` (a cache's, by index) as they are, the others filtered side by side, one
+    Pandoc per core. The joined document's ids and links are checked."""
+    known = list(known) or [None] * len(plans)
 
     def one(index: int) -> Filtered:
-        unit = units[index]
-        if not unit.blocks:
+        plan = plans[index]
+        if known[index] is not None:
+            return known[index]
+        if not plan.unit.blocks:
             return Filtered("[]", (), ())
-        material = (unit.name, texts[index], json.dumps(places[index], sort_keys=True),
-                    str(before[index]))
-        return keep(material, lambda: filter_unit(document, unit, metadata_path,
-                                                  places[index], before[index], limits))
+        return filter_unit(document, plan.unit, metadata_path, plan.places,
+                           plan.tables_before, limits)
 
-    filtered = side_by_side(one, range(len(units)))
+    filtered = side_by_side(one, range(len(plans)))
     check_ids(filtered)
     blocks = ",".join(f.blocks[1:-1] for f in filtered if f.blocks != "[]")
     text = (f'{{"pandoc-api-version": {json.dumps(document["pandoc-api-version"])}, '
             f'"meta": {json.dumps(document["meta"], ensure_ascii=False)}, '
             f'"blocks": [{blocks}]}}')
-    try:
-        unchanged = out_path.read_text(encoding="utf-8") == text
-    except OSError:
-        unchanged = False
-    if not unchanged:
-        write_text_atomic(out_path, text)
-    return text
+    return text, filtered
