@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pressroom.assemble import document
 from pressroom.assemble.chunks import Chunk
 from pressroom.assemble.document import build_document, chunk_ast, own_ids
+from pressroom.cache import Cache
 from pressroom.errors import ContentError
 from pressroom.sources.citations import Citation, stringify
 
@@ -122,3 +124,18 @@ def test_an_unclosed_raw_div_is_a_warning_as_in_plain_pandoc(tmp_path: Path, cap
     (record,) = caplog.records
     assert record.getMessage().startswith(f"{path}:6: pandoc: Div")
     assert "unclosed" in record.getMessage()
+
+
+def test_a_chunk_kept_in_the_cache_is_neither_read_nor_checked_again(tmp_path, monkeypatch):
+    store = Cache(tmp_path / "cache")
+    chunk = Chunk("# Title\n\nText with a [link](#title) and $x^2$.[^1]\n\n[^1]: A note.\n",
+                  shift=1)
+    first = chunk_ast(chunk, cache=store)
+    checked: list[str] = []
+    real = document.check_untrusted
+    monkeypatch.setattr(document, "check_untrusted",
+                        lambda doc, text, c: checked.append(text) or real(doc, text, c))
+    assert chunk_ast(chunk, cache=store) == first and checked == []
+    # Another placement of the same text is checked and placed anew.
+    deeper = chunk_ast(Chunk(chunk.markdown, shift=2), cache=store)
+    assert len(checked) == 1 and deeper["blocks"][0]["c"][0] == 3

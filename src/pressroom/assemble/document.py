@@ -245,6 +245,12 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
             inputs.append(cites.csl.read_bytes())
     key = digest("chunk", text, str(chunk.source), *args, *inputs, code_version(),
                  tool_versions())
+    # The chunk as the checks passed it and its headings placed: an unchanged reading is
+    # neither walked nor checked again (its checks depend on nothing but its text).
+    ready_key = digest("chunk-ready", key, str(chunk.shift))
+    ready = cache.get("chunks", ready_key, ".json") if cache else None
+    if ready is not None:
+        return json.loads(ready)
     raw = cache.get("chunks", key, ".json") if cache else None
     if raw is None:
         # A style's error can quote what citeproc read: never echo it.
@@ -259,6 +265,9 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     check_chunk_math(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
+    if cache:
+        cache.put("chunks", ready_key, ".json",
+                  json.dumps(doc, ensure_ascii=False).encode("utf-8"))
     return doc
 
 
