@@ -102,3 +102,17 @@ def system_font_caches() -> dict[str, str]:
              if line.startswith("Cache:")}
     assert files, "fontconfig lists no cache file"
     return {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in sorted(files)}
+
+
+def units_done(monkeypatch, module, name: str) -> list[str]:
+    """The names of the units ``module.name`` (a function of a document and a unit) is
+    called for from now on, in order; the function still does its work."""
+    names: list[str] = []
+    real = getattr(module, name)
+
+    def counting(document, unit, *args, **kwargs):
+        names.append(unit.name)
+        return real(document, unit, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return names

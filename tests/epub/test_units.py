@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from helpers import FIXTURES, ROOT, TEMPLATES
+from helpers import FIXTURES, ROOT, TEMPLATES, units_done
 from pressroom.assemble.document import Unit, units_of
 from pressroom.engine.ebook import epub_job
 from pressroom.engine.prepare import prepare
@@ -64,14 +64,7 @@ def test_an_edit_to_one_reading_filters_that_readings_unit_alone(tmp_path, monke
     settings = _project(tmp_path, "reader")
     prepared = prepare(settings)
     page_map = _page_map(json.loads(prepared.document.read_text(encoding="utf-8")))
-    filtered: list[str] = []
-    real = epub_units.filter_unit
-
-    def counting(document, unit, *args, **kwargs):
-        filtered.append(unit.name)
-        return real(document, unit, *args, **kwargs)
-
-    monkeypatch.setattr(epub_units, "filter_unit", counting)
+    filtered = units_done(monkeypatch, epub_units, "filter_unit")
 
     def made(prepared):
         # As the graph runs it: the job's EPUB and the units it filtered reach the cache.

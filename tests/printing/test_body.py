@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from helpers import FIXTURES, ROOT, TEMPLATES
+from helpers import FIXTURES, ROOT, TEMPLATES, units_done
 from pressroom.assemble.document import Unit, units_of
 from pressroom.engine.layout import print_body
 from pressroom.engine.prepare import prepare
@@ -48,14 +48,7 @@ def test_an_edit_to_one_reading_converts_that_readings_unit_alone(tmp_path, monk
     shutil.copytree(FIXTURES / "reader", project)
     settings = Settings(ROOT, project / "reader.yaml", TEMPLATES, tmp_path / "b")
     first = print_body(settings, prepare(settings))
-    converted: list[str] = []
-    real = html.render_unit
-
-    def counting(document, unit, *args, **kwargs):
-        converted.append(unit.name)
-        return real(document, unit, *args, **kwargs)
-
-    monkeypatch.setattr(html, "render_unit", counting)
+    converted = units_done(monkeypatch, html, "render_unit")
     assert print_body(settings, prepare(settings)) == first and converted == []
     reading = next(path for path in sorted((project).rglob("*.md"))
                    if "alliance" in path.read_text(encoding="utf-8").lower())
