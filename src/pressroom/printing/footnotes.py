@@ -9,20 +9,23 @@ lines over: it moves the page's last note to the next page instead, away from it
 property turns it off). On a page of notes that is about one page break in every dozen or
 so, and which breaks it strikes depends on the paper.
 
-So after each layout the notes are checked against their calls. Where a note came out a
-page after its call's page, or was lost, the paragraph split across the foot of that page
-is *held*: laid out again asking for one more line at the foot than it got (``orphans``,
-for that paragraph alone), so it moves over whole and the note stays with its call, as a
-compositor would make a short page rather than part a note from its call. A hold is
-harmless where the paragraph no longer falls at a page's foot, so every paragraph found is
-held at once, and the holds of a second check are added to the first's.
+The layouts therefore run with the layout context of printing.keepnotes, which skips that
+branch: the paragraph goes over whole in the first layout. That is most of the faults; what
+remains is checked here after each layout. Where a note came out a page after its call's
+page, or was lost (a paragraph whose notes outgrow the page: on the real-shaped article in
+US Letter, a paragraph of seven notes in three lines), the paragraph split across the foot
+of that page is *held*: laid out again asking for one more line at the foot than it got
+(``orphans``, for that paragraph alone), so it moves over whole and the note stays with its
+call, as a compositor would make a short page rather than part a note from its call. A
+hold is harmless where the paragraph no longer falls at a page's foot, so every paragraph
+found is held at once, and the holds of a second check are added to the first's.
 
 At most two layouts follow the first. The first layout with every note in place is kept;
 if none has them all, the one with the fewest misplaced (a dropped note counts most), and
-what is still wrong is said. On the generated bench reader (bench/bench_volume.py) every
-reading had a note or two a page late in every variant; the earlier remedy (loosening every
-paragraph's widows and orphans, then spacing the notes differently) moved them about and
-set none right in three layouts, where the holds set every one right in one or two.
+what is still wrong is said. On the generated bench reader (bench/bench_volume.py), laid
+out by WeasyPrint's own context, every reading had a note or two a page late in every
+variant, and the holds set every one right in one or two more layouts; with keepnotes'
+context no piece of it needs a second layout.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pressroom.errors import RenderError, SafetyError
-from pressroom.printing import footnotes, pagehints
+from pressroom.printing import footnotes, keepnotes, pagehints
 from pressroom.printing.boxes import (
     page_starts,
     parents_of,
@@ -192,13 +192,15 @@ def render_pdf(html: str, project_root: Path, *, variant: str | None = "pdf/ua-1
     it will be laid out again with the right ones, and writing a tagged PDF costs a fifth of
     a layout. Its data is then empty; its page map and pages are what the next round needs.
 
-    Every note must come out at the foot of its call's page: WeasyPrint sets a note a page
-    late (or drops it) where the page fills at a paragraph's orphan line, so the notes are
-    checked after the layout, and a piece with one out of place is laid out again with the
-    paragraph at that page's foot held together (printing.footnotes). A note still dropped
-    stops the build; one still a page late is said in a warning.
+    Every note must come out at the foot of its call's page. The layout runs with the
+    context of printing.keepnotes, which keeps WeasyPrint from moving notes over to save a
+    paragraph's orphan line; the notes are still checked after it, and a piece with one out
+    of place (a paragraph whose notes outgrow the page) is laid out again with the paragraph
+    at that page's foot held together (printing.footnotes). A note still dropped stops the
+    build; one still a page late is said in a warning.
     """
     fetcher = ConfinedFetcher(project_root)
+    keepnotes.installed()
     try:
         numbered = html if first_page == 1 else _numbered_from(html, first_page)
         best = None
