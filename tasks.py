@@ -359,9 +359,11 @@ def lock(c):
         env = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "",
                "PIP_CONSTRAINT": ""}
         c.run(f"{python} -m pip install --quiet {LOCK_TOOL}", env=env)
-        # setuptools is what `pip install --no-build-isolation -e .` builds pressroom with.
+        # setuptools is what `pip install --no-build-isolation -e .` builds pressroom with;
+        # pip is what scripts/setup.sh installs first, as older pips (23.2) refuse a hashed
+        # lock whose packages are also asked for with extras (fonttools[woff]).
         build_requires = Path(tmp) / "build-requires.in"
-        build_requires.write_text("setuptools>=69\n", encoding="utf-8")
+        build_requires.write_text("setuptools>=69\npip>=25.3\n", encoding="utf-8")
         c.run(f"{python} -m uv pip compile --quiet --no-config --universal "
               "--python-version 3.11 --generate-hashes --extra test "
               "--custom-compile-command 'inv lock' "

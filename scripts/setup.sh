@@ -99,6 +99,13 @@ fi
 # `inv lock`): pressroom's dependencies and the test tools. Then pressroom itself, editable,
 # built with the locked setuptools, so no unpinned package is fetched.
 PIP=(.venv/bin/python -m pip --quiet --disable-pip-version-check --require-virtualenv)
+# First the locked pip itself: the pip a virtual environment starts with is whatever the
+# machine's Python carries, and pip 23.2 refuses a hashed lock in which a package is also
+# asked for with extras (weasyprint's fonttools[woff]).
+pip_lock=$(mktemp)
+trap 'rm -f "$pip_lock"' EXIT
+awk '/^pip==/ {keep = 1} keep {print} keep && !/\\$/ {exit}' requirements.lock > "$pip_lock"
+"${PIP[@]}" install --require-hashes -r "$pip_lock"
 "${PIP[@]}" install --require-hashes -r requirements.lock
 "${PIP[@]}" install --no-deps --no-build-isolation -e .
 # The static files of each style of the packaged variable faces, made once (pressroom.faces).
