@@ -197,3 +197,38 @@ def test_marks_written_by_the_build_read_as_pandoc_reads_marks(tmp_path):
     assert '<span lang="zh-Hans">「人民日报」。</span>' in html
     assert 'Wow<span lang="zh-Hans">!東京</span>' in html
     assert '<span lang="ko">대한민국</span>' in html
+
+
+# -- the whole-body shortcut: a body every character of which is settable is not read for
+# what prints, and one that is not is read as before --------------------------------------
+
+#: U+1F9EA (test tube): no chosen face has it (tests/test_faces.py checks that).
+NO_FACE = "\U0001F9EA"
+
+
+def _reading(tmp_path: Path, body: str) -> Reading:
+    path = tmp_path / "plain.md"
+    path.write_text(f"---\ntitle: Plain\n---\n\n{body}", encoding="utf-8")
+    return load_reading(path)
+
+
+def test_a_body_every_face_has_passes_and_keeps_its_text(tmp_path):
+    reading = _reading(tmp_path, "Plain English text, with `code` and a [link](#here).\n")
+    assert check_coverage(reading, "en") is None
+    assert mark_cjk(reading, "en", "zh-Hans") is reading
+
+
+@pytest.mark.parametrize("body", [
+    f"A [link](https://example.org/{NO_FACE}) whose target never prints.\n",
+    f"Text <!-- {NO_FACE} in a comment --> and more.\n",
+    f"A span [with attributes]{{.note data-x={NO_FACE}}}.\n",
+])
+def test_a_character_no_face_has_where_nothing_prints_is_still_accepted(tmp_path, body):
+    assert check_coverage(_reading(tmp_path, body), "en") is None
+
+
+def test_a_character_no_face_has_in_the_text_is_still_refused_at_its_line(tmp_path):
+    reading = _reading(tmp_path, f"First line.\n\nSecond {NO_FACE} line.\n")
+    with pytest.raises(ContentError) as caught:
+        check_coverage(reading, "en")
+    assert str(caught.value).startswith(f"{reading.path}:7: U+1F9EA")

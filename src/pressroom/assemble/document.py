@@ -166,16 +166,23 @@ _FILTER_IDS = re.compile(r".+-note(?:ref)?-\w+|.+-notes")
 def check_internal_links(chunks: list[Chunk], docs: list[dict[str, Any]]) -> None:
     """A reading's link to a place in the edition that nothing has (a section left out of
     an excerpt), reported against the file and line that has the link, every one at once."""
-    ids = {attr[0] for doc in docs for node in elements(doc["blocks"])
-           if (attr := attributes_of(node)) and attr[0]}
-    ids |= {chunk.end_anchor for chunk in chunks if chunk.end_anchor}
+    # One walk of each chunk for both its ids and its links: a reader's AST is large.
+    ids = {chunk.end_anchor for chunk in chunks if chunk.end_anchor}
+    links: list[list[str]] = []
+    for doc in docs:
+        targets = []
+        for node in elements(doc["blocks"]):
+            if node["t"] == "Link":
+                targets.append(node["c"][2][0])
+            if (attr := attributes_of(node)) and attr[0]:
+                ids.add(attr[0])
+        links.append(targets)
     problems: list[PressroomError] = []
-    for chunk, doc in zip(chunks, docs, strict=True):
+    for chunk, targets in zip(chunks, links, strict=True):
         if chunk.source is None:
             continue  # a template's link: the notes filter names it, as a template's bug
         text = "\n" * (chunk.first_line - 1) + chunk.markdown
-        for node in elements(doc["blocks"]):
-            target = node["c"][2][0] if node["t"] == "Link" else ""
+        for target in targets:
             if target.startswith("#") and target[1:] not in ids and \
                     not _FILTER_IDS.fullmatch(target[1:]):
                 written = target[len(f"#{chunk.prefix}-"):] if chunk.prefix and \
@@ -245,9 +252,10 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
             inputs.append(cites.csl.read_bytes())
     key = digest("chunk", text, str(chunk.source), *args, *inputs, code_version(),
                  tool_versions())
-    # The chunk as the checks passed it and its headings placed: an unchanged reading is
-    # neither walked nor checked again (its checks depend on nothing but its text).
-    ready_key = digest("chunk-ready", key, str(chunk.shift))
+    # The chunk as the checks passed it, its headings placed and its ids its own: an
+    # unchanged reading is neither walked nor checked again (its checks depend on nothing
+    # but its text).
+    ready_key = digest("chunk-ready", key, str(chunk.shift), str(chunk.prefix))
     ready = cache.get("chunks", ready_key, ".json") if cache else None
     if ready is not None:
         return json.loads(ready)
@@ -265,6 +273,8 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     check_chunk_math(doc, text, chunk)
     if chunk.shift:
         place_headings(doc["blocks"], chunk.shift + 1)
+    if chunk.prefix:
+        own_ids(doc["blocks"], chunk.prefix)
     if cache:
         cache.put("chunks", ready_key, ".json",
                   json.dumps(doc, ensure_ascii=False).encode("utf-8"))
@@ -285,9 +295,6 @@ def build_document(chunks: Iterable[Chunk],
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
     docs = side_by_side(lambda chunk: chunk_ast(chunk, limits, cache), chunks)
-    for chunk, doc in zip(chunks, docs, strict=True):
-        if chunk.prefix:
-            own_ids(doc["blocks"], chunk.prefix)
     check_internal_links(chunks, docs)
     for chunk, doc in zip(chunks, docs, strict=True):
         version = version or doc["pandoc-api-version"]

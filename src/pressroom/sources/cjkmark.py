@@ -134,6 +134,10 @@ def _escape_start(body: str, start: int) -> int:
 def find_unmarked(body: str, cjk_language: str) -> list[Marked]:
     """The runs of CJK text no mark covers, outside what Pandoc does not read as text: each
     widened over the emphasis that encloses it, runs that then touch taken as one."""
+    # Masking only takes characters away: a body without a CJK character has no run, and is
+    # not scanned for what Pandoc does not print (most readings, and the costly part).
+    if not _CJK_IN.search(body):
+        return []
     masked = mask(body, _protected(body))
     regions: list[list[int]] = []
     for run in _RUN.finditer(masked):

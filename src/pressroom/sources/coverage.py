@@ -165,18 +165,30 @@ def _first_problem(text: str, stack: FaceStack) -> tuple[int, str, str] | None:
     return None
 
 
+def _all_settable(body: str, stack: FaceStack, code_stack: FaceStack) -> bool:
+    """Whether every character of the whole body, as written, is one both its language's
+    stack and code's can set: then no part of it can fail, whatever is masked, and the
+    body need not be read for what prints (most readings). Only for a body in one
+    language without combining marks, where each character is checked alone either way."""
+    if "lang" in body or any(unicodedata.combining(c) for c in set(body)):
+        return False
+    return _first_problem(body, stack) is None and _first_problem(body, code_stack) is None
+
+
 def check_coverage(reading: Reading, default_lang: str) -> None:
     """Stop at the first character of the reading's text that no face chosen for its language
     has, naming the reading's file and line (WeasyPrint would print it in some other face)."""
     body = reading.body
     base = getattr(reading.meta, "lang", None) or default_lang
+    code_stack = FaceStack("code", (), MONOSPACE.families, upright_only=True)
+    if _all_settable(body, stack_for(base), code_stack):
+        return
     # What never prints (a link's target, an attribute, a comment) needs no face: it is read
     # as spaces, which keeps every offset, while the marks are read from the body as written.
     printed = mask(body, hidden(body), " ")
     # Code prints in the monospace stack, whatever its language, so it must have code's
     # characters too (the check of Han, which needs a mark, stays the text's).
     code_spans = sorted(code(body))
-    code_stack = FaceStack("code", (), MONOSPACE.families, upright_only=True)
     pieces = [(start, end, lang, stack_for(lang), printed)
               for start, end, lang in _segments(body, base)]
     pieces += [(start, end, "code", code_stack, printed) for start, end in code_spans]
