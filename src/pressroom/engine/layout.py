@@ -223,7 +223,25 @@ class _Variant:
                                                                   strict=True)}
             write_text_atomic(self.hints_path, json.dumps(
                 {"numbers": settled, "starts": starts}, sort_keys=True, indent=0))
-        return [self.join_node()]
+        # What waits for the volume's page map (the EPUB) needs no joined PDF: it starts
+        # beside the join.
+        follow = [self.join_node()]
+        if self.plan.final:
+            follow += self.plan.final(self.variant, self.page_map())
+        return follow
+
+    def page_map(self) -> PageMap:
+        """The volume's page map, from its pieces' layouts: the pages each piece's starts
+        at, and a blank verso's where one precedes a piece."""
+        starts: list[PageStart] = []
+        anchors: dict[str, int] = {}
+        for start, layout in zip(self.starts, self.laid, strict=True):
+            # A blank verso before a piece begins where the piece does (PageMap.placed).
+            starts += [PageStart(n, None) for n in range(len(starts) + self.plan.first_page,
+                                                         start)]
+            starts += layout.page_map.starts
+            anchors.update(layout.page_map.anchors)
+        return PageMap(tuple(starts), anchors)
 
     def join_node(self) -> Node:
         laid = [layout for layout in self.laid if layout is not None]
@@ -234,28 +252,19 @@ class _Variant:
 
     def joined(self, job: JoinJob, made: Made) -> list[Node]:
         laid = [layout for layout in self.laid if layout is not None]
-        starts: list[PageStart] = []
-        anchors: dict[str, int] = {}
         printed: dict[str, list[int]] = {}
-        for start, layout in zip(self.starts, laid, strict=True):
-            # A blank verso before a piece begins where the piece does (PageMap.placed).
-            starts += [PageStart(n, None) for n in range(len(starts) + self.plan.first_page,
-                                                         start)]
-            starts += layout.page_map.starts
-            anchors.update(layout.page_map.anchors)
+        for layout in laid:
             for target, numbers in layout.printed_pages.items():
                 printed.setdefault(target, []).extend(numbers)
         fresh = tuple(piece.name for piece, layout in zip(self.pieces, laid, strict=True)
                       if not layout.reused)
         warnings = tuple(dict.fromkeys(w for layout in laid for w in layout.warnings))
-        volume = Layout(made.data, len(starts), PageMap(tuple(starts), anchors), warnings,
+        page_map = self.page_map()
+        volume = Layout(made.data, len(page_map.starts), page_map, warnings,
                         sum(layout.seconds for layout in laid) + made.seconds,
                         made.reused and not fresh, printed, (), fresh, len(laid))
         self.result = (job, volume)
-        follow = list(self.plan.final(self.variant, volume)) if self.plan.final else []
-        if self.variant.sheet is not None:
-            follow.append(self.imposition(job, volume))
-        return follow
+        return [self.imposition(job, volume)] if self.variant.sheet is not None else []
 
     def imposition(self, job: JoinJob, layout: Layout) -> Node:
         """The job that imposes a booklet's joined pages; its result replaces the layout's
@@ -295,7 +304,7 @@ class _Plan:
     settings: Settings
     prepared: Prepared
     body: str
-    final: Callable[[Variant, Layout], Iterable[Node]] | None
+    final: Callable[[Variant, PageMap], Iterable[Node]] | None
     first_page: int
     whole: bool
     #: What the jobs' names begin with: the collection's id in a batch.
@@ -313,7 +322,7 @@ class _Plan:
 
 def layout_nodes(settings: Settings, prepared: Prepared, body: str,
                  variants: Iterable[Variant],
-                 final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
+                 final: Callable[[Variant, PageMap], Iterable[Node]] | None = None, *,
                  first_page: int = 1, whole: bool = False, label: str = "",
                  pdf_variant: str | None = AUTO, record: str = "",
                  ) -> tuple[Iterator[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
@@ -351,14 +360,15 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
 
 def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterable[Variant],
             executor: Executor, report: Callable[[Job, Any], None] | None = None,
-            final: Callable[[Variant, Layout], Iterable[Node]] | None = None, *,
+            final: Callable[[Variant, PageMap], Iterable[Node]] | None = None, *,
             first_page: int = 1, whole: bool = False, pdf_variant: str | None = AUTO,
             record: str = "") -> dict[Variant, tuple[JoinJob, Layout]]:
     """Lay out each variant piece by piece and join it; a booklet's joined pages are then
     imposed, and its Layout carries the imposed pages. ``final`` is told of each variant's
-    joined layout as soon as it is done and answers the jobs that need it (the EPUB needs
-    the A4 page map), which then run in the same graph. ``whole`` lays each variant out as
-    one piece (what the pieces are checked against in the tests). ``pdf_variant`` and
+    page map as soon as its pieces are laid out, before the join, and answers the jobs
+    that need it (the EPUB needs the A4 page map), which then run in the same graph.
+    ``whole`` lays each variant out as one piece (what the pieces are checked against in
+    the tests). ``pdf_variant`` and
     ``record`` are for a print package: its PDF/X variant, and its own recorded numbers."""
     variants = list(variants)
     nodes, results = layout_nodes(settings, prepared, body, variants, final,

@@ -24,6 +24,7 @@ from pressroom.engine.prepare import Prepared, blame_the_reading, prepare, stage
 from pressroom.engine.settings import Output, Settings
 from pressroom.files import Staging
 from pressroom.papers import PAGE_SOURCE, Variant
+from pressroom.printing.pagemap import PageMap
 from pressroom.reports import permissions
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,10 @@ class _Collection:
         with blame_the_reading(self.prepared):
             yield from nodes
 
-    def final(self, variant: Variant, layout: Layout) -> list[Node]:
+    def final(self, variant: Variant, page_map: PageMap) -> list[Node]:
         if variant is not PAGE_SOURCE or "epub" not in self.formats:
             return []
-        return [Node(epub_job(self.settings, self.prepared, layout.page_map, self.label),
+        return [Node(epub_job(self.settings, self.prepared, page_map, self.label),
                      lambda made: self.epub.append(made) or [], urgent=True)]
 
     def finish(self, staging: Staging, say: Callable[[str], None]) -> Making:
