@@ -231,8 +231,8 @@ class _Variant:
         return follow
 
     def page_map(self) -> PageMap:
-        """The volume's page map, from its pieces' layouts: the pages each piece's starts
-        at, and a blank verso's where one precedes a piece."""
+        """The volume's page map, from its pieces' layouts: where each of their pages
+        starts, and a blank verso wherever one precedes a piece."""
         starts: list[PageStart] = []
         anchors: dict[str, int] = {}
         for start, layout in zip(self.starts, self.laid, strict=True):
@@ -368,8 +368,8 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
     page map as soon as its pieces are laid out, before the join, and answers the jobs
     that need it (the EPUB needs the A4 page map), which then run in the same graph.
     ``whole`` lays each variant out as one piece (what the pieces are checked against in
-    the tests). ``pdf_variant`` and
-    ``record`` are for a print package: its PDF/X variant, and its own recorded numbers."""
+    the tests). ``pdf_variant`` and ``record`` are for a print package: its PDF/X variant,
+    and its own recorded numbers."""
     variants = list(variants)
     nodes, results = layout_nodes(settings, prepared, body, variants, final,
                                   first_page=first_page, whole=whole,

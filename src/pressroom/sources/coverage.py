@@ -165,14 +165,18 @@ def _first_problem(text: str, stack: FaceStack) -> tuple[int, str, str] | None:
     return None
 
 
-def _all_settable(body: str, stack: FaceStack, code_stack: FaceStack) -> bool:
+#: What code prints in, whatever its language: the monospace faces, upright only.
+_CODE_STACK = FaceStack("code", (), MONOSPACE.families, upright_only=True)
+
+
+def _all_settable(body: str, stack: FaceStack) -> bool:
     """Whether every character of the whole body, as written, is one both its language's
     stack and code's can set: then no part of it can fail, whatever is masked, and the
     body need not be read for what prints (most readings). Only for a body in one
     language without combining marks, where each character is checked alone either way."""
     if "lang" in body or any(unicodedata.combining(c) for c in set(body)):
         return False
-    return _first_problem(body, stack) is None and _first_problem(body, code_stack) is None
+    return _first_problem(body, stack) is None and _first_problem(body, _CODE_STACK) is None
 
 
 def check_coverage(reading: Reading, default_lang: str) -> None:
@@ -180,8 +184,7 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
     has, naming the reading's file and line (WeasyPrint would print it in some other face)."""
     body = reading.body
     base = getattr(reading.meta, "lang", None) or default_lang
-    code_stack = FaceStack("code", (), MONOSPACE.families, upright_only=True)
-    if _all_settable(body, stack_for(base), code_stack):
+    if _all_settable(body, stack_for(base)):
         return
     # What never prints (a link's target, an attribute, a comment) needs no face: it is read
     # as spaces, which keeps every offset, while the marks are read from the body as written.
@@ -191,7 +194,7 @@ def check_coverage(reading: Reading, default_lang: str) -> None:
     code_spans = sorted(code(body))
     pieces = [(start, end, lang, stack_for(lang), printed)
               for start, end, lang in _segments(body, base)]
-    pieces += [(start, end, "code", code_stack, printed) for start, end in code_spans]
+    pieces += [(start, end, "code", _CODE_STACK, printed) for start, end in code_spans]
     for start, end, lang, stack, text in pieces:
         problem = _first_problem(text[start:end], stack)
         if problem is None:
