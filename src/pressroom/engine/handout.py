@@ -15,8 +15,7 @@ from pressroom.assemble.chunks import Handout
 from pressroom.engine.build import commit, stopped_by_sigterm
 from pressroom.engine.executor import Executor
 from pressroom.engine.executors import executor_for
-from pressroom.engine.jobs import JoinJob, Layout
-from pressroom.engine.layout import lay_out, print_body
+from pressroom.engine.layout import Laid, lay_out, print_body
 from pressroom.engine.prepare import Prepared, prepare, write_prepared
 from pressroom.engine.settings import Output, Settings
 from pressroom.errors import ConfigError
@@ -60,7 +59,7 @@ def handout_layouts(settings: Settings, prepared: Prepared,
                     restart: bool = False,
                     variants: tuple[Variant, ...] = HANDOUT_VARIANTS,
                     executor: Executor,
-                    ) -> dict[Variant, tuple[JoinJob, Layout]]:
+                    ) -> dict[Variant, Laid]:
     """Lay out one reading alone; its first page numbered ``first`` unless ``restart``."""
     one = handout_edition(prepared.edition, reading)
     handout = write_prepared(

@@ -139,18 +139,21 @@ class JoinJob:
 
 @dataclass(frozen=True)
 class ImposeJob:
-    """A booklet: a finished layout's pages imposed two up on a sheet for saddle stitching."""
+    """A booklet: a volume's pieces, each laid out alone, imposed two up on a sheet for
+    saddle stitching (printing.imposition); no joined PDF is made on the way."""
 
     name: str
-    pdf: bytes = field(repr=False)
+    pieces: tuple[LaidPiece, ...] = field(repr=False)
     #: The sheet (width, height in points) the pages are imposed on.
     sheet: tuple[float, float] = (0.0, 0.0)
 
     @property
     def key(self) -> str:
-        # By the pages' bytes: a layout reached by another way (its numbers written as
-        # literals, not target-counter()) that comes out the same is imposed once.
-        return digest("impose", self.pdf, str(self.sheet), *_environment())
+        # By the pages' bytes and places: a piece reached by another way (its numbers
+        # written as literals, not target-counter()) that comes out the same is imposed
+        # as before.
+        return digest("impose", *(digest(p.pdf, str(p.first_page)) for p in self.pieces),
+                      str(self.sheet), *_environment())
 
     def cached(self, cache: Cache) -> Imposed | None:
         record = cache.get_json("impose", self.key)

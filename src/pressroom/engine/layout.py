@@ -32,7 +32,7 @@ from pressroom.assemble.document import Unit
 from pressroom.cache import code_version, digest, tool_versions
 from pressroom.engine.executor import Executor
 from pressroom.engine.graph import Node, run_graph
-from pressroom.engine.jobs import ImposeJob, Job, JoinJob, Layout, LayoutJob, Made
+from pressroom.engine.jobs import ImposeJob, Job, JoinJob, Layout, LayoutJob
 from pressroom.engine.prepare import Prepared, blame_the_reading
 from pressroom.engine.settings import Settings
 from pressroom.engine.state import read_json
@@ -99,6 +99,10 @@ RECORDED = ".pages"
 #: Layouts of one piece before its page numbers must have settled.
 LAYOUT_ROUNDS = 3
 
+#: What a variant's layout comes to: the job that made its PDF (the join, or a booklet's
+#: imposition; its key says whether the output changed) and the variant's Layout.
+Laid = tuple[JoinJob | ImposeJob, Layout]
+
 
 def report_job(say: Callable[[str], None]) -> Callable[[Job, Any], None]:
     """A progress line for each job this build ran (a job found in the cache says nothing:
@@ -141,7 +145,7 @@ class _Variant:
         #: Per piece, numbers its own last layout gave its targets.
         self.own: list[dict[str, int]] = [{} for _ in self.pieces]
         self.unsettled: list[str] = []
-        self.result: tuple[JoinJob, Layout] | None = None
+        self.result: Laid | None = None
         self.inserts = inserts(plan.prepared.pdfs, enlarge=variant.kind == "large-print",
                                langs=plan.prepared.reading_langs)
 
@@ -224,8 +228,8 @@ class _Variant:
             write_text_atomic(self.hints_path, json.dumps(
                 {"numbers": settled, "starts": starts}, sort_keys=True, indent=0))
         # What waits for the volume's page map (the EPUB) needs no joined PDF: it starts
-        # beside the join.
-        follow = [self.join_node()]
+        # beside the join. A booklet is imposed from its pieces: it has no joined PDF.
+        follow = [self.join_node() if self.variant.sheet is None else self.imposition()]
         if self.plan.final:
             follow += self.plan.final(self.variant, self.page_map())
         return follow
@@ -243,14 +247,30 @@ class _Variant:
             anchors.update(layout.page_map.anchors)
         return PageMap(tuple(starts), anchors)
 
-    def join_node(self) -> Node:
+    def laid_pieces(self) -> tuple[LaidPiece, ...]:
         laid = [layout for layout in self.laid if layout is not None]
-        job = JoinJob(f"{self.plan.label}PDF, {self.variant.name}, joined", tuple(
-            LaidPiece(layout.data, start, layout.bookmarks, piece.continues)
-            for piece, start, layout in zip(self.pieces, self.starts, laid, strict=True)))
-        return Node(job, lambda made: self.joined(job, made), self.variant is PAGE_SOURCE)
+        return tuple(LaidPiece(layout.data, start, layout.bookmarks, piece.continues)
+                     for piece, start, layout in zip(self.pieces, self.starts, laid,
+                                                     strict=True))
 
-    def joined(self, job: JoinJob, made: Made) -> list[Node]:
+    def join_node(self) -> Node:
+        job = JoinJob(f"{self.plan.label}PDF, {self.variant.name}, joined",
+                      self.laid_pieces())
+        return Node(job, lambda made: self.finished(job, made.data, made.reused, made.seconds),
+                    self.variant is PAGE_SOURCE)
+
+    def imposition(self) -> Node:
+        """The job that imposes a booklet's pieces on its sheets; the variant's Layout then
+        carries the imposed pages."""
+        job = ImposeJob(f"{self.plan.label}PDF, {self.variant.name}, imposed",
+                        self.laid_pieces(), SHEETS[str(self.variant.sheet)])
+        return Node(job, lambda imposed: self.finished(job, imposed.data, imposed.reused,
+                                                       imposed.seconds, 2 * imposed.sheets))
+
+    def finished(self, job: JoinJob | ImposeJob, data: bytes, reused: bool, seconds: float,
+                 pages: int | None = None) -> list[Node]:
+        """The variant's Layout, its PDF ``data`` made by ``job`` (the join, or a booklet's
+        imposition of ``pages`` pages) from the pieces' layouts."""
         laid = [layout for layout in self.laid if layout is not None]
         printed: dict[str, list[int]] = {}
         for layout in laid:
@@ -260,26 +280,11 @@ class _Variant:
                       if not layout.reused)
         warnings = tuple(dict.fromkeys(w for layout in laid for w in layout.warnings))
         page_map = self.page_map()
-        volume = Layout(made.data, len(page_map.starts), page_map, warnings,
-                        sum(layout.seconds for layout in laid) + made.seconds,
-                        made.reused and not fresh, printed, (), fresh, len(laid))
+        volume = Layout(data, pages or len(page_map.starts), page_map, warnings,
+                        sum(layout.seconds for layout in laid) + seconds,
+                        reused and not fresh, printed, (), fresh, len(laid))
         self.result = (job, volume)
-        return [self.imposition(job, volume)] if self.variant.sheet is not None else []
-
-    def imposition(self, job: JoinJob, layout: Layout) -> Node:
-        """The job that imposes a booklet's joined pages; its result replaces the layout's
-        pages with the imposed ones."""
-        impose = ImposeJob(f"{self.plan.label}PDF, {self.variant.name}, imposed", layout.data,
-                           SHEETS[str(self.variant.sheet)])
-
-        def imposed(result: Any) -> list[Node]:
-            self.result = (job, dataclasses.replace(
-                layout, data=result.data, pages=2 * result.sheets,
-                seconds=layout.seconds + result.seconds,
-                reused=layout.reused and result.reused))
-            return []
-
-        return Node(impose, imposed)
+        return []
 
 
 def _ints(value: object) -> dict[str, int]:
@@ -325,7 +330,7 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
                  final: Callable[[Variant, PageMap], Iterable[Node]] | None = None, *,
                  first_page: int = 1, whole: bool = False, label: str = "",
                  pdf_variant: str | None = AUTO, record: str = "",
-                 ) -> tuple[Iterator[Node], Callable[[], dict[Variant, tuple[JoinJob, Layout]]]]:
+                 ) -> tuple[Iterator[Node], Callable[[], dict[Variant, Laid]]]:
     """The first nodes of the variants' layouts, made as the graph draws them, and what
     answers their results once the graph has run (a batch runs many collections' nodes in
     one graph)."""
@@ -345,7 +350,7 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
             states.append(state)
             yield from state.start()
 
-    def results() -> dict[Variant, tuple[JoinJob, Layout]]:
+    def results() -> dict[Variant, Laid]:
         out = {}
         for state in states:
             if state.unsettled:
@@ -362,7 +367,7 @@ def lay_out(settings: Settings, prepared: Prepared, body: str, variants: Iterabl
             executor: Executor, report: Callable[[Job, Any], None] | None = None,
             final: Callable[[Variant, PageMap], Iterable[Node]] | None = None, *,
             first_page: int = 1, whole: bool = False, pdf_variant: str | None = AUTO,
-            record: str = "") -> dict[Variant, tuple[JoinJob, Layout]]:
+            record: str = "") -> dict[Variant, Laid]:
     """Lay out each variant piece by piece and join it; a booklet's joined pages are then
     imposed, and its Layout carries the imposed pages. ``final`` is told of each variant's
     page map as soon as its pieces are laid out, before the join, and answers the jobs

@@ -63,7 +63,7 @@ def join_pieces(job: JoinJob) -> Made:
 
 def impose(job: ImposeJob) -> Imposed:
     start = time.perf_counter()
-    data, sheets = impose_booklet(job.pdf, job.sheet)
+    data, sheets = impose_booklet(job.pieces, job.sheet)
     return Imposed(data, sheets, time.perf_counter() - start, False)
 
 

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from io import BytesIO
+import io
+from collections.abc import Sequence
 
-from pypdf import PageObject, PdfReader, PdfWriter
+import pikepdf
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -14,6 +16,10 @@ from pypdf.generic import (
     NameObject,
     StreamObject,
 )
+
+from pressroom.errors import RenderError
+from pressroom.printing.join import saved
+from pressroom.printing.pieces import LaidPiece, blanks_before
 
 
 def booklet_order(pages: int) -> list[tuple[int | None, int | None]]:
@@ -36,8 +42,8 @@ def booklet_order(pages: int) -> list[tuple[int | None, int | None]]:
 
 def page_as_form(page: PageObject, writer: PdfWriter) -> IndirectObject:
     """A page as a form XObject in the writer: its content untouched, its resources copied
-    once (fonts shared by many pages stay one object). Imposition draws the volume's pages
-    this way, and PDF readings their source pages (pdfreading.place_pages)."""
+    once (fonts shared by many pages stay one object). PDF readings draw their source pages
+    this way (placement.place_pages), as imposition draws the volume's with qpdf's own."""
     form = StreamObject()
     form.set_data(content_bytes(page))
     box = page.mediabox
@@ -62,46 +68,56 @@ def content_bytes(page: PageObject) -> bytes:
     return b"\n".join(stream.get_object().get_data() for stream in streams)
 
 
-def impose_booklet(pdf: bytes, sheet: tuple[float, float] | None = None) -> tuple[bytes, int]:
-    """The imposed PDF and its number of sheets.
+def impose_booklet(pieces: Sequence[LaidPiece],
+                   sheet: tuple[float, float] | None = None) -> tuple[bytes, int]:
+    """A booklet imposed from its volume's pieces, each laid out alone: the imposed PDF
+    and its number of sheets.
 
-    Pages sit side by side, centred on the sheet (an A5 pair is 1 mm narrower than A4), so
-    the fold falls in the middle of the sheet. Each page goes onto its side as a form
-    XObject drawn where it belongs: nothing of its content is parsed or rewritten, which
-    keeps imposing a long booklet fast and the file near the size of the edition.
+    The pieces' pages take their places in the volume as the join gives them
+    (``pieces.blanks_before``), a blank verso being a blank slot; the joined PDF is not
+    made, since imposing keeps only the pages (a sheet side has no structure tree, outline
+    or links to carry over). Pages sit side by side, centred on the sheet (an A5 pair is
+    1 mm narrower than A4), so the fold falls in the middle of the sheet. Each page goes
+    onto its side as a form XObject drawn where it belongs (qpdf, through pikepdf): nothing
+    of its content is parsed or rewritten, which keeps imposing a long booklet fast and the
+    file near the size of the edition. The document's information (title, authors) is the
+    front piece's, as the joined volume's is.
     """
-    reader = PdfReader(BytesIO(pdf))
-    first = reader.pages[0]
-    width, height = float(first.mediabox.width), float(first.mediabox.height)
-    sheet_width, sheet_height = sheet or (2 * width, height)
-    if sheet_width < 2 * width or sheet_height < height:
-        raise ValueError("the sheet is smaller than two pages")
-    dx, dy = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
-    writer = PdfWriter()
-    forms: dict[int, IndirectObject] = {}
-    sides = booklet_order(len(reader.pages))
-    for left, right in sides:
-        side = writer.add_blank_page(width=sheet_width, height=sheet_height)
-        xobjects = DictionaryObject()
-        drawing = []
-        for slot, index in enumerate((left, right)):
-            if index is None:
-                continue
-            if index not in forms:
-                forms[index] = page_as_form(reader.pages[index], writer)
-            name = f"/P{slot}"
-            xobjects[NameObject(name)] = forms[index]
-            drawing.append(f"q 1 0 0 1 {dx + slot * width:.4f} {dy:.4f} cm {name} Do Q")
-        side[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/XObject"): xobjects})
-        content = StreamObject()
-        content.set_data("\n".join(drawing).encode("ascii"))
-        side.replace_contents(content)
-        side.compress_content_streams()
-    for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate"):
-        if reader.metadata and key in reader.metadata:
-            writer.add_metadata({key: reader.metadata[key]})
-    writer.add_metadata({"/Producer": "pressroom imposition (pypdf)"})
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(sides) // 2
+    if not pieces:
+        raise RenderError("nothing to impose: the volume has no pieces")
+    sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in pieces]
+    try:
+        pages: list[pikepdf.Page | None] = []
+        for piece, source in zip(pieces, sources, strict=True):
+            pages += [None] * blanks_before(piece, pieces[0].first_page, len(pages))
+            pages += source.pages
+        box = [float(v) for v in sources[0].pages[0].mediabox]
+        width, height = box[2] - box[0], box[3] - box[1]
+        sheet_width, sheet_height = sheet or (2 * width, height)
+        if sheet_width < 2 * width or sheet_height < height:
+            raise RenderError("the sheet is smaller than two pages")
+        dx, dy = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
+        out = pikepdf.new()
+        sides = booklet_order(len(pages))
+        for left, right in sides:
+            xobjects = pikepdf.Dictionary()
+            drawing = []
+            for slot, index in enumerate((left, right)):
+                page = pages[index] if index is not None else None
+                if page is None:
+                    continue
+                name = f"/P{slot}"
+                xobjects[name] = out.copy_foreign(page.as_form_xobject())
+                drawing.append(f"q 1 0 0 1 {dx + slot * width:.4f} {dy:.4f} cm {name} Do Q")
+            side = out.add_blank_page(page_size=(sheet_width, sheet_height))
+            side.obj.Resources = pikepdf.Dictionary(XObject=xobjects)
+            side.obj.Contents = out.make_stream("\n".join(drawing).encode("ascii"))
+        info = sources[0].docinfo
+        for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate"):
+            if key in info:
+                out.docinfo[key] = info[key]
+        out.docinfo["/Producer"] = "pressroom imposition (pikepdf)"
+        return saved(out, sources[0].pdf_version), len(sides) // 2
+    finally:
+        for source in sources:
+            source.close()

@@ -30,7 +30,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
 
 from pressroom.errors import RenderError
-from pressroom.printing.pieces import PIECE_LINK, LaidPiece
+from pressroom.printing.pieces import PIECE_LINK, LaidPiece, blanks_before
 
 
 def join(pieces: Sequence[LaidPiece]) -> bytes:
@@ -44,16 +44,22 @@ def join(pieces: Sequence[LaidPiece]) -> bytes:
         for piece, source in zip(pieces[1:], sources[1:], strict=True):
             joiner.append(piece, source)
         joiner.finish(pieces)
-        buffer = io.BytesIO()
-        # Object streams only where the pieces' PDF version has them: PDF/X-1a is PDF 1.4.
-        streams = (pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5"
-                   else pikepdf.ObjectStreamMode.disable)
-        out.save(buffer, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=streams)
-        return buffer.getvalue()
+        return saved(out, out.pdf_version)
     finally:
         for source in sources:
             source.close()
+
+
+def saved(pdf: pikepdf.Pdf, version: str) -> bytes:
+    """A PDF made from pieces as bytes, the same for the same pieces (its /ID from its
+    content), at the pieces' PDF ``version``: object streams only where that version has
+    them (PDF/X-1a is PDF 1.4)."""
+    buffer = io.BytesIO()
+    streams = (pikepdf.ObjectStreamMode.generate if version >= "1.5"
+               else pikepdf.ObjectStreamMode.disable)
+    pdf.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=streams,
+             min_version=version)
+    return buffer.getvalue()
 
 
 class _Joiner:
@@ -76,12 +82,7 @@ class _Joiner:
 
     def append(self, piece: LaidPiece, source: pikepdf.Pdf) -> None:
         out = self.out
-        have = len(out.pages)
-        wanted = piece.first_page - self.first_page
-        if wanted < have:
-            raise RenderError(f"a piece starting at page {piece.first_page} overlaps the "
-                              f"{have} pages before it")
-        while len(out.pages) < wanted:
+        for _ in range(blanks_before(piece, self.first_page, len(out.pages))):
             out.pages.append(pikepdf.Page(_blank_like(out, out.pages[-1])))
         first_new = len(out.pages)
         with warnings.catch_warnings():

@@ -32,6 +32,8 @@ import tinycss2
 from lxml import etree
 from lxml import html as lxml_html
 
+from pressroom.errors import RenderError
+
 #: How a link to an id in another piece is written in a piece (never in an output).
 PIECE_LINK = "x-pressroom-piece:"
 #: The front piece's name: the title page and contents.
@@ -65,6 +67,19 @@ class LaidPiece:
     bookmarks: tuple[tuple[int, str, bool], ...]
     #: Its outermost section continues the previous piece's.
     continues: bool = False
+
+
+def blanks_before(piece: LaidPiece, first_page: int, pages_before: int) -> int:
+    """How many blank pages go between the ``pages_before`` pages of a volume that begins at
+    ``first_page`` and ``piece``: a piece opens on the page its layout began at (a recto),
+    so where the one before it ended on a recto, the verso between them is blank, as
+    WeasyPrint leaves it in a volume laid out at once. The join and the imposition both
+    place the pieces' pages by this."""
+    wanted = piece.first_page - first_page
+    if wanted < pages_before:
+        raise RenderError(f"a piece starting at page {piece.first_page} overlaps the "
+                          f"{pages_before} pages before it")
+    return wanted - pages_before
 
 
 def recto_classes(css: str) -> frozenset[str]:
