@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
-from pressroom.printing.pieces import FRONT, PIECE_LINK, recto_classes, split, with_numbers
+from pressroom.printing.pieces import (
+    FRONT,
+    PIECE_LINK,
+    Splitter,
+    recto_classes,
+    split,
+    with_numbers,
+)
 
 CSS = """
 section.reading { break-before: right; }
@@ -89,3 +96,25 @@ def test_numbers_go_last_in_the_head():
     page = with_numbers(piece.html, "a::after { content: 'n' }")
     assert page.index("a::after") < page.index("</head>") and page.index(CSS[:20]) < page.index(
         "a::after")
+
+
+def test_the_variants_pieces_share_the_cut_body_and_have_their_own_stylesheets():
+    splitter = Splitter()
+    splitter.split(PAGE)
+    large = PAGE.replace("</style>", "body { font-size: 18pt }</style>")
+    pieces = splitter.split(large)
+    # Made from the first page's cut body, they are what a split of their own page gives.
+    assert pieces == split(large)
+    assert all("font-size: 18pt" in p.html for p in pieces)
+    assert not any("font-size: 18pt" in p.html for p in split(PAGE))
+
+
+def test_a_page_with_another_body_or_other_recto_sections_is_cut_anew():
+    splitter = Splitter()
+    splitter.split(PAGE)
+    retitled = PAGE.replace("<h2>Two</h2>", "<h2>Two, retitled</h2>")
+    assert splitter.split(retitled) == split(retitled)
+    assert "retitled" in {p.name: p for p in splitter.split(retitled)}["r2"].html
+    # The appendix no longer opens on a recto: it stays in the last reading's piece.
+    no_recto = PAGE.replace("section.appendix { break-before: recto; }", "")
+    assert [p.name for p in splitter.split(no_recto)] == [FRONT, "r1", "p1", "r2", "r3"]

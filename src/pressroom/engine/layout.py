@@ -132,7 +132,7 @@ class _Variant:
         self.plan = plan
         self.variant = variant
         page = print_html(plan.settings, plan.prepared, plan.body, variant)
-        self.pieces: list[Piece] = pieces.split(page, whole=plan.whole)
+        self.pieces: list[Piece] = plan.splitter.split(page, whole=plan.whole)
         css = "\n".join(style for style in _styles(page))
         self.literal = pagehints.literal_rules(css)
         recorded = read_json(self.hints_path) or {}
@@ -318,6 +318,8 @@ class _Plan:
     variant: str | None = AUTO
     #: What the recorded page numbers' file is told apart by (a print package's trim).
     record: str = ""
+    #: Cuts the variants' pages into pieces: the body once for all of them.
+    splitter: pieces.Splitter = dataclasses.field(default_factory=pieces.Splitter)
 
     def pdf_variant(self) -> str | None:
         if self.variant == AUTO:

@@ -110,13 +110,60 @@ def _style_text(document: lxml_html.HtmlElement) -> str:
 def split(page: str, *, whole: bool = False) -> list[Piece]:
     """The pieces of one variant's print page, in page order. ``whole`` gives the volume
     as one piece (what the pieces are checked against)."""
-    document = lxml_html.document_fromstring(page)
-    body = document.body
-    if whole:
-        ids = frozenset(e.get("id") for e in body.iter() if e.get("id"))
-        return [Piece(FRONT, page, ids, _targets(body), False)]
-    starts = recto_classes(_style_text(document))
+    return Splitter().split(page, whole=whole)
 
+
+@dataclass(frozen=True)
+class _Cut:
+    """One piece's body, whatever the head: what every variant's piece has the same."""
+
+    name: str
+    body: str
+    ids: frozenset[str]
+    targets: frozenset[str]
+    continues: bool
+    #: The front piece: it keeps the volume's metadata in its head.
+    front: bool
+
+
+class Splitter:
+    """Splits the print pages of one volume's variants. A variant is its stylesheets: the
+    pages' bodies are the same, so the body is cut once (the costly part: every element
+    placed in its piece, every piece's body written out) and each variant's pieces get their
+    own head. A page whose body, or whose stylesheets' recto sections, differ from the last
+    one's is cut anew."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, frozenset[str], list[_Cut]] | None = None
+
+    def split(self, page: str, *, whole: bool = False) -> list[Piece]:
+        document = lxml_html.document_fromstring(page)
+        body = document.body
+        if whole:
+            ids = frozenset(e.get("id") for e in body.iter() if e.get("id"))
+            return [Piece(FRONT, page, ids, _targets(body), False)]
+        starts = recto_classes(_style_text(document))
+        body_text = page[page.find("<body"):]
+        if self._last is not None and self._last[:2] == (body_text, starts):
+            cuts = self._last[2]
+        else:
+            cuts = _cut(body, starts)
+            self._last = (body_text, starts, cuts)
+        # The document element as lxml writes it, without its end tag: the pieces' pages
+        # are written as the whole page would be, head and body in it.
+        opening = lxml_html.tostring(etree.Element("html", dict(document.attrib)),
+                                     encoding="unicode").removesuffix("</html>")
+        return [Piece(cut.name,
+                      "<!DOCTYPE html>\n" + opening
+                      + lxml_html.tostring(_head(document.head, keep_metadata=cut.front,
+                                                 name=cut.name), encoding="unicode")
+                      + cut.body + "</html>",
+                      cut.ids, cut.targets, cut.continues)
+                for cut in cuts]
+
+
+def _cut(body: etree._Element, starts: frozenset[str]) -> list[_Cut]:
+    """The pieces' bodies of a page whose sections of the classes ``starts`` open pieces."""
     def opens_piece(element: etree._Element) -> bool:
         return (element.tag == "section" and element.get("id") is not None
                 and bool(starts & set((element.get("class") or "").split())))
@@ -144,23 +191,19 @@ def split(page: str, *, whole: bool = False) -> list[Piece]:
         holds[element] = found
         content[element] = solid | found if len(found) == 1 else solid
 
-    head = document.head
-    pieces: list[Piece] = []
+    cuts: list[_Cut] = []
     for index, name in enumerate(names):
         if index not in content[body]:
             continue
         shell_depth = _shells(body, index, owner)
         new_body = _copy(body, index, owner, content)
-        page_root = etree.Element("html", dict(document.attrib))
-        page_root.append(_head(head, keep_metadata=index == 0, name=name))
-        page_root.append(new_body)
         ids = frozenset(e.get("id") for e in new_body.iter()
                         if isinstance(e.tag, str) and e.get("id"))
         targets = _targets(new_body)
         _link_out(new_body, ids)
-        text = lxml_html.tostring(page_root, doctype="<!DOCTYPE html>", encoding="unicode")
-        pieces.append(Piece(name, text, ids, targets, shell_depth > 0))
-    return pieces
+        cuts.append(_Cut(name, lxml_html.tostring(new_body, encoding="unicode"), ids,
+                         targets, shell_depth > 0, index == 0))
+    return cuts
 
 
 def with_numbers(html: str, css: str) -> str:
