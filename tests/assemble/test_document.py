@@ -139,3 +139,25 @@ def test_a_chunk_kept_in_the_cache_is_neither_read_nor_checked_again(tmp_path, m
     # Another placement of the same text is checked and placed anew.
     deeper = chunk_ast(Chunk(chunk.markdown, shift=2), cache=store)
     assert len(checked) == 1 and deeper["blocks"][0]["c"][0] == 3
+
+
+def test_a_chunks_index_is_its_own_ids_links_and_citation_places_and_kept_with_it(tmp_path):
+    store = Cache(tmp_path / "cache")
+    chunk = Chunk('# Title\n\nSee [it](#title), [the web](https://example.org/).\n\n'
+                  '::: { .citation citation="alpha"}\n:::\n', shift=1, prefix="alpha")
+    doc, index = document.ready_chunk(chunk, cache=store)
+    assert index == document.ChunkIndex(("alpha-title",), ("#alpha-title",
+                                                           "https://example.org/"), True)
+    assert document.ready_chunk(chunk, cache=store) == (doc, index)
+    plain = document.ready_chunk(Chunk("Text and [a link](#elsewhere).\n"))[1]
+    assert plain == document.ChunkIndex((), ("#elsewhere",), False)
+
+
+def test_a_dead_link_is_found_from_the_cached_index_as_from_the_text(tmp_path: Path):
+    store = Cache(tmp_path / "cache")
+    path = tmp_path / "reading.md"
+    chunks = [Chunk("# One {#one}\n"), Chunk("See [two](#two).\n", path, first_line=3)]
+    for _ in range(2):  # the second time from the cache
+        with pytest.raises(ContentError, match="link to #two") as raised:
+            build_document(chunks, {}, cache=store)
+        assert raised.value.line == 3

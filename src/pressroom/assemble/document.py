@@ -74,17 +74,19 @@ def own_ids(blocks: list[dict[str, Any]], prefix: str) -> None:
                 target[0] = "#" + renamed[target[0][1:]]
 
 
+def _citation_of(div: dict[str, Any]) -> str | None:
+    """The citation a Div is the place of (an opener's ``citation`` Div), or None."""
+    attr = div["c"][0]
+    return dict(attr[2]).get("citation") if "citation" in attr[1] else None
+
+
 def _fill_citations(blocks: list[dict[str, Any]], citations: Mapping[str, Citation]) -> None:
     for node in elements(blocks):
-        if node["t"] != "Div":
+        if node["t"] != "Div" or (ident := _citation_of(node)) is None:
             continue
-        attr, content = node["c"]
-        keys = dict(attr[2])
-        if "citation" in attr[1] and "citation" in keys:
-            ident = keys["citation"]
-            if ident not in citations:
-                raise RenderError(f"citeproc made no citation for {ident!r}")
-            content[:] = list(citations[ident].blocks)
+        if ident not in citations:
+            raise RenderError(f"citeproc made no citation for {ident!r}")
+        node["c"][1][:] = list(citations[ident].blocks)
 
 
 def place_headings(blocks: list[dict[str, Any]], top: int) -> None:
@@ -163,26 +165,46 @@ def check_chunk_math(doc: dict[str, Any], text: str, chunk: Chunk) -> None:
 _FILTER_IDS = re.compile(r".+-note(?:ref)?-\w+|.+-notes")
 
 
-def check_internal_links(chunks: list[Chunk], docs: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class ChunkIndex:
+    """What assembling the document needs of a chunk, found in the one walk that made it
+    ready and cached with it: an unchanged reading is not walked again for its ids, its
+    links or its citations' places."""
+
+    #: Its elements' ids (its own, made so by its prefix).
+    ids: tuple[str, ...]
+    #: Its links' targets, in order.
+    links: tuple[str, ...]
+    #: It holds a place for a citation citeproc formats (an opener's).
+    cites: bool
+
+    @classmethod
+    def of(cls, blocks: list[dict[str, Any]]) -> ChunkIndex:
+        ids: list[str] = []
+        links: list[str] = []
+        cites = False
+        for node in elements(blocks):
+            if node["t"] == "Link":
+                links.append(node["c"][2][0])
+            elif node["t"] == "Div" and _citation_of(node) is not None:
+                cites = True
+            if (attr := attributes_of(node)) and attr[0]:
+                ids.append(attr[0])
+        return cls(tuple(ids), tuple(links), cites)
+
+
+def check_internal_links(chunks: list[Chunk], indexes: list[ChunkIndex]) -> None:
     """A reading's link to a place in the edition that nothing has (a section left out of
     an excerpt), reported against the file and line that has the link, every one at once."""
-    # One walk of each chunk for both its ids and its links: a reader's AST is large.
     ids = {chunk.end_anchor for chunk in chunks if chunk.end_anchor}
-    links: list[list[str]] = []
-    for doc in docs:
-        targets = []
-        for node in elements(doc["blocks"]):
-            if node["t"] == "Link":
-                targets.append(node["c"][2][0])
-            if (attr := attributes_of(node)) and attr[0]:
-                ids.add(attr[0])
-        links.append(targets)
+    for index in indexes:
+        ids.update(index.ids)
     problems: list[PressroomError] = []
-    for chunk, targets in zip(chunks, links, strict=True):
+    for chunk, index in zip(chunks, indexes, strict=True):
         if chunk.source is None:
             continue  # a template's link: the notes filter names it, as a template's bug
         text = "\n" * (chunk.first_line - 1) + chunk.markdown
-        for target in targets:
+        for target in index.links:
             if target.startswith("#") and target[1:] not in ids and \
                     not _FILTER_IDS.fullmatch(target[1:]):
                 written = target[len(f"#{chunk.prefix}-"):] if chunk.prefix and \
@@ -235,6 +257,12 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
 
     With a cache, a chunk whose text (and the code and tools) has not changed is not read by
     Pandoc again: an edit to one reading of twenty converts that one."""
+    return ready_chunk(chunk, limits, cache)[0]
+
+
+def ready_chunk(chunk: Chunk, limits: Limits = DEFAULT_LIMITS, cache: Cache | None = None
+                ) -> tuple[dict[str, Any], ChunkIndex]:
+    """A chunk's AST as chunk_ast makes it, and its index (one cache entry holds both)."""
     # Blank lines in front keep Pandoc's line numbers those of the file.
     text = "\n" * (chunk.first_line - 1) + chunk.markdown
     cites = chunk.cites
@@ -258,7 +286,9 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
     ready_key = digest("chunk-ready", key, str(chunk.shift), str(chunk.prefix))
     ready = cache.get("chunks", ready_key, ".json") if cache else None
     if ready is not None:
-        return json.loads(ready)
+        found = json.loads(ready)
+        return found["doc"], ChunkIndex(tuple(found["ids"]), tuple(found["links"]),
+                                        found["cites"])
     raw = cache.get("chunks", key, ".json") if cache else None
     if raw is None:
         # A style's error can quote what citeproc read: never echo it.
@@ -275,10 +305,12 @@ def chunk_ast(chunk: Chunk, limits: Limits = DEFAULT_LIMITS,
         place_headings(doc["blocks"], chunk.shift + 1)
     if chunk.prefix:
         own_ids(doc["blocks"], chunk.prefix)
+    index = ChunkIndex.of(doc["blocks"])
     if cache:
-        cache.put("chunks", ready_key, ".json",
-                  json.dumps(doc, ensure_ascii=False).encode("utf-8"))
-    return doc
+        cache.put("chunks", ready_key, ".json", json.dumps(
+            {"doc": doc, "ids": index.ids, "links": index.links, "cites": index.cites},
+            ensure_ascii=False).encode("utf-8"))
+    return doc, index
 
 
 def build_document(chunks: Iterable[Chunk],
@@ -294,14 +326,18 @@ def build_document(chunks: Iterable[Chunk],
     chunks = list(chunks)
     blocks: list[dict[str, Any]] = []
     version: list[int] | None = None
-    docs = side_by_side(lambda chunk: chunk_ast(chunk, limits, cache), chunks)
-    check_internal_links(chunks, docs)
-    for chunk, doc in zip(chunks, docs, strict=True):
+    ready = side_by_side(lambda chunk: ready_chunk(chunk, limits, cache), chunks)
+    check_internal_links(chunks, [index for _, index in ready])
+    citing: list[dict[str, Any]] = []
+    for chunk, (doc, index) in zip(chunks, ready, strict=True):
         version = version or doc["pandoc-api-version"]
         blocks += doc["blocks"]
+        if index.cites:
+            citing += doc["blocks"]
         if chunk.end_anchor:
             blocks.append({"t": "Div", "c": [[chunk.end_anchor, ["reading-end"], []], []]})
-    _fill_citations(blocks, citations() if callable(citations) else citations)
+    # Only the chunks that hold citations' places are walked for them.
+    _fill_citations(citing, citations() if callable(citations) else citations)
     units = {"t": "MetaList", "c": [{"t": "MetaString", "c": ident}
                                     for ident in unit_headings(blocks)]}
     return {"pandoc-api-version": version or [], "meta": {UNITS: units}, "blocks": blocks}
