@@ -77,3 +77,12 @@ def test_right_literal_numbers_lay_out_byte_for_byte_as_target_counter(tmp_path)
     assert hints  # the fixture has contents and cross-references
     literal = render_pdf(print_html(settings, prepared, body, PAGE_SOURCE, hints), ROOT)
     assert literal.data == counted.data
+
+
+def test_a_hint_names_its_target_as_written_or_escaped_where_css_needs_it():
+    rules = hint_rules({"r1-note-2": 5, "r1-é.x:y": 6, "r1-a b/c": 7}).splitlines()
+    assert rules[0].startswith('[href="\\23 r1-a\\20 b\\2f c"], '
+                               '[href="x-pressroom-piece:r1-a\\20 b\\2f c"] ')
+    assert rules[1].startswith('[href="\\23 r1-note-2"], ')
+    assert rules[2].startswith('[href="\\23 r1-é.x:y"], ')
+    assert all(rule.endswith(f"{n}; }}") for rule, n in zip(rules, (7, 5, 6), strict=True))
