@@ -10,6 +10,7 @@ import pytest
 
 from helpers import FIXTURES, ROOT, TEMPLATES, units_done
 from pressroom.assemble.document import Unit, units_of
+from pressroom.engine import work
 from pressroom.engine.ebook import epub_job
 from pressroom.engine.prepare import prepare
 from pressroom.engine.settings import Settings
@@ -75,6 +76,7 @@ def test_an_edit_to_one_reading_filters_that_readings_unit_alone(tmp_path, monke
 
     first, cold = made(prepared)
     assert len(filtered) > 3 and len(cold.units) == len(first.payload.unit_keys)
+    assert first.payload.cover is None and cold.cover.startswith(b"\x89PNG")
     filtered.clear()
     again = epub_job(settings, prepare(settings), page_map)
     assert again.key == first.key and None not in again.payload.known
@@ -82,7 +84,11 @@ def test_an_edit_to_one_reading_filters_that_readings_unit_alone(tmp_path, monke
     text = reading.read_text(encoding="utf-8")
     assert "alliance" in text
     reading.write_text(text.replace("alliance", "treaty", 1), encoding="utf-8")
-    edited, result = made(prepare(settings))
+    # The cover, made of the metadata and templates alone, is the cache's.
+    with monkeypatch.context() as patched:
+        patched.setattr(work, "cover_png", lambda *_: pytest.fail("the cover was made again"))
+        edited, result = made(prepare(settings))
+    assert edited.payload.cover == cold.cover and result.cover is None
     assert filtered == ["alpha-1995"] and edited.key != first.key
     assert [key for key, _ in result.units] == [
         key for key, known in zip(edited.payload.unit_keys, edited.payload.known,

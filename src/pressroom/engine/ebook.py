@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from pressroom.cache import code_version, digest, file_digest, tool_versions
-from pressroom.engine.jobs import EpubJob, EpubPayload, known_unit
+from pressroom.engine.jobs import EpubJob, EpubPayload, cover_key, known_unit
 from pressroom.engine.prepare import Prepared
 from pressroom.engine.settings import Settings
 from pressroom.epub import TEMPLATES
@@ -32,13 +32,13 @@ def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap,
               tool_versions())
     keys = tuple(digest("epub-unit", *unit.material, *common)
                  for unit in plan(document, page_map))
-    inputs = (metadata,
-              *(_template_digest(settings, name) for name in TEMPLATES),
-              json.dumps(page_map.records(), sort_keys=True), page_source)
+    made_of = (metadata, *(_template_digest(settings, name) for name in TEMPLATES))
+    inputs = (*made_of, json.dumps(page_map.records(), sort_keys=True), page_source)
     payload = EpubPayload(prepared.edition, prepared.document, prepared.metadata,
                           settings.templates_dir, settings.build_dir, page_map, page_source,
                           tuple(c.text for c in prepared.citations.values()), settings.limits,
-                          keys, tuple(known_unit(settings.cache, key) for key in keys))
+                          keys, tuple(known_unit(settings.cache, key) for key in keys),
+                          made_of, settings.cache.get("epub-cover", cover_key(made_of), ".png"))
     return EpubJob(f"{label}EPUB", inputs, payload)
 
 

@@ -193,6 +193,10 @@ class EpubPayload:
     #: had them: the job filters the others.
     unit_keys: tuple[str, ...] = ()
     known: tuple[Filtered | None, ...] = ()
+    #: What the cover is made from (the metadata and the templates, as text), and its PNG
+    #: where the cache had it: an edit to the text does not lay the cover out again.
+    cover_inputs: tuple[str, ...] = ()
+    cover: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,13 @@ class EpubJob:
         cache.put("epub", self.key, ".epub", made.data)
         for key, unit in made.units:
             remember_unit(cache, key, unit)
+        if made.cover is not None:
+            cache.put("epub-cover", cover_key(self.payload.cover_inputs), ".png", made.cover)
+
+
+def cover_key(inputs: tuple[str, ...]) -> str:
+    """The EPUB cover's key: what it is made from, the code, tools and fonts."""
+    return digest("epub-cover", *inputs, *_environment())
 
 
 def known_unit(cache: Cache, key: str) -> Filtered | None:
@@ -244,3 +255,5 @@ class Made:
     reused: bool
     #: An EPUB's units filtered by the job, by key, for the cache.
     units: tuple[tuple[str, Filtered], ...] = ()
+    #: An EPUB's cover PNG, where the job made it, for the cache.
+    cover: bytes | None = field(default=None, repr=False)

@@ -29,6 +29,7 @@ from pressroom.engine.jobs import (
     LayoutJob,
     Made,
 )
+from pressroom.epub.cover import cover_png
 from pressroom.epub.package import render_epub
 from pressroom.epub.units import filter_document, plan
 from pressroom.errors import PressroomError
@@ -72,6 +73,8 @@ def make_epub(job: EpubJob) -> Made:
     p: EpubPayload = job.payload
     p.scratch_dir.mkdir(parents=True, exist_ok=True)
     document = json.loads(p.document.read_text(encoding="utf-8"))
+    # The cover is laid out only when its metadata, templates or tools changed.
+    cover = p.cover if p.cover is not None else cover_png(p.edition, p.templates_dir)
     with tempfile.TemporaryDirectory(prefix=".epub-", dir=p.scratch_dir) as work:
         text, units = filter_document(document, p.metadata, plan(document, p.page_map),
                                       p.known, p.limits)
@@ -79,10 +82,11 @@ def make_epub(job: EpubJob) -> Made:
         filtered.write_text(text, encoding="utf-8")
         data = render_epub(p.edition, filtered, p.metadata, p.templates_dir, Path(work),
                            page_map=p.page_map, page_source=p.page_source,
-                           sources=p.sources, limits=p.limits)
+                           sources=p.sources, limits=p.limits, cover=cover)
     fresh = tuple((key, unit) for key, unit, known in zip(p.unit_keys, units, p.known,
                                                           strict=True) if known is None)
-    return Made(data, time.perf_counter() - start, False, fresh)
+    return Made(data, time.perf_counter() - start, False, fresh,
+                cover if p.cover is None else None)
 
 
 _RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub, JoinJob: join_pieces}

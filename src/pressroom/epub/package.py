@@ -188,8 +188,10 @@ def finish_epub(
     has_page_list: bool = False,
     page_source: str | None = None,
     sources: Sequence[str] = (),
+    cover: bytes | None = None,
 ) -> bytes:
-    """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible."""
+    """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible.
+    ``cover`` is the cover's PNG as an earlier build made it (None: made here)."""
     with zipfile.ZipFile(raw) as source:
         names = source.namelist()
         contents = {name: source.read(name) for name in names}
@@ -219,7 +221,7 @@ def finish_epub(
     opf = xmltree.parse(contents[PACKAGE], "package document", raw)
     _finish_opf(opf, edition, a11y, page_source if has_page_list else None, raw, sources)
     contents[PACKAGE] = xmltree.serialise(opf)
-    contents[COVER_IMAGE] = cover_png(edition, templates_dir)
+    contents[COVER_IMAGE] = cover if cover is not None else cover_png(edition, templates_dir)
     contents[COVER_PAGE] = cover_page(edition, templates_dir).encode("utf-8")
 
     order = ["mimetype"] + [n for n in names if n != "mimetype"] + [COVER_IMAGE, COVER_PAGE]
@@ -247,6 +249,7 @@ def render_epub(
     page_source: str | None = None,
     sources: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
+    cover: bytes | None = None,
 ) -> bytes:
     """The EPUB's bytes, written from the document filtered for it (epub.units, which put
     a page-break marker where each page of ``page_map`` begins); work_dir (private to this
@@ -285,4 +288,4 @@ def render_epub(
         filters=("media.lua",),
     )
     return finish_epub(raw, edition, templates_dir, bool(page_map and page_map.starts), page_source,
-                       sources)
+                       sources, cover)
