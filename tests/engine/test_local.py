@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -22,7 +23,7 @@ from pressroom.engine import jobs, state
 from pressroom.engine.build import build
 from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import LayoutJob
-from pressroom.engine.local import LocalExecutor
+from pressroom.engine.local import NICE, LocalExecutor
 from pressroom.engine.settings import Settings
 from pressroom.engine.state import STATE
 from pressroom.errors import ConfigError, LimitError
@@ -201,6 +202,28 @@ def test_an_urgent_job_runs_before_the_jobs_queued_ahead_of_it():
             future.result()
     # The first was running already; the urgent one went before the other two.
     assert finished == ["PDF, 0", "PDF, 3", "PDF, 1", "PDF, 2"]
+
+
+def _niceness_while_running(urgent: bool) -> set[int]:
+    """The niceness of a job's worker, as seen from outside while the job runs."""
+    job = LayoutJob("PDF, long", "<p>text</p>" * 3000, ROOT, pdf_variant=None)
+    seen: set[int] = set()
+    with LocalExecutor(workers=1) as executor:
+        future = executor.submit(job, urgent=urgent)
+        while not future.done():
+            for _, _, process, _ in list(executor._running.values()):
+                with contextlib.suppress(ProcessLookupError, TypeError):
+                    seen.add(os.getpriority(os.PRIO_PROCESS, process.pid))
+            time.sleep(0.02)
+        future.result()
+    return seen
+
+
+def test_a_job_others_wait_for_keeps_its_priority_and_the_rest_yield_to_it():
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    # Forked at the building process's niceness, a job that is not urgent lowers its own.
+    assert ours + NICE in _niceness_while_running(urgent=False)
+    assert _niceness_while_running(urgent=True) == {ours}
 
 
 @pytest.mark.slow
