@@ -14,9 +14,7 @@ from pressroom.printing.html import hyphenation_minimum, render_body
 def _body(tmp_path: Path, markdown: str, hyphenate_min: int) -> str:
     import pypandoc
 
-    document = tmp_path / "doc.json"
-    document.write_text(pypandoc.convert_text(markdown, "json", format="markdown"),
-                        encoding="utf-8")
+    document = json.loads(pypandoc.convert_text(markdown, "json", format="markdown"))
     metadata = tmp_path / "meta.yaml"
     metadata.write_text(json.dumps({"title": "t"}), encoding="utf-8")
     return render_body(document, metadata, hyphenate_min=hyphenate_min)

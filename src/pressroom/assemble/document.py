@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pressroom.assemble.chunks import Chunk
@@ -369,6 +370,12 @@ class Unit:
     level: int
     #: The levels of the sections still open at its end, outermost first.
     open_levels: tuple[int, ...]
+
+    @cached_property
+    def text(self) -> str:
+        """Its blocks as JSON, keys sorted: what its cached results are kept by (the print
+        body's and the EPUB's, made once for both)."""
+        return json.dumps(self.blocks, ensure_ascii=False, sort_keys=True)
 
 
 def units_of(document: Mapping[str, Any]) -> list[Unit]:

@@ -27,11 +27,11 @@ def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap,
     page_source = (f"{prepared.id}{PAGE_SOURCE.suffix} "
                    f"(pressroom print edition, {PAGE_SOURCE.label})")
     metadata = prepared.metadata.read_text(encoding="utf-8")
-    document = json.loads(prepared.document.read_text(encoding="utf-8"))
+    document = prepared.tree
     common = (metadata, json.dumps(document["meta"], sort_keys=True), code_version(),
               tool_versions())
     keys = tuple(digest("epub-unit", *unit.material, *common)
-                 for unit in plan(document, page_map))
+                 for unit in plan(document, page_map, prepared.units))
     made_of = (metadata, *(_template_digest(settings, name) for name in TEMPLATES))
     inputs = (*made_of, json.dumps(page_map.records(), sort_keys=True), page_source)
     payload = EpubPayload(prepared.edition, prepared.document, prepared.metadata,

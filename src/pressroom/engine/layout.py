@@ -57,8 +57,7 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
               code_version(), tool_versions())
 
     def convert(unit: Unit, make: Callable[[], str]) -> str:
-        key = digest("body-unit", unit.name, json.dumps(unit.blocks, ensure_ascii=False,
-                                                        sort_keys=True), *common)
+        key = digest("body-unit", unit.name, unit.text, *common)
         cached = cache.get("pandoc", key, ".html")
         if cached is not None:
             return cached.decode("utf-8")
@@ -67,8 +66,8 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
         return made
 
     with blame_the_reading(prepared):
-        return html.render_body(prepared.document, prepared.metadata, settings.limits,
-                                hyphenate_min, convert)
+        return html.render_body(prepared.tree, prepared.metadata, settings.limits,
+                                hyphenate_min, convert, prepared.units)
 
 
 def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant,

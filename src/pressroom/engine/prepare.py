@@ -15,10 +15,12 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pressroom.assemble.chunks import Handout, assemble
-from pressroom.assemble.document import build_document
+from pressroom.assemble.document import Unit, build_document, units_of
 from pressroom.engine.settings import Settings
 from pressroom.errors import LimitError
 from pressroom.files import Staging, write_text_atomic
@@ -47,6 +49,15 @@ class Prepared:
     extra_css: str = ""
     #: The PDF readings' pages, text and ink, by reading id (pdfreading.prepare_pdf).
     pdfs: Mapping[str, PdfMaterial] = field(default_factory=dict)
+    #: The document itself, as written to ``document``: the building process reads it from
+    #: here, not again from the file (6 MB of JSON for a reader of twenty readings).
+    tree: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def units(self) -> list[Unit]:
+        """The document's units, shared by the print body and the EPUB's plan (so each
+        unit's JSON text is made once)."""
+        return units_of(self.tree)
 
     @property
     def tagged(self) -> bool:
@@ -153,7 +164,7 @@ def write_prepared(settings: Settings, edition: Edition,
     _write_if_changed(metadata, assembled.metadata)
     _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
     return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
-                    extra_css, pdfs)
+                    extra_css, pdfs, document)
 
 
 def stage_prepared(settings: Settings, prepared: Prepared, staging: Staging) -> None:

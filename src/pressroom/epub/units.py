@@ -151,10 +151,12 @@ class UnitPlan:
                 str(self.tables_before))
 
 
-def plan(document: Mapping[str, Any], page_map: PageMap | None) -> list[UnitPlan]:
-    """The units of the document (units_of), each with what its filtering is told."""
-    units = units_of(document)
-    texts = [json.dumps(unit.blocks, ensure_ascii=False, sort_keys=True) for unit in units]
+def plan(document: Mapping[str, Any], page_map: PageMap | None,
+         units: list[Unit] | None = None) -> list[UnitPlan]:
+    """The units of the document (units_of, unless given), each with what its filtering is
+    told."""
+    units = units_of(document) if units is None else units
+    texts = [unit.text for unit in units]
     places = unit_places(units, texts, page_map.placed() if page_map is not None else [])
     plans, counted = [], 0
     for unit, text, where in zip(units, texts, places, strict=True):

@@ -91,14 +91,15 @@ def render_unit(document: Mapping[str, Any], unit: Unit, metadata_path: Path,
                           limits=limits)
 
 
-def render_body(document_path: Path, metadata_path: Path, limits: Limits = DEFAULT_LIMITS,
-                hyphenate_min: int = 5,
-                convert: Callable[[Unit, Callable[[], str]], str] | None = None) -> str:
-    """The edition's body as an HTML fragment: its units converted side by side (one Pandoc
-    per core), joined and checked. ``convert(unit, make)`` returns a unit's fragment, calling
-    ``make`` if it has none (a cache: an edit to one reading converts that reading's unit)."""
-    document = json.loads(document_path.read_text(encoding="utf-8"))
-    units = units_of(document)
+def render_body(document: Mapping[str, Any], metadata_path: Path,
+                limits: Limits = DEFAULT_LIMITS, hyphenate_min: int = 5,
+                convert: Callable[[Unit, Callable[[], str]], str] | None = None,
+                units: list[Unit] | None = None) -> str:
+    """The edition's body (a Pandoc document) as an HTML fragment: its units (units_of,
+    unless given) converted side by side (one Pandoc per core), joined and checked.
+    ``convert(unit, make)`` returns a unit's fragment, calling ``make`` if it has none (a
+    cache: an edit to one reading converts that reading's unit)."""
+    units = units_of(document) if units is None else units
     convert = convert or (lambda unit, make: make())
 
     def one(unit: Unit) -> str:
