@@ -32,3 +32,22 @@ def test_what_the_project_holds_data_urls_and_links_pass(tmp_path: Path):
     check_html('<html><body><img src="images/a.png"><img src="data:image/png;base64,AA==">'
                '<a href="https://example.org/">a link is not fetched</a>'
                '<p style="background: url(#clip)">source data</p></body></html>', tmp_path)
+
+
+def test_a_part_checked_already_is_not_scanned_again_and_the_rest_is(tmp_path: Path):
+    # The body every variant's page shares is checked once, where it is made.
+    body = '<main><img src="http://example.org/in-the-body.png"></main>'
+    page = f'<html><head><style>p {{ color: black }}</style></head><body>{body}</body></html>'
+    check_html(page, tmp_path, checked=body)
+    with pytest.raises(SafetyError, match="in-the-body"):
+        check_html(page, tmp_path)
+    around = page.replace("<head>", "<head><style>p { background: "
+                          "url(http://example.org/head.png) }</style>")
+    with pytest.raises(SafetyError, match=r"head\.png"):
+        check_html(around, tmp_path, checked=body)
+    after = page.replace("</body>", '<img src="http://example.org/after.png"></body>')
+    with pytest.raises(SafetyError, match=r"after\.png"):
+        check_html(after, tmp_path, checked=body)
+    # A "checked" part the page does not hold checks nothing away.
+    with pytest.raises(SafetyError, match="in-the-body"):
+        check_html(page, tmp_path, checked="<main>elsewhere</main>")

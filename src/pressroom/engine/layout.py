@@ -66,17 +66,21 @@ def print_body(settings: Settings, prepared: Prepared) -> str:
         return made
 
     with blame_the_reading(prepared):
-        return html.render_body(prepared.tree, prepared.metadata, settings.limits,
+        body = html.render_body(prepared.tree, prepared.metadata, settings.limits,
                                 hyphenate_min, convert, prepared.units)
+    # Checked here, once: every variant's page holds it, and print_html checks the rest.
+    check_html(body, settings.boundary)
+    return body
 
 
 def print_html(settings: Settings, prepared: Prepared, body: str, variant: Variant,
                hints: dict[str, int] | None = None) -> str:
     """The standalone print HTML of one variant (its stylesheets inlined).
 
-    With ``hints`` (target id -> page, from an earlier layout of this variant) the
-    cross-references' page numbers are literal counters instead of target-counter(), so that
-    WeasyPrint lays every page out once (pagehints.py); None keeps target-counter()."""
+    ``body`` is print_body's, which checked what it fetches. With ``hints`` (target id ->
+    page, from an earlier layout of this variant) the cross-references' page numbers are
+    literal counters instead of target-counter(), so that WeasyPrint lays every page out
+    once (pagehints.py); None keeps target-counter()."""
     sheets = [html.read_stylesheet(settings.templates_dir, n)
               for n in ("print.css", *variant.stylesheets)]
     # The faces by language come from the table in faces.py, right after print.css.
@@ -89,7 +93,7 @@ def print_html(settings: Settings, prepared: Prepared, body: str, variant: Varia
     page = html.render_print_html(prepared.edition, body, settings.templates_dir, css,
                                   prepared.citations, handout=prepared.handout)
     # Whatever the page would fetch is checked before any output is written.
-    check_html(page, settings.boundary)
+    check_html(page, settings.boundary, checked=body)
     return page
 
 

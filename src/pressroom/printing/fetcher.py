@@ -62,12 +62,25 @@ _FETCHED = re.compile(
 )
 
 
-def check_html(page: str, root: Path) -> None:
+def check_html(page: str, root: Path, *, checked: str = "") -> None:
     """Refuse, before anything is written, a print page that names something WeasyPrint may not
     fetch. The fetcher refuses it again when WeasyPrint asks; this check only comes first, so
-    that a refused build leaves the earlier outputs as they were."""
+    that a refused build leaves the earlier outputs as they were.
+
+    ``checked`` is a part of the page that was checked on its own (the body every variant's
+    page shares, checked once where it is made): the page is scanned around it. The body's
+    edges are tags, so nothing the scan looks for straddles them."""
+    start = page.find(checked) if checked else -1
+    if start < 0:
+        _check_text(page, root)
+        return
+    _check_text(page[:start], root)
+    _check_text(page[start + len(checked):], root)
+
+
+def _check_text(text: str, root: Path) -> None:
     base = root.resolve().as_uri() + "/"
-    for match in _FETCHED.finditer(page):
+    for match in _FETCHED.finditer(text):
         raw = html_lib.unescape(next(g for g in match.groups() if g is not None)).strip()
         if not raw or raw.startswith("#"):
             continue
