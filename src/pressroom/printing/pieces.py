@@ -25,7 +25,7 @@ share lays out to the same bytes in both.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import tinycss2
@@ -133,7 +133,9 @@ class Splitter:
     own head. A page whose body, or whose stylesheets' recto sections, differ from the last
     one's is cut anew."""
 
-    def __init__(self) -> None:
+    def __init__(self, recto: Callable[[str], frozenset[str]] = recto_classes) -> None:
+        #: What reads the recto sections from a page's stylesheets (the engine's is cached).
+        self._recto = recto
         self._last: tuple[str, frozenset[str], list[_Cut]] | None = None
 
     def split(self, page: str, *, whole: bool = False) -> list[Piece]:
@@ -142,7 +144,7 @@ class Splitter:
         if whole:
             ids = frozenset(e.get("id") for e in body.iter() if e.get("id"))
             return [Piece(FRONT, page, ids, _targets(body), False)]
-        starts = recto_classes(_style_text(document))
+        starts = self._recto(_style_text(document))
         body_text = page[page.find("<body"):]
         if self._last is not None and self._last[:2] == (body_text, starts):
             cuts = self._last[2]
