@@ -111,7 +111,7 @@ def recto_classes(settings: Settings, css: str) -> frozenset[str]:
 def _of_stylesheets(settings: Settings, kind: str, css: str,
                     derive: Callable[[str], Any]) -> Any:
     # What a build reads from its stylesheets is parsed from the whole of each variant's
-    # CSS (tinycss2: 0.04 s a variant a reading); the stylesheets seldom change, the
+    # CSS (tinycss2: 0.04 s a variant, each time); the stylesheets seldom change, the
     # readings often, so the cache keeps what was read from them by their text.
     key = digest(kind, css, code_version())
     found = settings.cache.get_json("stylesheets", key)
@@ -339,14 +339,15 @@ class _Plan:
     final: Callable[[Variant, PageMap], Iterable[Node]] | None
     first_page: int
     whole: bool
+    #: Cuts the variants' pages into pieces: the body once for all of them, reading the
+    #: recto sections from each variant's stylesheets through the cache.
+    splitter: pieces.Splitter
     #: What the jobs' names begin with: the collection's id in a batch.
     label: str = ""
     #: WeasyPrint's PDF variant; AUTO: PDF/UA-1 when every page can be tagged.
     variant: str | None = AUTO
     #: What the recorded page numbers' file is told apart by (a print package's trim).
     record: str = ""
-    #: Cuts the variants' pages into pieces: the body once for all of them.
-    splitter: pieces.Splitter = dataclasses.field(default_factory=pieces.Splitter)
 
     def pdf_variant(self) -> str | None:
         if self.variant == AUTO:
@@ -363,8 +364,9 @@ def layout_nodes(settings: Settings, prepared: Prepared, body: str,
     """The first nodes of the variants' layouts, made as the graph draws them, and what
     answers their results once the graph has run (a batch runs many collections' nodes in
     one graph)."""
-    plan = _Plan(settings, prepared, body, final, first_page, whole, label, pdf_variant,
-                 record, splitter=pieces.Splitter(lambda css: recto_classes(settings, css)))
+    splitter = pieces.Splitter(lambda css: recto_classes(settings, css))
+    plan = _Plan(settings, prepared, body, final, first_page, whole, splitter, label,
+                 pdf_variant, record)
     # The A4 edition first: the EPUB and the permissions report wait for its page map, and
     # the EPUB is then made while the others are laid out. Then the longest, so that the
     # last to finish is a short one.

@@ -51,7 +51,7 @@ class Prepared:
     pdfs: Mapping[str, PdfMaterial] = field(default_factory=dict)
     #: The document itself, as written to ``document``: the building process reads it from
     #: here, not again from the file (6 MB of JSON for a reader of twenty readings).
-    tree: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    tree: Mapping[str, Any] = field(kw_only=True, compare=False, repr=False)
 
     @cached_property
     def units(self) -> list[Unit]:
@@ -164,7 +164,7 @@ def write_prepared(settings: Settings, edition: Edition,
     _write_if_changed(metadata, assembled.metadata)
     _write_if_changed(document_path, json.dumps(document, ensure_ascii=False))
     return Prepared(edition, markdown, metadata, document_path, citations, handout is not None,
-                    extra_css, pdfs, document)
+                    extra_css, pdfs, tree=document)
 
 
 def stage_prepared(settings: Settings, prepared: Prepared, staging: Staging) -> None:
