@@ -1,4 +1,5 @@
-"""The print filter's no-hyphens spans: only where WeasyPrint could hyphenate the word."""
+"""The print filter: no-hyphens spans only where WeasyPrint could hyphenate the word, and its
+other marks for line breaking, each where it belongs."""
 
 from __future__ import annotations
 
@@ -63,3 +64,56 @@ def test_the_limit_is_the_smallest_the_stylesheets_allow(tmp_path: Path, sheets,
 
 def test_the_project_stylesheets_hyphenate_words_of_seven_letters():
     assert hyphenation_minimum(TEMPLATES) == 7
+
+
+# The print filter's other marks, each where it belongs and nowhere else. (Its walk hands a
+# list back to Pandoc only when one of its passes changed it: a pass that failed to say so
+# would lose its mark here.)
+
+def test_a_note_call_is_bound_to_the_word_before_it_not_to_a_long_title(tmp_path: Path):
+    body = _body(tmp_path, 'He called the treaty "unequal"[1](#n1){.noteref} and left; '
+                 "a *very long italic title here*[2](#n1){.noteref} too.\n\n[]{#n1}End.", 7)
+    # The quotation's marks are text, so that the word and its call are one unbreakable span.
+    assert ('<span class="nowrap">\u201cunequal\u201d<a href="#n1" class="noteref">1</a>'
+            "</span>") in body
+    assert "<em>very long italic title here</em><a" in body
+    assert body.count('class="nowrap"') == 1
+    # A call in a sentence that needs nothing else marked is bound all the same.
+    body = _body(tmp_path, "He called it unequal[1](#n1){.noteref} and left.\n\n[]{#n1}End.", 7)
+    assert '<span class="nowrap">unequal<a href="#n1" class="noteref">1</a></span>' in body
+
+
+def test_a_day_keeps_its_month_and_circa_its_year(tmp_path: Path):
+    body = _body(tmp_path, "On 25 July the talks opened; c. 1961 they ended; 2025 Plans "
+                 "and 25 delegates stayed on.", 7)
+    assert "25\u00a0July" in body and "c.\u00a01961" in body
+    assert "2025 Plans" in body and "25 delegates" in body
+
+
+def test_a_paragraph_ends_on_two_words_when_its_last_is_short(tmp_path: Path):
+    body = _body(tmp_path, "The talks broke down in the end.\n\nThe talks broke down "
+                 "unexpectedly-and-irrevocably.", 7)
+    assert "in the\u00a0end.</p>" in body
+    # A long last word is left to the line breaker.
+    assert 'down <span class="no-hyphens">unexpectedly' in body
+
+
+def test_a_space_alone_between_two_elements_goes_into_one_of_them(tmp_path: Path):
+    body = _body(tmp_path, "See *Paper* [No. 9]{.ref} here.", 7)
+    assert "<em>Paper</em><span class=\"ref\"> No.\u00a09</span>" in body
+
+
+def test_display_type_keeps_ranges_and_compounds_whole(tmp_path: Path):
+    body = _body(tmp_path, "# The Years 1919–1964 of Sino-Soviet Talks\n\nIn 1919–1964.", 7)
+    heading = body[body.index("<h1"):body.index("</h1>")]
+    assert "1919\u2060\u2013\u20601964" in heading and "Sino-\u2060Soviet" in heading
+    # In running text a range may break at its dash.
+    assert "1919\u20131964.</p>" in body
+
+
+def test_an_ordered_list_keeps_its_start_and_style(tmp_path: Path):
+    body = _body(tmp_path, "3) first\n4) second\n\nii. one\niii. two", 7)
+    assert ('<ol class="numbered decimal one-paren" style="counter-reset: list-item 2">'
+            in body)
+    assert '<ol class="numbered lower-roman period" style="counter-reset: list-item 1">' in body
+    assert body.count("<li>") == 4
