@@ -4,12 +4,15 @@ before and writes nowhere else than its own folder, its temporary files included
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from helpers import system_font_caches
 from pressroom.tools.run import run_bounded
-from pressroom.tools.scratch import current_config, private_scratch
+from pressroom.tools.scratch import _host, current_config, private_scratch, sweep
 
 
 def _fonts(env: dict[str, str] | None = None) -> list[str]:
@@ -65,3 +68,46 @@ def test_a_temporary_folder_the_caller_chose_stands(tmp_path: Path):
     with private_scratch({**os.environ, "TMPDIR": str(chosen)}) as env:
         assert env["TMPDIR"] == str(chosen)
     assert chosen.is_dir()
+
+
+def _dead_pid() -> int:
+    done = subprocess.Popen(["true"])
+    done.wait(timeout=30)
+    return done.pid
+
+
+def test_what_a_killed_process_left_is_swept_and_nothing_else(tmp_path: Path):
+    dead, host = _dead_pid(), _host()
+    left = [tmp_path / f"pressroom-scratch-{host}-{dead}-a1b2c3d4",
+            tmp_path / f"pressroom-workers-{host}-{dead}-e5f6_7h8"]
+    kept = [tmp_path / f"pressroom-scratch-{host}-{os.getpid()}-a1b2c3d4",  # this process
+            tmp_path / f"pressroom-workers-{host}-{os.getppid()}-a1b2c3d4",  # a live one
+            tmp_path / f"pressroom-scratch-another_machine-{dead}-a1b2c3d4",
+            tmp_path / "pressroom-scratch-a1b2c3d4",  # unnamed: whose, nobody can tell
+            tmp_path / f"pressroom-cache-{host}-{dead}-a1b2c3d4"]  # not a scratch folder
+    for folder in left + kept:
+        (folder / "tmp").mkdir(parents=True)
+    assert sorted(sweep(tmp_path)) == sorted(left)
+    assert not any(f.exists() for f in left) and all(f.exists() for f in kept)
+
+
+def test_a_killed_builds_worker_folders_go_at_the_next_build(tmp_path: Path):
+    # A building process killed outright (no handler runs) leaves its pool's folder; the
+    # next pool, in another process, removes it as it starts.
+    script = ("import sys, time\n"
+              "from pressroom.engine.local import LocalExecutor\n"
+              "with LocalExecutor() as pool:\n"
+              "    print(pool._scratches, flush=True)\n"
+              "    time.sleep(120)\n")
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        folder = Path(build.stdout.readline().strip())
+        assert folder.is_dir() and folder.parent == Path(tempfile.gettempdir())
+    finally:
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait(timeout=30)
+        build.stdout.close()
+    assert folder.is_dir()
+    with private_scratch() as env:
+        assert Path(env["TMPDIR"]).is_dir()
+    assert not folder.exists()

@@ -37,7 +37,7 @@ from pressroom.engine.jobs import Job
 from pressroom.errors import LimitError, PressroomError
 from pressroom.files import DISK_ERRORS, cannot_write
 from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits
-from pressroom.tools.scratch import scratch_env
+from pressroom.tools.scratch import make_scratch, scratch_env
 
 #: What the fork server imports before it forks any worker.
 PRELOAD = ["pressroom.engine.work"]
@@ -131,7 +131,7 @@ class LocalExecutor:
         self._scratches = ""
 
     def __enter__(self) -> LocalExecutor:
-        self._scratches = tempfile.mkdtemp(prefix="pressroom-workers-")
+        self._scratches = str(make_scratch("workers"))
         self._context.set_forkserver_preload(PRELOAD)
         # Start the fork server now: it imports WeasyPrint while the build does other work.
         multiprocessing.forkserver.ensure_running()

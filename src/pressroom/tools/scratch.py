@@ -19,13 +19,21 @@ garbage-collected, which a layout process that exits, is stopped at its time lim
 of its memory limit never does: every layout left a megabyte or more in /tmp. The scratch
 folder is the program's TMPDIR (and a Python worker's ``tempfile.tempdir``), so whatever a
 program leaves there goes when its scratch folder does.
+
+**A process that is killed** (SIGKILL, the machine's out-of-memory killer, a Dask worker
+stopped under its job) removes nothing. So every scratch folder is named by the machine and
+the process it belongs to, and making one first removes those of this machine whose process
+is gone: what a killed build left goes at the next one, and a live build's folders, or
+another machine's on a shared temporary folder, are never touched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,6 +43,49 @@ from xml.sax.saxutils import escape
 #: compiled-in default; FONTCONFIG_PATH moves the folder).
 DEFAULT_CONFIG = "fonts.conf"
 DEFAULT_FOLDER = "/etc/fonts"
+
+
+#: The kinds of scratch folder: one a bounded program's, one a worker pool's (its workers'
+#: folders inside it).
+KINDS = ("scratch", "workers")
+
+
+def _host() -> str:
+    # A folder name's part: the host name without what a name part may not hold.
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def sweep(root: Path | None = None) -> list[Path]:
+    """Remove the scratch folders in root (the system's temporary folder) that a process of
+    this machine left when it was killed; return them."""
+    root = Path(tempfile.gettempdir()) if root is None else root
+    mine = re.compile(rf"pressroom-(?:{'|'.join(KINDS)})-{re.escape(_host())}-(\d+)-[^-]+")
+    removed = []
+    for folder in root.glob("pressroom-*"):
+        found = mine.fullmatch(folder.name)
+        if found and int(found.group(1)) != os.getpid() and not _alive(int(found.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def make_scratch(kind: str) -> Path:
+    """A new scratch folder of this process in the system's temporary folder, named by its
+    machine and process (the sweep's first)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of scratch folder: {kind}")
+    sweep()
+    return Path(tempfile.mkdtemp(prefix=f"pressroom-{kind}-{_host()}-{os.getpid()}-"))
 
 
 def current_config(env: Mapping[str, str]) -> str:
@@ -66,7 +117,7 @@ def private_scratch(env: Mapping[str, str] | None = None) -> Iterator[dict[str, 
     """The environment (env, else this process's) for one bounded program, with a scratch
     folder of its own (scratch_env) that is removed when the block ends."""
     base = os.environ if env is None else env
-    folder = Path(tempfile.mkdtemp(prefix="pressroom-scratch-"))
+    folder = make_scratch("scratch")
     try:
         made = scratch_env(folder, base)
         if base.get("TMPDIR", "") not in ("", os.environ.get("TMPDIR", "")):
