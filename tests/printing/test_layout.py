@@ -120,8 +120,9 @@ def test_cross_references_show_the_page(minimal_build):
     assert re.search(r"Cited in n\. 1, p\. 3; n\. 2, p\. 3\.", text)
     # And back, from a note to the entries that cite it, with their pages.
     joined = " ".join(text.split())  # pdftotext joins a word hyphenated at a line end
-    assert re.search(r"See App\. A, 14 Feb\. 1950 \(p\. \d+\); App\. B, Author 1998 "
-                     r"\(p\. \d+\)\.", joined), joined
+    # In square brackets: the editors' addition, not the author's words.
+    assert re.search(r"\[See App\. A, 14 Feb\. 1950 \(p\. \d+\); App\. B, Author 1998 "
+                     r"\(p\. \d+\)\.\]", joined), joined
 
 
 def test_large_print_is_at_least_16pt(minimal_build):

@@ -190,7 +190,7 @@ def layout_timeline(chronology: Chronology) -> Layout:
         f"A timeline of {len(events)} events from {events[0].date.display()} to "
         f"{events[-1].date.display()}, read top to bottom"
         + (f", grouped in the phases {phases}" if phases else "")
-        + ". Every event is listed with its annotation in the chronology that follows."
+        + ". Every event is listed with its annotation in the entries of the chronology."
         + "".join(f" Not drawn, because no year is given: {e.title} ({e.date.display()})."
                   for e in left_out)
     )

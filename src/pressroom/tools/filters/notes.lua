@@ -71,15 +71,17 @@ end
 local function cited_by(reading, number)
   local entries = (citations[reading] or {})[tostring(number)]
   if not entries or #entries == 0 then return nil end
-  -- "See App. A, 16 Apr. 1960; App. B, Hudson et al. 1961." The print stylesheet adds each
-  -- entry's page number after its link; the EPUB has links and no page numbers.
-  local out = pandoc.Inlines({ pandoc.Str("See"), pandoc.Space() })
+  -- "[See App. A, 16 Apr. 1960; App. B, Hudson et al. 1961.]": in square brackets, as an
+  -- editor's addition to a note is, so that no reader takes it for the author's. The print
+  -- stylesheet adds each entry's page number after its link; the EPUB has links and no
+  -- page numbers.
+  local out = pandoc.Inlines({ pandoc.Str("[See"), pandoc.Space() })
   for i, entry in ipairs(entries) do
     if i > 1 then out:extend({ pandoc.Str(";"), pandoc.Space() }) end
     out:insert(pandoc.Link(entry.label, "#" .. entry.id, "",
       pandoc.Attr("", { "entry-xref" }, {})))
   end
-  out:insert(pandoc.Str("."))
+  out:insert(pandoc.Str(".]"))
   return pandoc.Span(out, pandoc.Attr("", { "note-citedby" }, {}))
 end
 
