@@ -38,10 +38,17 @@ EDITION_NAMESPACE = uuid.UUID("6f1e7f0a-3f0c-5a55-9d4e-1c2b7a1d0e11")
 
 PACKAGE = "EPUB/content.opf"
 NAV = "EPUB/nav.xhtml"
+NCX = "EPUB/toc.ncx"
 STYLESHEET = "EPUB/styles/stylesheet1.css"
 COVER_IMAGE = "EPUB/media/cover.png"
 COVER_PAGE = "EPUB/text/cover.xhtml"
 TITLE_PAGE = "EPUB/text/title_page.xhtml"
+
+
+#: Marks that only steer line breaking in print (a word joiner around a range's dash): in a
+#: reading system's lists of titles (navigation, NCX, a chapter's title) they are nothing
+#: to show, and an older reader's font draws them as boxes.
+_JOINERS = {ord("\u2060"): None}
 
 
 def is_chapter(name: str) -> bool:
@@ -176,6 +183,31 @@ def _finish_opf(tree: etree._ElementTree, edition: Edition, a11y: Accessibility,
     cover.tail, spine.text = spine.text, "\n    "
 
 
+def _title_chapter(tree: etree._ElementTree) -> bool:
+    """Give a chapter the title of its first heading (Pandoc titles it by its file name,
+    "ch001.xhtml", which is what a reading system and a screen reader announce); whether it
+    changed."""
+    root = tree.getroot()
+    title = root.find(f"{{{XHTML}}}head/{{{XHTML}}}title")
+    heading = next(root.iter(f"{{{XHTML}}}h1", f"{{{XHTML}}}h2", f"{{{XHTML}}}h3"), None)
+    if title is None or heading is None:
+        return False
+    text = " ".join("".join(heading.itertext()).translate(_JOINERS).split())
+    if not text or title.text == text:
+        return False
+    title.text = text
+    return True
+
+
+def _drop_joiners(root: etree._Element) -> None:
+    """The print-only word joiners out of every text of a list of titles."""
+    for element in root.iter():
+        if element.text:
+            element.text = element.text.translate(_JOINERS)
+        if element.tail:
+            element.tail = element.tail.translate(_JOINERS)
+
+
 def _zip_date(edition: Edition) -> tuple[int, int, int, int, int, int]:
     day = edition.config.revised
     return (day.year, day.month, day.day, 0, 0, 0)
@@ -203,18 +235,26 @@ def finish_epub(
     contents[TITLE_PAGE] = title_page(edition, templates_dir, sources).encode("utf-8")
 
     chapters = sorted(n for n in names if is_chapter(n))
+    trees = {n: xmltree.parse(contents[n], n, raw) for n in chapters}
+    for name, tree in trees.items():
+        if _title_chapter(tree):
+            contents[name] = xmltree.serialise(tree)
+    nav = xmltree.parse(contents[NAV], "navigation document", raw)
+    _drop_joiners(nav.getroot())
+    if NCX in contents:
+        ncx = xmltree.parse(contents[NCX], "NCX", raw)
+        _drop_joiners(ncx.getroot())
+        contents[NCX] = xmltree.serialise(ncx)
     if has_page_list:
         markers = pagelist.find_markers(
-            {n.removeprefix("EPUB/"): xmltree.parse(contents[n], n, raw).getroot()
-             for n in chapters})
-        nav = xmltree.parse(contents[NAV], "navigation document", raw)
+            {n.removeprefix("EPUB/"): tree.getroot() for n, tree in trees.items()})
         body = xmltree.child(nav.getroot(), f"{{{XHTML}}}body",
                              "navigation document has no body", raw)
         # The page list goes after Pandoc's navs, indented on a line of its own.
         page_list = pagelist.page_list_nav(markers)
         body.append(page_list)
         xmltree.lines([page_list], "\n  ", "\n")
-        contents[NAV] = xmltree.serialise(nav)
+    contents[NAV] = xmltree.serialise(nav)
 
     has_images = any(n.startswith("EPUB/media/") for n in names)
     a11y = accessibility(edition, has_page_list, has_images)

@@ -7,7 +7,7 @@ they are parsed as untrusted XML (no DTD loaded, no entity expanded, nothing fet
 
 lxml keeps the whitespace between elements as it parsed it, so an element we add gets the
 line break and indentation of its own line (lines()), and the document reads as Pandoc laid
-it out. What lxml writes differently from Pandoc: ``<x/>`` for Pandoc's ``<x />``, a
+it out. What lxml writes differently from Pandoc: ``<br/>`` for Pandoc's ``<br />``, a
 namespace declaration before the other attributes of its element, and the XML declaration,
 which is written here as Pandoc writes it rather than in lxml's single quotes. None of these
 changes what the XML says (its canonical form, C14N 2.0, is the same).
@@ -42,9 +42,20 @@ def parse(data: bytes, name: str, raw: Path) -> etree._ElementTree:
         raise RenderError(f"Pandoc's {name} is not well-formed XML: {exc}", path=raw) from exc
 
 
+#: XHTML's void elements: the only ones written as ``<x/>``. Any other empty element keeps
+#: its end tag, as Pandoc writes it: ``<span id="x"/>``, well-formed XML, is an open span to
+#: whatever reads the document as HTML (a browser given the file, a search tool).
+_VOID = frozenset(f"{{{XHTML}}}{name}" for name in (
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr"))
+
+
 def serialise(tree: etree._ElementTree) -> bytes:
     """The document's bytes: the declaration, its DOCTYPE if it has one, the root element and
     the line break Pandoc ends a file with."""
+    for element in tree.iter(f"{{{XHTML}}}*"):
+        if element.text is None and len(element) == 0 and element.tag not in _VOID:
+            element.text = ""
     return XML_DECLARATION + etree.tostring(tree, encoding="UTF-8") + b"\n"
 
 
