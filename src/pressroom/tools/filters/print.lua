@@ -5,12 +5,13 @@
 --   * words that already hold a hyphen ("well-known") and capitalised words that do not
 --     open a sentence (names: places, people, titles), as `no-hyphens` spans, which the
 --     stylesheet sets with `hyphens: manual`;
---   * a note call and the word before it, as one `nowrap` span, so a call never starts a line;
+--   * a note call and the word before it, joined by a word joiner, so a call never starts a
+--     line;
 --   * a day number and the capitalised word after it ("25 July"), and "c." and what it
 --     qualifies, joined by a no-break space;
 --   * the last two words of a paragraph, joined when the last is short, so that a paragraph
 --     does not end with a lone short word;
---   * a space alone between two elements, moved into one of them (or it is lost from the
+--   * a space before an element, moved into it (or, alone between two, it is lost from the
 --     PDF's text);
 --   * in headings and the subtitle, a number range ("1919–1964") or a hyphenated compound
 --     joined up by word joiners, since display type is never broken at a dash;
@@ -154,30 +155,6 @@ local function flatten_quotes(inlines)
   return out
 end
 
--- The longest element (a name, an italic title) bound whole to the note call after it.
-local MAX_BOUND = 24
-
-local function bind_note_calls(inlines)
-  -- The word before a call and the call itself go into one unbreakable span; the note (a
-  -- footnote float that follows the call) stays outside it. A longer element before the call
-  -- is left alone: bound whole, it would leave a gaping line before it.
-  local out = pandoc.Inlines({})
-  local function short(el)
-    return utf8.len(pandoc.utils.stringify(el)) <= MAX_BOUND
-  end
-  for _, el in ipairs(inlines) do
-    local last = out[#out]
-    if is_noteref(el) and last and (last.t == "Str" or ((last.t == "Span" or last.t == "Emph")
-      and short(last))) and not (last.t == "Span" and last.classes:includes("footnote")) then
-      out[#out] = pandoc.Span({ last, el }, pandoc.Attr("", { "nowrap" }))
-      list_changed = true
-    else
-      out:insert(el)
-    end
-  end
-  return out
-end
-
 local CONTAINERS = { Span = true, Emph = true, Strong = true, SmallCaps = true, Link = true,
   Underline = true, Strikeout = true }
 
@@ -188,17 +165,55 @@ local function takes_space(el)
     and not (el.t == "Span" and el.classes:includes("footnote"))
 end
 
-local function attach_lone_spaces(inlines)
-  -- A space alone between two elements ("</em> <span>") is laid out by WeasyPrint as a box of
-  -- its own that is never drawn: the PDF's text would read "PaperNo." when copied or searched.
-  -- It goes into the element after it (as leading space) or, failing that, before it.
+local function bind_note_calls(inlines)
+  -- A call never starts a line: a word joiner ties it to what comes before it (a word, or
+  -- the last word of an italic title or a name's span), and nothing more is bound. (A
+  -- nowrap span round the word and its call made one inline box of them, and WeasyPrint 70
+  -- strands a line's first word when the run before such a box ends in a space.) The note
+  -- itself, a footnote float after the call, is left as it is.
+  local out = pandoc.Inlines({})
+  for _, el in ipairs(inlines) do
+    local last = out[#out]
+    if is_noteref(el) and last and last.t == "Str" then
+      out[#out] = pandoc.Str(last.text .. WJ)
+      list_changed = true
+    elseif is_noteref(el) and last and takes_space(last) then
+      last.content:insert(pandoc.Str(WJ))
+      list_changed = true
+    end
+    out:insert(el)
+  end
+  return out
+end
+
+local function attach_spaces(inlines)
+  -- A space before an element goes into it, as its leading space, for two faults of
+  -- WeasyPrint 70's line breaking:
+  --   * a space alone between two elements ("</em> <span>") is laid out as a box of its own
+  --     that is never drawn: the PDF's text would read "PaperNo." when copied or searched;
+  --     failing an element after it that can take it, it goes into the one before it;
+  --   * a run of text that ends in a space before an element ("outside the <span>") and
+  --     fits its line only without that space is taken for one that cannot be broken at
+  --     all, and its first word is set on a line of its own ("by virtue / of / its"). With
+  --     the space in the element the run ends in a letter, and the line breaks where it
+  --     should.
+  --     A no-break space that ends a run before an element ("of 27 <span>January") goes
+  --     into it the same way.
   local out = pandoc.Inlines({})
   local i = 1
   while i <= #inlines do
     local el, before, after = inlines[i], inlines[i - 1], inlines[i + 1]
-    local lone = el.t == "Space" and before and after and before.t ~= "Str" and after.t ~= "Str"
-    if lone then list_changed = true end
-    if lone and takes_space(after) then
+    if el.t == "Str" and #el.text > #NBSP and el.text:sub(-#NBSP) == NBSP
+      and takes_space(after) then
+      list_changed = true
+      el = pandoc.Str(el.text:sub(1, -#NBSP - 1))
+      after.content:insert(1, pandoc.Str(NBSP))
+    end
+    local space = el.t == "Space" or el.t == "SoftBreak"
+    local lone = space and before and after and before.t ~= "Str" and after.t ~= "Str"
+    local trailing = space and before and before.t == "Str" and takes_space(after)
+    if lone or trailing then list_changed = true end
+    if (lone or trailing) and takes_space(after) then
       after.content:insert(1, pandoc.Space())
     elseif lone and takes_space(before) then
       out[#out].content:insert(pandoc.Space())
@@ -241,13 +256,20 @@ local function tie_last_words(para)
     if el.t == "Span" and el.classes:includes("no-hyphens") and #el.content > 1 then
       local inner = el.content
       local last = inner[#inner - 1]
-      if last.t == "Space" and visible_length(content, i + 1) == 0
+      -- Not the span's leading space (attach_spaces'): tied, it would bind the span to the
+      -- word before it.
+      if last.t == "Space" and #inner > 2 and visible_length(content, i + 1) == 0
         and utf8.len(pandoc.utils.stringify(inner[#inner])) <= MAX_LAST_WORD then
         inner[#inner - 1] = pandoc.Str(NBSP)
         el.content = inner
         content[i] = el
         changed = true
       end
+      break
+    end
+    if takes_space(el) and el.content[1] and el.content[1].t == "Space" then
+      -- The last space is an element's leading one (attach_spaces): between a word and an
+      -- element, it is left as it is.
       break
     end
   end
@@ -318,7 +340,7 @@ end
 return {
   { Inlines = function(inlines)
       list_changed = false
-      local out = attach_lone_spaces(bind_note_calls(mark_words(join_days(flatten_quotes(inlines)))))
+      local out = attach_spaces(bind_note_calls(mark_words(join_days(flatten_quotes(inlines)))))
       if list_changed then return out end
       return nil
     end },
