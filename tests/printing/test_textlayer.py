@@ -31,8 +31,8 @@ _INLINE = frozenset({"em", "i", "strong", "b", "span", "a", "small", "cite", "q"
 #: Inline elements that are not inside a word: a note call, its note, the note's number.
 _APART = frozenset({"noteref", "footnote", "note-back"})
 #: What every variant prints as text: paragraphs, headings, list items, table cells; not a
-#: figure's caption, nor what is hidden (large print gives the figure as text by phase, the
-#: others the figure).
+#: figure's caption, nor what is hidden (large print and the booklets give the figure as text by
+#: phase, A4 and Letter the figure).
 _TEXT = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd"})
 
 
