@@ -498,8 +498,13 @@ def test_a_commit_stopped_half_way_is_finished_not_left_half_new(tmp_path, monke
 
 
 def _children(pid: int) -> list[int]:
+    # A process may end while its tree is walked: it has no children then.
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
         with contextlib.suppress(OSError):
             found += [int(c) for c in (task / "children").read_text().split()]
     return found
