@@ -196,9 +196,8 @@ local function attach_spaces(inlines)
   --     fits its line only without that space is taken for one that cannot be broken at
   --     all, and its first word is set on a line of its own ("by virtue / of / its"). With
   --     the space in the element the run ends in a letter, and the line breaks where it
-  --     should.
-  --     A no-break space that ends a run before an element ("of 27 <span>January") goes
-  --     into it the same way.
+  --     should. A no-break space that ends a run before an element ("of 27 <span>January")
+  --     goes into it the same way.
   local out = pandoc.Inlines({})
   local i = 1
   while i <= #inlines do
