@@ -341,3 +341,12 @@ def test_an_empty_element_of_a_chapter_keeps_its_end_tag(minimal_build: Built):
     chapter = epub_file(minimal_build.one("epub"), "EPUB/text/ch001.xhtml")
     assert re.search(r'<span id="pm-[\w-]+"></span>', chapter)
     assert not re.search(r"<(?!br|img|hr|meta|link)\w+[^>]*/>", chapter)
+
+
+def test_the_landmarks_lead_to_the_cover_and_the_start_of_the_reading(minimal_build: Built):
+    nav = etree.fromstring(epub_file(minimal_build.one("epub"), "EPUB/nav.xhtml").encode())
+    landmarks = next(n for n in nav.iter(f"{XHTML}nav")
+                     if n.get(f"{EPUB_NS}type") == "landmarks")
+    found = {a.get(f"{EPUB_NS}type"): a.get("href") for a in landmarks.iter(f"{XHTML}a")}
+    assert found == {"titlepage": "text/title_page.xhtml", "toc": "#toc",
+                     "cover": "text/cover.xhtml", "bodymatter": "text/ch001.xhtml"}

@@ -199,6 +199,29 @@ def _title_chapter(tree: etree._ElementTree) -> bool:
     return True
 
 
+def _add_landmarks(root: etree._Element, first_chapter: str | None) -> None:
+    """The cover (ours) and the start of the reading in the navigation's landmarks, after
+    Pandoc's title page and contents: "go to the beginning" in a reading system, and the
+    landmarks EPUB Accessibility asks for."""
+    landmarks = next((n for n in root.iter(f"{{{XHTML}}}nav")
+                      if n.get(f"{{{xmltree.EPUB}}}type") == "landmarks"), None)
+    listed = landmarks.find(f"{{{XHTML}}}ol") if landmarks is not None else None
+    if listed is None:
+        return
+    entries = [("cover", COVER_PAGE.removeprefix("EPUB/"), "Cover")]
+    if first_chapter:
+        entries.append(("bodymatter", first_chapter, "Start of Content"))
+    present = {a.get(f"{{{xmltree.EPUB}}}type") for a in listed.iter(f"{{{XHTML}}}a")}
+    added = []
+    for kind, href, label in (e for e in entries if e[0] not in present):
+        item = xmltree.add(listed, f"{{{XHTML}}}li")
+        link = xmltree.add(item, f"{{{XHTML}}}a", {"href": href, f"{{{xmltree.EPUB}}}type": kind},
+                           label)
+        xmltree.lines([link], "\n      ", "\n    ")
+        added.append(item)
+    xmltree.lines(added, "\n    ", "\n  ")
+
+
 def _drop_joiners(root: etree._Element) -> None:
     """The print-only word joiners out of every text of a list of titles."""
     for element in root.iter():
@@ -241,6 +264,7 @@ def finish_epub(
             contents[name] = xmltree.serialise(tree)
     nav = xmltree.parse(contents[NAV], "navigation document", raw)
     _drop_joiners(nav.getroot())
+    _add_landmarks(nav.getroot(), chapters[0].removeprefix("EPUB/") if chapters else None)
     if NCX in contents:
         ncx = xmltree.parse(contents[NCX], "NCX", raw)
         _drop_joiners(ncx.getroot())
