@@ -36,13 +36,19 @@ class Variant:
         return f"-{self.name}.pdf"
 
 
+#: The sheet of the variants whose page is too small for the timeline figure: they give its
+#: events as text, by phase, in its place (large print, the booklets).
+TIMELINE_AS_TEXT = "timeline-text.css"
+
 VARIANTS: tuple[Variant, ...] = (
     Variant("a4", "reading", "a4", "A4", ("page-a4.css",)),
     Variant("letter", "reading", "letter", "US Letter", ("page-letter.css",)),
-    Variant("large-print-a4", "large-print", "a4", "A4", ("large-print.css", "page-a4.css")),
-    Variant("booklet-a4", "booklet", "a4", "A4 landscape", ("page-a5.css",), sheet="a4"),
+    Variant("large-print-a4", "large-print", "a4", "A4",
+            ("large-print.css", "page-a4.css", TIMELINE_AS_TEXT)),
+    Variant("booklet-a4", "booklet", "a4", "A4 landscape", ("page-a5.css", TIMELINE_AS_TEXT),
+            sheet="a4"),
     Variant("booklet-letter", "booklet", "letter", "US Letter landscape",
-            ("page-halfletter.css",), sheet="letter"),
+            ("page-halfletter.css", TIMELINE_AS_TEXT), sheet="letter"),
 )
 #: The print edition whose pages the EPUB's page list follows (and the standalone HTML shows).
 PAGE_SOURCE = VARIANTS[0]
@@ -76,7 +82,8 @@ SHEETS = {"a4": (841.89, 595.28), "letter": (792.0, 612.0)}
 HANDOUT_VARIANTS = (
     papers.Variant("handout-a4", "reading", "a4", "A4", ("page-a4.css",)),
     papers.Variant("handout-letter", "reading", "letter", "US Letter", ("page-letter.css",)),
-    papers.Variant("handout-booklet-a4", "booklet", "a4", "A4 landscape", ("page-a5.css",),
+    papers.Variant("handout-booklet-a4", "booklet", "a4", "A4 landscape",
+                     ("page-a5.css", papers.TIMELINE_AS_TEXT),
                      sheet="a4"),
 )
 
