@@ -393,7 +393,7 @@ def test_a_source_url_with_a_script_scheme_is_no_link(collection: Collection, ki
     # The citation prints the address as text; any link it makes is a web link.
     assert "javascript:alert" in found.text
     assert all(is_web_link(url) for url in _links(found.blocks))
-    page = title_page(edition, TEMPLATES, [found.text])
+    page = title_page(edition, TEMPLATES, [found])
     assert 'href="javascript' not in page and "Permalink" not in page
     assert "javascript:alert" in page
 

@@ -38,7 +38,7 @@ def test_a_reading_ends_with_an_anchor_for_its_last_page():
 
 
 def test_the_citation_takes_its_place_in_the_opener():
-    cited = Citation(({"t": "Para", "c": [{"t": "Str", "c": "Cited."}]},), "Cited.")
+    cited = Citation(({"t": "Para", "c": [{"t": "Str", "c": "Cited."}]},), "Cited.", "Cited.")
     chunk = Chunk('::: { .citation citation="alpha"}\n:::\n')
     div = build_document([chunk], {"alpha": cited})["blocks"][0]
     assert div["c"][1] == [{"t": "Para", "c": [{"t": "Str", "c": "Cited."}]}]

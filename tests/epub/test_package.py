@@ -263,6 +263,8 @@ def test_title_page_is_styled_with_citation_link_and_human_date(minimal_build: B
     # The source's citation by citeproc (Chicago author-date, the default style).
     assert ("First published as: Example, Ada. 1999. “On Sample Texts: A Fixture in Two "
             "Paragraphs.” Journal of Fixtures 3 (2).") in text
+    # In the style's italics, as in the reading's opener.
+    assert "Journal of Fixtures" in [e.text for e in root.iter(f"{XHTML}em")]
     assert "Copyright 1999 by the author. All rights reserved. Ask the author before copying." \
         in text
     links = list(root.iter(f"{XHTML}a"))

@@ -24,3 +24,14 @@ def test_the_screen_style_sets_a_measure_and_a_dark_scheme():
     assert re.search(r"body \{[^}]*max-width: 34em", css)
     assert "@media (prefers-color-scheme: dark)" in css
     assert re.search(r"\.title-page-source \{[^}]*position: static", css)
+
+
+def test_the_title_page_cites_the_source_in_the_styles_italics(minimal_build: Built):
+    html = minimal_build.one("html").read_text(encoding="utf-8")
+    found = re.search(r'<p class="citation">(.*?)</p>', html, re.DOTALL)
+    assert found is not None
+    citation = found.group(1)
+    # As the opener prints it: the journal's title in italics, the address a live link.
+    assert "<em>Journal of Fixtures</em> 3 (2)." in citation
+    assert citation.startswith("Example, Ada. 1999.")
+    assert '<a href="https://example.org/sample">' in citation

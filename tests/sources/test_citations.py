@@ -63,6 +63,25 @@ def test_citations_come_as_pandoc_blocks_with_live_links():
     assert links[0]["c"][2][0] == "https://example.org/alliances"
 
 
+def test_citations_come_as_inline_html_with_the_styles_italics():
+    found = render_citations(records())
+    journal = found["journal"].html
+    # The title page sets it as the opener does: the journal's title in italics.
+    assert "<em>Journal of Fixtures</em>" in journal
+    assert journal.startswith("Alpha, Anna. 1995. ")
+    assert not journal.startswith("<p")
+    assert ('<a href="https://example.org/alliances">https://example.org/alliances</a>'
+            in found["web"].html)
+
+
+def test_markup_in_a_record_is_escaped_in_the_html():
+    found = render_citations([{"id": "x", "type": "book", "title": "A <script>b</script> & c",
+                               "publisher": "<b>P</b>"}])
+    html = found["x"].html
+    assert "<script" not in html.lower() and "<b>" not in html
+    assert "&lt;Script&gt;b&lt;/Script&gt; &amp; c" in html
+
+
 def test_switching_the_csl_style_changes_the_citations():
     chicago = render_citations(records())
     bare = render_citations(records(), BARE)

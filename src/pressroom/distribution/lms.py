@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from markupsafe import Markup
+
 from pressroom.distribution.cartridge import (
     CartridgeItem,
     CartridgeModule,
@@ -59,7 +61,7 @@ def reading_page(prepared: Prepared, reading: Reading, pdf: str, pdf_pages: int,
         "language": reading.meta.lang or prepared.edition.config.language,
         "title": reading.meta.title,
         "authors": ", ".join(a.name for a in reading.meta.authors),
-        "citation": citation.text if citation else None, "rights": _rights(reading),
+        "citation": Markup(citation.html) if citation else None, "rights": _rights(reading),
         "collection": prepared.edition.full_title, "pages": pages, "pdf": pdf,
         "pdf_pages": pdf_pages, "tagged": tagged,
     }, templates_dir)

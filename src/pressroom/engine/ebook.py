@@ -36,7 +36,7 @@ def epub_job(settings: Settings, prepared: Prepared, page_map: PageMap,
     inputs = (*made_of, json.dumps(page_map.records(), sort_keys=True), page_source)
     payload = EpubPayload(prepared.edition, prepared.document, prepared.metadata,
                           settings.templates_dir, settings.build_dir, page_map, page_source,
-                          tuple(c.text for c in prepared.citations.values()), settings.limits,
+                          tuple(prepared.citations.values()), settings.limits,
                           keys, tuple(known_unit(settings.cache, key) for key in keys),
                           made_of, settings.cache.get("epub-cover", cover_key(made_of), ".png"))
     return EpubJob(f"{label}EPUB", inputs, payload)

@@ -19,6 +19,7 @@ from pressroom.epub.units import Filtered
 from pressroom.printing.pagemap import PageMap
 from pressroom.printing.pieces import LaidPiece
 from pressroom.printing.placement import Insert
+from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition
 from pressroom.tools.run import Limits
 
@@ -187,7 +188,7 @@ class EpubPayload:
     scratch_dir: Path
     page_map: PageMap
     page_source: str
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     limits: Limits
     #: Each unit's key (epub.units.plan, in order), and its filtered blocks where the cache
     #: had them: the job filters the others.

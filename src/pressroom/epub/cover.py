@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
 from pypdf import PdfReader
 
 from pressroom.dates import human_date
@@ -23,6 +24,7 @@ from pressroom.epub.xmltree import EPUB, XHTML
 from pressroom.errors import RenderError
 from pressroom.faces import font_face_css, require_fonts
 from pressroom.printing.layout import render_pdf
+from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition
 from pressroom.sources.links import is_web_link
 from pressroom.templating import make_environment, render_template
@@ -129,7 +131,7 @@ def cover_png(edition: Edition, templates_dir: Path) -> bytes:
 
 
 
-def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = ()) -> str:
+def title_page(edition: Edition, templates_dir: Path, sources: Sequence[Citation] = ()) -> str:
     """The title page (templates/epub-title-page.xhtml.j2), in place of Pandoc's: a reader's
     title, editors and course; an edition of one reading, its source and rights as well."""
     config, lead = edition.config, edition.lead.meta
@@ -148,7 +150,8 @@ def title_page(edition: Edition, templates_dir: Path, sources: Sequence[str] = (
         "creators": edition.creators,
         "edited": bool(config.editors),
         "course_line": config.course_line,
-        "citation": sources[0] if single and sources else None,
+        # The source is linked once, in words: the citation prints its address as text.
+        "citation": Markup(sources[0].html_unlinked) if single and sources else None,
         "permalink": permalink if single else None,
         "permalink_host": (urlsplit(permalink).hostname or "").removeprefix("www.")
         if permalink else None,

@@ -27,6 +27,7 @@ from pressroom.epub.cover import cover_page, cover_png, title_page
 from pressroom.epub.xmltree import DC, OPF, XHTML
 from pressroom.errors import RenderError
 from pressroom.printing.pagemap import PageMap
+from pressroom.sources.citations import Citation
 from pressroom.sources.edition import Edition
 from pressroom.templating import read_template_file
 from pressroom.tools.pandoc import run_pandoc
@@ -72,10 +73,10 @@ def edition_urn(edition: Edition) -> str:
     return f"urn:pressroom:{edition.config.id}:{edition.config.date.isoformat()}"
 
 
-def source_elements(sources: Sequence[str]) -> list[Entry]:
+def source_elements(sources: Sequence[Citation]) -> list[Entry]:
     """A dc:source per reading's source, citations formatted by citeproc. (Pandoc's
     --epub-metadata keeps only one dc:source, so they are added to its package document.)"""
-    return [(f"{{{DC}}}source", {}, text) for text in sources]
+    return [(f"{{{DC}}}source", {}, source.text) for source in sources]
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _add_lines(parent: etree._Element, entries: Sequence[Entry]) -> None:
 
 
 def _finish_opf(tree: etree._ElementTree, edition: Edition, a11y: Accessibility,
-                page_source: str | None, raw: Path, sources: Sequence[str] = ()) -> None:
+                page_source: str | None, raw: Path, sources: Sequence[Citation] = ()) -> None:
     """Give Pandoc's package document (parsed, changed in place) the edition's date, our
     metadata and the cover."""
     package = tree.getroot()
@@ -242,7 +243,7 @@ def finish_epub(
     templates_dir: Path,
     has_page_list: bool = False,
     page_source: str | None = None,
-    sources: Sequence[str] = (),
+    sources: Sequence[Citation] = (),
     cover: bytes | None = None,
 ) -> bytes:
     """Rewrite Pandoc's EPUB into ours (see the module docstring); the zip is reproducible.
@@ -311,7 +312,7 @@ def render_epub(
     *,
     page_map: PageMap | None = None,
     page_source: str | None = None,
-    sources: Sequence[str] = (),
+    sources: Sequence[Citation] = (),
     limits: Limits = DEFAULT_LIMITS,
     cover: bytes | None = None,
 ) -> bytes:

@@ -230,7 +230,7 @@ def render_print_html(
         "edited": bool(edition.config.editors),
         "reading": edition.lead.meta,
         # An edition of one reading names its source on the title page as well.
-        "citation": lead.text if lead and len(edition.readings) == 1 else None,
+        "citation": Markup(lead.html) if lead and len(edition.readings) == 1 else None,
         "handout": handout,
         "toc": toc_entries(edition),
         "body": Markup(body),

@@ -15,6 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import lxml.html
+from lxml import etree
+from markupsafe import escape
+
 from pressroom.errors import ContentError
 from pressroom.sources.edition import Reading
 from pressroom.sources.links import is_safe_link
@@ -29,10 +33,21 @@ from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
 @dataclass(frozen=True)
 class Citation:
-    """One formatted bibliography entry: as Pandoc AST blocks (for the documents) and text."""
+    """One formatted bibliography entry: as Pandoc AST blocks (for the documents), as text
+    (metadata, reports) and as inline HTML (title pages: a journal's title in italics there
+    as in the opener)."""
 
     blocks: tuple[dict[str, Any], ...]
     text: str
+    html: str
+
+    @property
+    def html_unlinked(self) -> str:
+        """The HTML with its links as their text: for a page that links the source in words
+        of its own (the EPUB's title page: "Permalink at …")."""
+        fragment = lxml.html.fragment_fromstring(self.html, create_parent="span")
+        etree.strip_tags(fragment, "a")
+        return _inner(fragment)
 
 
 def read_bibliography(path: Path) -> dict[str, dict[str, Any]]:
@@ -107,13 +122,39 @@ def render_citations(references: Iterable[dict[str, Any]], csl: Path | None = No
         out = json.loads(convert_text(document, "json", format="markdown+citations",
                                       path=csl, extra_args=extra, limits=limits,
                                       quote_errors=csl is None))
-    found: dict[str, Citation] = {}
+    entries: dict[str, tuple[dict[str, Any], ...]] = {}
     for block in _walk_divs(out["blocks"]):
         ident = block["c"][0][0]
         if ident.startswith("ref-"):
-            blocks = tuple(unlink_unsafe(block["c"][1]))
-            found[ident.removeprefix("ref-")] = Citation(blocks, stringify(blocks))
+            entries[ident.removeprefix("ref-")] = tuple(unlink_unsafe(block["c"][1]))
+    html = _entries_html(entries, out["pandoc-api-version"], limits)
+    return {key: Citation(blocks, stringify(blocks), html[key])
+            for key, blocks in entries.items()}
+
+
+def _entries_html(entries: dict[str, tuple[dict[str, Any], ...]], api: list[int],
+                  limits: Limits) -> dict[str, str]:
+    """Each entry as inline HTML, written by Pandoc's HTML writer in one run (its escaping,
+    not ours), without raw HTML: the content of its paragraph (of each, joined by a space)."""
+    if not entries:
+        return {}
+    document = {"pandoc-api-version": api, "meta": {}, "blocks": [
+        {"t": "Div", "c": [[f"ref-{key}", [], []], list(blocks)]}
+        for key, blocks in entries.items()]}
+    written = convert_text(json.dumps(document, ensure_ascii=False), "html5-raw_html",
+                           format="json", extra_args=["--wrap=none"], limits=limits)
+    fragment = lxml.html.fragment_fromstring(written, create_parent="div")
+    found: dict[str, str] = {}
+    for div in fragment.iterchildren("div"):
+        found[div.get("id", "").removeprefix("ref-")] = " ".join(_inner(p) for p in div)
     return found
+
+
+def _inner(element: Any) -> str:
+    """An element's content as markup, text escaped (lxml's serialiser)."""
+    head = str(escape(element.text or ""))
+    return head + "".join(etree.tostring(child, encoding="unicode", method="xml")
+                          for child in element)
 
 
 def unlink_unsafe(node: Any) -> Any:
