@@ -112,11 +112,15 @@ def test_a_worker_puts_its_result_in_the_shared_store_and_sends_back_only_its_ke
     from pressroom.cache import Cache
     from pressroom.engine.cluster import run_bounded_job
     from pressroom.engine.jobs import LayoutJob
+    from pressroom.engine.jobserver import close_servers
     from pressroom.tools.run import DEFAULT_LIMITS
 
     job = LayoutJob("PDF, small", "<p>A page of its own.</p>", ROOT, pdf_variant=None)
     store = tmp_path / "store"
-    status, value = run_bounded_job(job, DEFAULT_LIMITS, str(store))
+    try:
+        status, value = run_bounded_job(job, DEFAULT_LIMITS, str(store))
+    finally:
+        close_servers()  # the job server it started in this process
     assert (status, value) == ("stored", job.key)
     stored = job.cached(Cache(str(store)))
     assert stored is not None and stored.data.startswith(b"%PDF") and stored.pages == 1

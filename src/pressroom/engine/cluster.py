@@ -1,10 +1,11 @@
 """Run jobs on a Dask distributed cluster: the executor for more than one machine.
 
 ``DaskExecutor`` is a drop-in for the local one (engine.executor): the job graph submits the
-same jobs and gets the same futures. Each job runs on a worker in a process of its own
-(``python -m pressroom.engine.work``) under the build's own time and memory limits, so no
-limit depends on the worker's size or on what else it runs; a worker that dies mid-job has
-its job retried elsewhere by the scheduler.
+same jobs and gets the same futures. Each job runs on a worker in a process of its own, a
+fork of the worker's job server (engine.jobserver, the local executor in a process of its
+own), under the build's own time and memory limits, so no limit depends on the worker's
+size or on what else it runs; a worker that dies mid-job has its job retried elsewhere by
+the scheduler.
 
 A layout is only the same on another machine if that machine has the same tools and fonts:
 before any job is sent, every worker is asked for its fingerprint (tool versions, the
@@ -15,9 +16,6 @@ this machine's is refused, with one line naming the worker and what differs.
 from __future__ import annotations
 
 import dataclasses
-import pickle
-import subprocess
-import sys
 from concurrent.futures import Future
 from typing import Any
 
@@ -26,9 +24,9 @@ from distributed import Client
 from pressroom.cache import Cache, code_version, fonts_fingerprint, tool_versions
 from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import Job
-from pressroom.errors import ConfigError, LimitError
-from pressroom.tools.run import DEFAULT_LIMITS, WHERE_TO_RAISE, Limits, limited
-from pressroom.tools.scratch import private_scratch
+from pressroom.engine.jobserver import server_for
+from pressroom.errors import ConfigError
+from pressroom.tools.run import DEFAULT_LIMITS, Limits
 
 #: How often the scheduler runs a job again whose worker died under it.
 RETRIES = 2
@@ -41,21 +39,16 @@ def fingerprint() -> dict[str, str]:
     return {"tools": tool_versions(), "code": code_version(), "fonts": fonts_fingerprint()}
 
 
-def run_bounded_job(job: Job, limits: Limits, store: str | None = None) -> tuple[str, Any]:
-    """On a worker: run the job in a process of its own, under the build's limits. With a
-    shared ``store`` (an fsspec URL), the result is put there and only its key travels
-    back: the building process takes it from the store."""
-    args = limited([sys.executable, "-m", "pressroom.engine.work"], limits.layout_memory_mb)
-    try:
-        with private_scratch() as env:
-            done = subprocess.run(args, input=pickle.dumps(job), capture_output=True,
-                                  timeout=limits.layout_seconds, check=False, env=env)
-    except subprocess.TimeoutExpired:
-        return ("timeout", "")
-    if done.returncode != 0 or not done.stdout:
-        return ("died", f"exit code {done.returncode}: "
-                        f"{done.stderr.decode('utf-8', 'replace')[-2000:]}")
-    status, value = pickle.loads(done.stdout)  # noqa: S301 (our worker's answer, our pipe)
+def run_bounded_job(job: Job, limits: Limits, store: str | None = None,
+                    urgent: bool = False) -> tuple[str, Any]:
+    """On a worker: run the job in a fork of the worker's warm job server (engine.jobserver)
+    under the build's limits. With a shared ``store`` (an fsspec URL), the result is put
+    there and only its key travels back: the building process takes it from the store."""
+    status, value = server_for(limits).run(job, urgent)
+    if status == "died":
+        # The server ended under the job (not the job's limits: the executor says those):
+        # the scheduler runs it again, on a new server, up to RETRIES times.
+        raise RuntimeError(f"{job.name}: the worker's job server ended: {value}")
     if status == "ok" and store is not None:
         job.remember(Cache(store), value)
         return ("stored", job.key)
@@ -109,7 +102,7 @@ class DaskExecutor:
 
     def submit(self, job: Job, urgent: bool = False) -> Future[Any]:
         future: Future[Any] = Future()
-        remote = self._client().submit(run_bounded_job, job, self.limits, self.store,
+        remote = self._client().submit(run_bounded_job, job, self.limits, self.store, urgent,
                                        pure=False, priority=1 if urgent else 0,
                                        retries=RETRIES, key=f"{job.name}-{job.key[:16]}")
 
@@ -125,7 +118,6 @@ class DaskExecutor:
         return future
 
     def _settle(self, job: Job, future: Future[Any], status: str, value: Any) -> None:
-        limits = self.limits
         if status == "ok":
             future.set_result(value)
         elif status == "stored":
@@ -135,15 +127,7 @@ class DaskExecutor:
                     f"{job.name}: the worker stored its result, but it is not in {self.store}"))
             else:  # made on the worker this build, not found from an earlier one
                 future.set_result(dataclasses.replace(result, reused=False))
-        elif status == "error":
+        elif status == "error":  # the job's own error, or the limit it reached
             future.set_exception(value)
-        elif status == "timeout":
-            future.set_exception(LimitError(
-                f"{job.name}: stopped after {limits.layout_seconds:g} s (limit "
-                f"layout_seconds; {WHERE_TO_RAISE})"))
-        elif status in ("memory", "died"):
-            future.set_exception(LimitError(
-                f"{job.name}: ran out of memory or died on a worker (limit layout_memory_mb "
-                f"= {limits.layout_memory_mb}; {WHERE_TO_RAISE})"))
         else:
             future.set_exception(WorkerError(f"{job.name}: a bug in the worker:\n{value}"))

@@ -2,20 +2,15 @@
 
 The building process never imports this module (an up-to-date build costs a fraction of a
 second, and a process that only schedules needs no layout engine); a local worker process
-has it imported before the build needs it (engine.local preloads it), and a worker on
-another machine imports it when it unpickles its first job.
+has it imported before the build needs it (engine.local preloads it), and so has a Dask
+worker's job server (engine.jobserver, which runs the local executor).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import pickle
-import sys
 import tempfile
-import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +27,6 @@ from pressroom.engine.jobs import (
 from pressroom.epub.cover import cover_png
 from pressroom.epub.package import render_epub
 from pressroom.epub.units import filter_document, plan
-from pressroom.errors import PressroomError
 from pressroom.printing.artifacts import mark_pagination_artifacts
 from pressroom.printing.imposition import impose_booklet
 from pressroom.printing.join import join
@@ -95,35 +89,3 @@ _RUNNERS = {LayoutJob: lay_out, ImposeJob: impose, EpubJob: make_epub, JoinJob: 
 def run(job: Any) -> Any:
     """Run one job, in whichever process or machine was given it."""
     return _RUNNERS[type(job)](job)
-
-
-def _die_with(parent: int) -> None:
-    # A worker that dies (killed, or its machine's scheduler gave up on it) takes its job
-    # with it: the job's process ends when its parent does, instead of running on alone.
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def main() -> None:
-    """A job in a process of its own (engine.cluster): the pickled job on standard input,
-    the pickled outcome on standard output, as the local executor's workers report theirs:
-    ("ok", result), ("error", a PressroomError) or ("bug", a traceback)."""
-    job = pickle.load(sys.stdin.buffer)  # noqa: S301 (the building process's own job)
-    _die_with(os.getppid())
-    try:
-        outcome: tuple[str, Any] = ("ok", run(job))
-    except PressroomError as exc:
-        outcome = ("error", exc)
-    except MemoryError:
-        outcome = ("memory", "")
-    except Exception:  # a bug: report it whole
-        outcome = ("bug", traceback.format_exc())
-    pickle.dump(outcome, sys.stdout.buffer)
-
-
-if __name__ == "__main__":
-    main()
