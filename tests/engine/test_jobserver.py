@@ -4,12 +4,14 @@ and a server that ends with its input (its worker) or is started again when it h
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
 import pytest
 
 from helpers import ROOT
+from pressroom.engine.executor import WorkerError
 from pressroom.engine.jobs import LayoutJob
 from pressroom.engine.jobserver import JobServer, close_servers, server_for
 from pressroom.errors import LimitError
@@ -56,6 +58,14 @@ def test_a_job_over_its_time_limit_is_the_local_executors_limit_error():
         assert slow.run(small)[0] == "ok"
     finally:
         slow.close()
+
+
+def test_a_bug_in_a_job_keeps_its_traceback_and_is_named_once(server):
+    job = LayoutJob("PDF, buggy", None, ROOT, pdf_variant=None)  # type: ignore[arg-type]
+    status, error = server.run(job)
+    assert status == "error" and isinstance(error, WorkerError)
+    assert re.match(r"(?s)PDF, buggy: a bug in the worker:\nTraceback .*Error", str(error))
+    assert str(error).count("a bug in the worker") == 1
 
 
 def test_the_server_ends_when_its_input_does(server):

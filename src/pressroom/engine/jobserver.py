@@ -60,8 +60,8 @@ class JobServer:
         self._reader.start()
 
     def run(self, job: Job, urgent: bool = False) -> tuple[str, Any]:
-        """The job's outcome as the local executor's workers give theirs: ("ok", result),
-        ("error", a PressroomError, its limits' among them), ("bug", a traceback) or
+        """The job's outcome: ("ok", result), ("error", what the local executor raised: a
+        PressroomError, its limits' among them, or a WorkerError with a bug's traceback) or
         ("died", why) when the server itself ended."""
         answer: Future[tuple[str, Any]] = Future()
         with self._lock:
@@ -142,10 +142,8 @@ def _answer(answers: Connection, lock: threading.Lock, number: int,
             future: Future[Any]) -> None:
     try:
         outcome: tuple[str, Any] = ("ok", future.result())
-    except PressroomError as exc:
+    except (PressroomError, WorkerError) as exc:  # as the local executor raises them
         outcome = ("error", exc)
-    except WorkerError as exc:
-        outcome = ("bug", str(exc))
     except BaseException as exc:  # stopped with the server: nobody waits for it
         outcome = ("died", repr(exc))
     with lock, contextlib.suppress(OSError):
