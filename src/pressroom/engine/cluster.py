@@ -127,7 +127,5 @@ class DaskExecutor:
                     f"{job.name}: the worker stored its result, but it is not in {self.store}"))
             else:  # made on the worker this build, not found from an earlier one
                 future.set_result(dataclasses.replace(result, reused=False))
-        elif status == "error":  # the job's own error, or the limit it reached
+        else:  # "error": the job's own, the limit it reached, or a bug with its traceback
             future.set_exception(value)
-        else:
-            future.set_exception(WorkerError(f"{job.name}: a bug in the worker:\n{value}"))
